@@ -1,0 +1,109 @@
+// @ts-check
+// `npm test`: every layer, in order, each ending with a closing line "<layer>: N passed, N failed".
+// Fails on any failure and on a layer that ran no test.
+//   node test/run.mjs [typecheck] [lint] [unit] [integration] [ui]     (default: all)
+import { spawn, spawnSync } from 'node:child_process';
+import { NODE24, ROOT } from './host/paths.mjs';
+
+const LAYERS = ['typecheck', 'lint', 'unit', 'integration', 'ui'];
+const requested = process.argv.slice(2);
+for (const name of requested) {
+  if (!LAYERS.includes(name)) {
+    console.error(`Unknown layer "${name}". Layers: ${LAYERS.join(', ')}`);
+    process.exit(2);
+  }
+}
+const layers = requested.length ? requested : LAYERS;
+
+/** @param {string} cmd @param {string[]} args */
+function step(cmd, args) {
+  const result = spawnSync(cmd, args, { cwd: ROOT, stdio: 'inherit' });
+  return result.status === 0;
+}
+
+/**
+ * Runs a test layer, echoing its output, and reads its closing line.
+ * @param {string} layer @param {string} cmd @param {string[]} args
+ * @returns {Promise<{ layer: string, passed: number, failed: number, ok: boolean }>}
+ */
+function testLayer(layer, cmd, args) {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, SAIL_LAYER: layer } });
+    let output = '';
+    child.stdout.on('data', (chunk) => {
+      process.stdout.write(chunk);
+      output += chunk;
+    });
+    child.on('close', (code) => {
+      const match = [...output.matchAll(new RegExp(`^${layer}: (\\d+) passed, (\\d+) failed`, 'gm'))].pop();
+      const passed = match ? Number(match[1]) : 0;
+      const failed = match ? Number(match[2]) : 1;
+      if (passed === 0) {
+        console.error(`${layer}: ran no test`);
+      }
+      resolve({ layer, passed, failed, ok: code === 0 && failed === 0 && passed > 0 });
+    });
+  });
+}
+
+const nodeTest = (/** @type {string} */ glob) => [
+  '--enable-source-maps',
+  '--test',
+  '--test-concurrency=1',
+  '--test-reporter=spec',
+  '--test-reporter-destination=stdout',
+  '--test-reporter=./test/host/countReporter.mjs',
+  '--test-reporter-destination=stdout',
+  glob,
+];
+
+if (!step(process.execPath, ['test/host/install.mjs'])) {
+  process.exit(1);
+}
+if (!step(process.execPath, ['esbuild.mjs']) || !step(process.execPath, ['esbuild.mjs', '--tests'])) {
+  process.exit(1);
+}
+
+const results = [];
+let ok = true;
+for (const layer of layers) {
+  console.log(`\n=== ${layer} ===`);
+  switch (layer) {
+    case 'typecheck': {
+      const passedCheck = step(process.execPath, ['node_modules/typescript/bin/tsc', '-p', '.', '--noEmit']);
+      console.log(`typecheck: ${passedCheck ? 'ok' : 'FAILED'}`);
+      ok &&= passedCheck;
+      break;
+    }
+    case 'lint': {
+      const passedLint = step(process.execPath, ['node_modules/eslint/bin/eslint.js', '--max-warnings', '0', '.']);
+      console.log(`lint: ${passedLint ? 'ok' : 'FAILED'}`);
+      ok &&= passedLint;
+      break;
+    }
+    case 'unit':
+      results.push(await testLayer('unit', NODE24, nodeTest('out/test/unit/**/*.test.js')));
+      break;
+    case 'integration':
+      results.push(await testLayer('integration', process.execPath, ['test/host/runIntegration.mjs']));
+      break;
+    case 'ui': {
+      if (!step('npm', ['run', '--silent', 'package'])) {
+        results.push({ layer: 'ui', passed: 0, failed: 1, ok: false });
+        break;
+      }
+      results.push(await testLayer('ui', NODE24, nodeTest('test/ui/**/*.test.mjs')));
+      break;
+    }
+  }
+}
+
+console.log('\n=== summary ===');
+for (const r of results) {
+  console.log(`${r.layer}: ${r.passed} passed, ${r.failed} failed${r.ok ? '' : '  <- FAILED'}`);
+  ok &&= r.ok;
+}
+const passed = results.reduce((n, r) => n + r.passed, 0);
+const failed = results.reduce((n, r) => n + r.failed, 0);
+console.log(`total: ${passed} passed, ${failed} failed`);
+process.exit(ok ? 0 : 1);

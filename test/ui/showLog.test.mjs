@@ -1,0 +1,40 @@
+// @ts-check
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { openWorkbench } from './workbench.mjs';
+
+describe('Sail in the workbench (packaged .vsix)', () => {
+  /** @type {Awaited<ReturnType<typeof openWorkbench>>} */
+  let workbench;
+
+  before(async () => {
+    workbench = await openWorkbench({ files: { 'hello.ts': 'export const hello = "world";\n' } });
+  });
+
+  after(async () => {
+    await workbench?.close();
+  });
+
+  it('lists its commands in the command palette under the Sail category', async () => {
+    const { page } = workbench;
+    await page.keyboard.press('F1');
+    const input = page.locator('.quick-input-widget input');
+    await input.fill('>Sail:');
+    const row = page.locator('.quick-input-list .monaco-list-row', { hasText: 'Sail: Show Log' });
+    await row.first().waitFor();
+    assert.equal(await row.count(), 1);
+    await workbench.screenshot('palette-sail-commands');
+    await page.keyboard.press('Escape');
+  });
+
+  it('"Sail: Show Log" opens the Sail output channel showing the activation line', async () => {
+    const { page } = workbench;
+    await workbench.runCommand('Sail: Show Log');
+    const output = page.locator('.part.panel .monaco-editor .view-lines');
+    // Monaco renders spaces as no-break spaces: match them with \s.
+    await output.filter({ hasText: /Sail\s\d+\.\d+\.\d+\sactivated/ }).waitFor({ timeout: 30_000 });
+    const text = await output.innerText();
+    assert.match(text, /\[info\]\sSail\s\d+\.\d+\.\d+\sactivated/);
+    await workbench.screenshot('show-log');
+  });
+});
