@@ -41,9 +41,9 @@ function lockHash(folder) {
 
 /**
  * @param {string} name folder under test/host
- * @param {NodeJS.ProcessEnv} [env]
+ * @param {NodeJS.ProcessEnv} env
  */
-function ensureNpmFolder(name, env = process.env) {
+function ensureNpmFolder(name, env) {
   const folder = join(HOST_DIR, name);
   const marker = join(folder, 'node_modules', '.sail-installed');
   const hash = lockHash(folder);
@@ -56,12 +56,16 @@ function ensureNpmFolder(name, env = process.env) {
 }
 
 ensureAptPackages();
-ensureNpmFolder('node24');
-ensureNpmFolder('playwright');
+// Run the inner installs with a clean npm environment: under `npm run`, npm_config_* variables (such as
+// the user agent naming the outer Node) would be read as config by the inner npm and its scripts.
+const cleanEnv = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^npm_/i.test(name)));
+
+ensureNpmFolder('node24', cleanEnv);
+ensureNpmFolder('playwright', cleanEnv);
 // code-server's postinstall refuses any npm not running on Node 24, and builds native modules
 // against Node 24's headers (the machine's npm config points nodedir at Node 20).
 ensureNpmFolder('code-server', {
-  ...process.env,
+  ...cleanEnv,
   PATH: `${join(NODE24_DIR, 'bin')}:${process.env.PATH}`,
   npm_config_nodedir: NODE24_DIR,
 });
