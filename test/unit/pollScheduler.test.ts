@@ -1,0 +1,138 @@
+import * as assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { PollScheduler, type PollOutcome, type PollTarget } from '../../src/jobs/pollScheduler';
+import { VirtualClock } from '../support/virtualClock';
+
+function target(jobId: string, clock: VirtualClock, window: PollTarget['window'] = 'standard'): PollTarget {
+  return { jobId, window, submittedAt: clock.now() };
+}
+
+describe('PollScheduler', () => {
+  it('polls a job until it is done, then forgets it', async () => {
+    const clock = new VirtualClock();
+    const doneAt = clock.now() + 300_000;
+    const polledAt: number[] = [];
+    const scheduler = new PollScheduler({
+      clock,
+      poll: async () => {
+        polledAt.push(clock.now());
+        return clock.now() >= doneAt ? { kind: 'done' } : { kind: 'pending' };
+      },
+    });
+    scheduler.track(target('a', clock));
+    await clock.advance(400_000);
+    assert.equal(scheduler.has('a'), false);
+    const detectedAt = polledAt.at(-1) ?? 0;
+    assert.ok(detectedAt >= doneAt && detectedAt - doneAt <= 30_000, `detected ${detectedAt - doneAt} ms late`);
+    assert.ok(polledAt.length <= 25, `${polledAt.length} polls`);
+    assert.equal(clock.pendingTimers, 0);
+  });
+
+  it('keeps at most maxInFlight polls on the wire, with one timer for all jobs', async () => {
+    const clock = new VirtualClock();
+    let inFlight = 0;
+    let maxSeen = 0;
+    const release: (() => void)[] = [];
+    const scheduler = new PollScheduler({
+      clock,
+      maxInFlight: 3,
+      poll: () => {
+        inFlight += 1;
+        maxSeen = Math.max(maxSeen, inFlight);
+        return new Promise<PollOutcome>((resolve) => {
+          release.push(() => {
+            inFlight -= 1;
+            resolve({ kind: 'done' });
+          });
+        });
+      },
+    });
+    for (let i = 0; i < 50; i++) {
+      scheduler.track(target(`job${i}`, clock));
+    }
+    assert.equal(clock.pendingTimers, 1);
+    await clock.advance(1_000);
+    assert.equal(inFlight, 3);
+    while (release.length > 0) {
+      release.shift()?.();
+      await clock.advance(0);
+    }
+    assert.equal(maxSeen, 3);
+    assert.equal(scheduler.size, 0);
+    assert.equal(scheduler.stats.polls, 50);
+  });
+
+  it('a failing poll never drops the job: it backs off and tries again', async () => {
+    const clock = new VirtualClock();
+    let calls = 0;
+    const scheduler = new PollScheduler({
+      clock,
+      poll: async () => {
+        calls += 1;
+        if (calls <= 3) {
+          throw new Error('network down');
+        }
+        return { kind: 'done' };
+      },
+    });
+    scheduler.track(target('a', clock));
+    await clock.advance(60_000);
+    assert.equal(calls, 4);
+    assert.equal(scheduler.stats.failedPolls, 3);
+    assert.equal(scheduler.has('a'), false);
+  });
+
+  it('waits for Retry-After before the next poll', async () => {
+    const clock = new VirtualClock();
+    const polledAt: number[] = [];
+    const scheduler = new PollScheduler({
+      clock,
+      poll: async () => {
+        polledAt.push(clock.now());
+        return polledAt.length === 1 ? { kind: 'failed', retryAfterMs: 90_000 } : { kind: 'done' };
+      },
+    });
+    scheduler.track(target('a', clock), clock.now());
+    await clock.advance(200_000);
+    assert.equal(polledAt.length, 2);
+    assert.equal(polledAt[1] - polledAt[0], 90_000);
+  });
+
+  it('polls less while unfocused, and catches up when focus returns', async () => {
+    const clock = new VirtualClock();
+    let polls = 0;
+    const scheduler = new PollScheduler({ clock, focused: false, poll: async () => (polls++, { kind: 'pending' }) });
+    scheduler.track(target('a', clock, 'priority'));
+    const unfocusedDue = scheduler.nextPollAt('a') ?? 0;
+    scheduler.setFocused(true);
+    const focusedDue = scheduler.nextPollAt('a') ?? 0;
+    assert.ok(focusedDue < unfocusedDue, 'focus pulls the next poll in');
+    await clock.advance(focusedDue - clock.now());
+    assert.equal(polls, 1);
+    scheduler.dispose();
+  });
+
+  it('untrack stops polling, even with a poll on the wire', async () => {
+    const clock = new VirtualClock();
+    let polls = 0;
+    const scheduler = new PollScheduler({ clock, poll: async () => (polls++, { kind: 'pending' }) });
+    scheduler.track(target('a', clock), clock.now());
+    await clock.advance(0);
+    scheduler.untrack('a');
+    await clock.advance(3_600_000);
+    assert.equal(polls, 1);
+    assert.equal(clock.pendingTimers, 0);
+  });
+
+  it('pollSoon moves a job to the front', async () => {
+    const clock = new VirtualClock();
+    let polls = 0;
+    const scheduler = new PollScheduler({ clock, poll: async () => (polls++, { kind: 'pending' }) });
+    scheduler.track(target('a', clock, 'flex'));
+    scheduler.pollSoon('a');
+    await clock.advance(0);
+    assert.equal(polls, 1);
+    scheduler.dispose();
+    assert.equal(clock.pendingTimers, 0);
+  });
+});
