@@ -1,0 +1,97 @@
+/**
+ * The one place that reads `sail.*` settings. Pure: it takes a reader shaped like VS Code's
+ * WorkspaceConfiguration, so it is unit-tested without VS Code. Every invalid value falls back to its
+ * default and is reported with the setting's name, so a typo never silently changes behaviour.
+ */
+import { z } from 'zod';
+import { checkBaseUrl } from './sail/baseUrl';
+
+export const DEFAULT_BASE_URL = 'https://api.sailresearch.com/v1';
+export const DEFAULT_MODEL = 'moonshotai/Kimi-K2.5';
+
+export const WINDOW_SETTINGS = ['auto', 'asap', 'priority', 'standard', 'flex'] as const;
+export const REASONING_SETTINGS = ['default', 'none', 'minimal', 'low', 'medium', 'high', 'xhigh'] as const;
+
+const PromptSchema = z.object({
+  label: z.string().trim().min(1),
+  instruction: z.string().trim().min(1),
+  description: z.string().optional(),
+});
+export type PromptTemplate = z.infer<typeof PromptSchema>;
+
+export const DEFAULT_PROMPTS: readonly PromptTemplate[] = [
+  { label: 'Explain', instruction: 'Explain what this code does, step by step, and point out anything surprising.' },
+  { label: 'Review', instruction: 'Review this code for bugs, security problems and unclear parts. List concrete fixes.' },
+  { label: 'Write tests', instruction: 'Write thorough unit tests for this code, covering edge cases.' },
+  { label: 'Document', instruction: 'Write documentation comments for this code in the style of its language.' },
+  { label: 'Refactor', instruction: 'Refactor this code for readability without changing its behaviour. Show the full result.' },
+  { label: 'Find bugs', instruction: 'Find the bugs in this code. For each: the line, why it is wrong, and the fix.' },
+];
+
+/** Each setting: its schema (with the default) — the names match package.json's `sail.*` keys. */
+const SETTINGS = {
+  model: z.string().trim().min(1).default(DEFAULT_MODEL),
+  completionWindow: z.enum(WINDOW_SETTINGS).default('auto'),
+  background: z.boolean().default(true),
+  maxOutputTokens: z.number().int().min(1).nullable().default(null),
+  temperature: z.number().min(0).max(2).nullable().default(null),
+  topP: z.number().min(0).max(1).nullable().default(null),
+  reasoningEffort: z.enum(REASONING_SETTINGS).default('default'),
+  instructions: z.string().default(''),
+  prompts: z.array(PromptSchema).default([...DEFAULT_PROMPTS]),
+  promptCacheKey: z.enum(['off', 'workspace', 'file']).default('workspace'),
+  maxFileSizeKB: z.number().int().min(1).max(10_240).default(512),
+  openResult: z.enum(['notify', 'open']).default('notify'),
+} as const;
+
+type Settings = { -readonly [K in keyof typeof SETTINGS]: z.output<(typeof SETTINGS)[K]> };
+
+export interface SailConfig extends Readonly<Settings> {
+  /** Checked: https, or http to a loopback address. Undefined when the setting is invalid. */
+  readonly baseUrl: string | undefined;
+}
+
+export interface ConfigProblem {
+  /** The full setting id, e.g. `sail.temperature`. */
+  readonly setting: string;
+  readonly message: string;
+}
+
+/** The part of VS Code's WorkspaceConfiguration this module uses. */
+export interface ConfigurationReader {
+  get<T>(section: string): T | undefined;
+  inspect<T>(section: string): { defaultValue?: T; globalValue?: T } | undefined;
+}
+
+/** Reads and validates `sail.*`; never throws. */
+export function readConfig(reader: ConfigurationReader): { config: SailConfig; problems: ConfigProblem[] } {
+  const problems: ConfigProblem[] = [];
+  const values: Record<string, unknown> = {};
+  for (const [key, schema] of Object.entries(SETTINGS)) {
+    const raw = reader.get<unknown>(key);
+    const parsed = schema.safeParse(raw ?? undefined);
+    if (parsed.success) {
+      values[key] = parsed.data;
+    } else {
+      values[key] = schema.parse(undefined);
+      problems.push({ setting: `sail.${key}`, message: describeIssue(key, raw, parsed.error) });
+    }
+  }
+  // Only the user's own (global) value counts: a workspace must never redirect the API key.
+  const inspected = reader.inspect<string>('baseUrl');
+  const rawBaseUrl = inspected?.globalValue ?? inspected?.defaultValue ?? DEFAULT_BASE_URL;
+  let baseUrl: string | undefined;
+  const checked = typeof rawBaseUrl === 'string' ? checkBaseUrl(rawBaseUrl) : { ok: false as const, message: 'It must be a URL string.' };
+  if (checked.ok) {
+    baseUrl = checked.url;
+  } else {
+    problems.push({ setting: 'sail.baseUrl', message: `sail.baseUrl is invalid: ${checked.message}` });
+  }
+  return { config: Object.freeze({ ...(values as Settings), baseUrl }), problems };
+}
+
+function describeIssue(key: string, raw: unknown, error: z.ZodError): string {
+  const issue = error.issues[0];
+  const where = issue?.path.length ? ` (at ${issue.path.join('.')})` : '';
+  return `sail.${key} = ${JSON.stringify(raw)} is invalid${where}: ${issue?.message ?? 'unexpected value'}. Using the default instead.`;
+}

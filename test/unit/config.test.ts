@@ -1,0 +1,55 @@
+import * as assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { DEFAULT_BASE_URL, DEFAULT_MODEL, DEFAULT_PROMPTS, readConfig, type ConfigurationReader } from '../../src/config';
+
+function reader(values: Record<string, unknown>, scopes: { globalBaseUrl?: string; workspaceBaseUrl?: string } = {}): ConfigurationReader {
+  return {
+    get: <T>(key: string) => values[key] as T | undefined,
+    inspect: <T>(key: string) =>
+      key === 'baseUrl'
+        ? ({ defaultValue: DEFAULT_BASE_URL, globalValue: scopes.globalBaseUrl, workspaceValue: scopes.workspaceBaseUrl } as unknown as {
+            defaultValue?: T;
+            globalValue?: T;
+          })
+        : undefined,
+  };
+}
+
+describe('readConfig', () => {
+  it('gives the documented defaults when nothing is set', () => {
+    const { config, problems } = readConfig(reader({}));
+    assert.deepEqual(problems, []);
+    assert.equal(config.baseUrl, DEFAULT_BASE_URL);
+    assert.equal(config.model, DEFAULT_MODEL);
+    assert.equal(config.completionWindow, 'auto');
+    assert.equal(config.background, true);
+    assert.equal(config.temperature, null);
+    assert.deepEqual(config.prompts, DEFAULT_PROMPTS);
+    assert.ok(Object.isFrozen(config));
+  });
+
+  it('reports each invalid setting by name and falls back to its default', () => {
+    const { config, problems } = readConfig(
+      reader({ temperature: 3, topP: -1, completionWindow: 'tomorrow', maxOutputTokens: 0, prompts: [{ label: '', instruction: 'x' }] }),
+    );
+    assert.deepEqual(problems.map((p) => p.setting).sort(), ['sail.completionWindow', 'sail.maxOutputTokens', 'sail.prompts', 'sail.temperature', 'sail.topP']);
+    assert.match(problems.find((p) => p.setting === 'sail.temperature')?.message ?? '', /sail\.temperature = 3 is invalid/);
+    assert.equal(config.temperature, null);
+    assert.equal(config.completionWindow, 'auto');
+    assert.deepEqual(config.prompts, DEFAULT_PROMPTS);
+  });
+
+  it('ignores a workspace value for the base URL: only the user can redirect the key', () => {
+    const { config } = readConfig(reader({}, { workspaceBaseUrl: 'https://evil.example/v1' }));
+    assert.equal(config.baseUrl, DEFAULT_BASE_URL);
+    const user = readConfig(reader({}, { globalBaseUrl: 'http://127.0.0.1:8787/v1' }));
+    assert.equal(user.config.baseUrl, 'http://127.0.0.1:8787/v1');
+  });
+
+  it('refuses plain http to a remote host, naming the setting', () => {
+    const { config, problems } = readConfig(reader({}, { globalBaseUrl: 'http://api.example.com/v1' }));
+    assert.equal(config.baseUrl, undefined);
+    assert.equal(problems[0]?.setting, 'sail.baseUrl');
+    assert.match(problems[0]?.message ?? '', /loopback/);
+  });
+});
