@@ -4,7 +4,7 @@
 //   node esbuild.mjs --watch       dev build, rebuilt on change
 //   node esbuild.mjs --tests       src/ and test/ transpiled file-by-file into out/ for the test runners
 import * as esbuild from 'esbuild';
-import { readdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 const args = new Set(process.argv.slice(2));
@@ -28,12 +28,12 @@ const host = {
   logLevel: 'info',
 };
 
-// Webview scripts run in the browser sandbox; later entries go in this list.
-const webviewEntries = {};
+// Webview scripts run in the browser sandbox. They go under media/ because webviews may load only
+// from there (localResourceRoots).
 /** @type {import('esbuild').BuildOptions} */
 const webview = {
-  entryPoints: webviewEntries,
-  outdir: 'dist/webview',
+  entryPoints: { result: 'src/webview/result.ts' },
+  outdir: 'media/dist',
   bundle: true,
   format: 'iife',
   platform: 'browser',
@@ -63,7 +63,15 @@ const tests = {
   logLevel: 'warning',
 };
 
-const builds = args.has('--tests') ? [tests] : [host, ...(Object.keys(webviewEntries).length ? [webview] : [])];
+const builds = args.has('--tests') ? [tests] : [host, webview];
+
+if (!args.has('--tests')) {
+  // The codicon font and its stylesheet, served to webviews from media/.
+  mkdirSync('media/dist/codicons', { recursive: true });
+  for (const file of ['codicon.css', 'codicon.ttf']) {
+    copyFileSync(`node_modules/@vscode/codicons/dist/${file}`, `media/dist/codicons/${file}`);
+  }
+}
 
 if (watch) {
   for (const options of builds) {

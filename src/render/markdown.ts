@@ -70,3 +70,16 @@ export function renderMarkdown(text: string): string {
   renderer ??= createRenderer();
   return renderer.render(text);
 }
+
+/**
+ * The code to put into the editor from an answer: the longest fenced code block (answers usually
+ * wrap the full result in one), or the whole answer when it has none.
+ */
+export function codeForEditor(text: string): string {
+  renderer ??= createRenderer();
+  const blocks = renderer.parse(text, {}).filter((t) => t.type === 'fence' || t.type === 'code_block').map((t) => t.content);
+  if (blocks.length === 0) {
+    return text;
+  }
+  return blocks.reduce((a, b) => (b.length > a.length ? b : a));
+}

@@ -1,0 +1,94 @@
+import * as vscode from 'vscode';
+import { isFinished, type JobRecord } from '../jobs/job';
+import type { JobTracker } from '../jobs/jobTracker';
+import { stateLabel, windowLabel } from '../render/jobView';
+import { formatDuration } from '../render/usage';
+import type { ResultPanels } from '../ui/resultPanel';
+
+const STATE_ICONS: Record<JobRecord['state'], string> = {
+  submitting: 'cloud-upload',
+  queued: 'clock',
+  in_progress: 'sync~spin',
+  completed: 'pass',
+  incomplete: 'warning',
+  failed: 'error',
+  cancelled: 'circle-slash',
+  expired: 'history',
+  untracked: 'eye-closed',
+};
+
+type JobItem = vscode.QuickPickItem & { jobId: string };
+
+const stopButton: vscode.QuickInputButton = { iconPath: new vscode.ThemeIcon('debug-stop'), tooltip: 'Stop tracking (the job keeps running on Sail)' };
+const removeButton: vscode.QuickInputButton = { iconPath: new vscode.ThemeIcon('trash'), tooltip: 'Remove from the list' };
+
+function item(job: JobRecord, now: number): JobItem {
+  const age = formatDuration((job.finishedAt ?? now) - job.createdAt);
+  return {
+    jobId: job.id,
+    label: `$(${STATE_ICONS[job.state]}) ${job.title}`,
+    description: `${stateLabel(job)} · ${age}`,
+    detail: `${job.model} · ${windowLabel(job.window)}${job.usage ? ` · ${job.usage.total.toLocaleString('en-US')} tokens` : ''}`,
+    buttons: isFinished(job.state) ? [removeButton] : [stopButton],
+  };
+}
+
+/** A quick pick of every job with its status; picking one opens its result view. */
+async function pickJob(tracker: JobTracker, title: string): Promise<string | undefined> {
+  const quickPick = vscode.window.createQuickPick<JobItem>();
+  quickPick.title = title;
+  quickPick.placeholder = vscode.l10n.t('Pick a job to open its result');
+  quickPick.matchOnDescription = true;
+  quickPick.matchOnDetail = true;
+  const refresh = () => {
+    const jobs = tracker.jobs();
+    quickPick.items = jobs.map((job) => item(job, Date.now()));
+    if (jobs.length === 0) {
+      quickPick.placeholder = vscode.l10n.t('No Sail jobs yet. Select code and run "Sail: Send Selection…".');
+    }
+  };
+  refresh();
+  const changes = tracker.onDidChange(refresh);
+  return new Promise((resolve) => {
+    quickPick.onDidTriggerItemButton(async ({ item: picked, button }) => {
+      if (button === stopButton) {
+        await tracker.stopTracking(picked.jobId);
+        void vscode.window.showInformationMessage(vscode.l10n.t('Sail has no cancel: the job keeps running on Sail, but it is no longer checked.'));
+      } else if (button === removeButton) {
+        await tracker.remove(picked.jobId);
+      }
+    });
+    quickPick.onDidAccept(() => {
+      resolve(quickPick.selectedItems[0]?.jobId);
+      quickPick.hide();
+    });
+    quickPick.onDidHide(() => {
+      changes.dispose();
+      resolve(undefined);
+      quickPick.dispose();
+    });
+    quickPick.show();
+  });
+}
+
+export function registerJobCommands(tracker: JobTracker, panels: ResultPanels): vscode.Disposable[] {
+  return [
+    vscode.commands.registerCommand('sail.showJobs', async () => {
+      const jobId = await pickJob(tracker, vscode.l10n.t('Sail Jobs'));
+      if (jobId) {
+        panels.open(jobId);
+      }
+    }),
+    vscode.commands.registerCommand('sail.openResult', async (jobId?: unknown) => {
+      const id = typeof jobId === 'string' ? jobId : await pickJob(tracker, vscode.l10n.t('Open Sail Result'));
+      if (!id) {
+        return;
+      }
+      if (!tracker.get(id)) {
+        void vscode.window.showWarningMessage(vscode.l10n.t('That Sail job is no longer in the list.'));
+        return;
+      }
+      panels.open(id);
+    }),
+  ];
+}

@@ -1,0 +1,184 @@
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { CompletionWindow } from '../jobs/pollPolicy';
+import { buildInput, buildRequest, promptCacheKey, unsendableReason, type CodeInput } from '../jobs/prompt';
+import type { JobSource } from '../jobs/job';
+import type { JobTracker } from '../jobs/jobTracker';
+import type { ApiKeyStore } from '../ui/apiKeyStore';
+import type { ConfigWatcher } from '../ui/configWatcher';
+import { ensureApiKey } from './apiKey';
+
+/** Optional argument of both send commands (keybindings, tests): skips the instruction prompt. */
+export interface SendArgs {
+  instruction?: string;
+  model?: string;
+  completionWindow?: CompletionWindow | 'auto';
+}
+
+interface SendDeps {
+  readonly configs: ConfigWatcher;
+  readonly apiKey: ApiKeyStore;
+  readonly tracker: JobTracker;
+  readonly log: vscode.LogOutputChannel;
+}
+
+function asSendArgs(value: unknown): SendArgs {
+  if (!value || typeof value !== 'object' || value instanceof vscode.Uri) {
+    return {};
+  }
+  const { instruction, model, completionWindow } = value as Record<string, unknown>;
+  return {
+    instruction: typeof instruction === 'string' ? instruction : undefined,
+    model: typeof model === 'string' ? model : undefined,
+    completionWindow: ['auto', 'asap', 'priority', 'standard', 'flex'].includes(completionWindow as string)
+      ? (completionWindow as SendArgs['completionWindow'])
+      : undefined,
+  };
+}
+
+/** The instruction: a template from sail.prompts, or whatever the user types. */
+async function pickInstruction(deps: SendDeps, what: string): Promise<string | undefined> {
+  type Item = vscode.QuickPickItem & { instruction: string };
+  const templates: Item[] = deps.configs.config.prompts.map((p) => ({ label: p.label, detail: p.instruction, instruction: p.instruction }));
+  const quickPick = vscode.window.createQuickPick<Item>();
+  quickPick.title = vscode.l10n.t('Sail: what should be done with {0}?', what);
+  quickPick.placeholder = vscode.l10n.t('Pick an instruction, or type your own and press Enter');
+  quickPick.matchOnDetail = true;
+  quickPick.ignoreFocusOut = true;
+  quickPick.items = templates;
+  quickPick.onDidChangeValue((value) => {
+    const typed = value.trim();
+    const custom: Item[] = typed ? [{ label: `$(edit) ${typed}`, description: vscode.l10n.t('your instruction'), instruction: typed, alwaysShow: true }] : [];
+    quickPick.items = [...custom, ...templates];
+  });
+  return new Promise((resolve) => {
+    quickPick.onDidAccept(() => {
+      const picked = quickPick.selectedItems[0]?.instruction ?? quickPick.value.trim();
+      resolve(picked || undefined);
+      quickPick.hide();
+    });
+    quickPick.onDidHide(() => {
+      resolve(undefined);
+      quickPick.dispose();
+    });
+    quickPick.show();
+  });
+}
+
+async function submit(deps: SendDeps, args: SendArgs, code: Omit<CodeInput, 'instruction'>, source: JobSource, what: string): Promise<string | undefined> {
+  const config = deps.configs.config;
+  if (!config.baseUrl) {
+    void vscode.window.showErrorMessage(vscode.l10n.t('The setting sail.baseUrl is invalid, so nothing was sent. Fix it in your user settings.'));
+    return undefined;
+  }
+  const instruction = args.instruction?.trim() || (await pickInstruction(deps, what));
+  if (!instruction) {
+    return undefined;
+  }
+  if (!(await ensureApiKey(deps.apiKey))) {
+    void vscode.window.showWarningMessage(vscode.l10n.t('Nothing was sent: Sail needs an API key. Run "Sail: Set API Key".'));
+    return undefined;
+  }
+  const workspace = vscode.workspace.getWorkspaceFolder(vscode.Uri.parse(source.uri))?.uri.toString();
+  const request = buildRequest(config, buildInput({ ...code, instruction }), {
+    model: args.model,
+    completionWindow: args.completionWindow,
+    cacheKey: promptCacheKey(config.promptCacheKey, { workspace, file: source.uri }),
+  });
+  deps.log.trace(`Request input:\n${String(request.input)}`);
+  const title = `${instruction.split('\n')[0].slice(0, 60)} · ${source.fileName}`;
+  const job = await deps.tracker.submit({ request, title, instruction, source });
+  if (job.state === 'failed') {
+    const setKey = vscode.l10n.t('Set API Key');
+    const actions = job.error?.kind === 'auth' ? [setKey] : [];
+    void vscode.window.showErrorMessage(vscode.l10n.t('Sail did not accept the request: {0}', job.error?.message ?? ''), ...actions).then((choice) => {
+      if (choice === setKey) {
+        void vscode.commands.executeCommand('sail.setApiKey');
+      }
+    });
+  } else {
+    vscode.window.setStatusBarMessage(vscode.l10n.t('$(send) Sent to Sail: {0}', title), 5000);
+  }
+  return job.id;
+}
+
+function sourceOf(document: vscode.TextDocument, range?: vscode.Range): JobSource {
+  return {
+    uri: document.uri.toString(),
+    fileName: path.basename(document.uri.path) || document.uri.path,
+    languageId: document.languageId,
+    version: document.version,
+    range: range ? { start: range.start, end: range.end } : undefined,
+  };
+}
+
+export function registerSendCommands(deps: SendDeps): vscode.Disposable[] {
+  const sendDocument = async (document: vscode.TextDocument, args: SendArgs): Promise<string | undefined> => {
+    const text = document.getText();
+    const fileName = path.basename(document.uri.path);
+    const reason = unsendableReason(new TextEncoder().encode(text), deps.configs.config.maxFileSizeKB * 1024, fileName);
+    if (reason) {
+      void vscode.window.showErrorMessage(reason);
+      return undefined;
+    }
+    if (!text.trim()) {
+      void vscode.window.showWarningMessage(vscode.l10n.t('{0} is empty: there is nothing to send.', fileName));
+      return undefined;
+    }
+    return submit(deps, args, { text, fileName, languageId: document.languageId }, sourceOf(document), fileName);
+  };
+
+  const sendFile = async (target?: unknown, maybeArgs?: unknown): Promise<string | undefined> => {
+    const args = asSendArgs(target instanceof vscode.Uri ? maybeArgs : target);
+    const uri = target instanceof vscode.Uri ? target : vscode.window.activeTextEditor?.document.uri;
+    if (!uri) {
+      void vscode.window.showWarningMessage(vscode.l10n.t('Open a file, or right-click one in the Explorer, to send it to Sail.'));
+      return undefined;
+    }
+    const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+    if (open) {
+      return sendDocument(open, args);
+    }
+    // Check the bytes before opening: VS Code would happily open a binary or huge file as text.
+    const fileName = path.basename(uri.path);
+    let bytes: Uint8Array;
+    try {
+      bytes = await vscode.workspace.fs.readFile(uri);
+    } catch (error) {
+      void vscode.window.showErrorMessage(vscode.l10n.t('Could not read {0}: {1}', fileName, error instanceof Error ? error.message : String(error)));
+      return undefined;
+    }
+    const reason = unsendableReason(bytes, deps.configs.config.maxFileSizeKB * 1024, fileName);
+    if (reason) {
+      void vscode.window.showErrorMessage(reason);
+      return undefined;
+    }
+    return sendDocument(await vscode.workspace.openTextDocument(uri), args);
+  };
+
+  const sendSelection = async (maybeArgs?: unknown): Promise<string | undefined> => {
+    const args = asSendArgs(maybeArgs);
+    const editor = vscode.window.activeTextEditor;
+    if (!editor) {
+      void vscode.window.showWarningMessage(vscode.l10n.t('Open a file and select some code to send it to Sail.'));
+      return undefined;
+    }
+    const selection = editor.selection;
+    const text = editor.document.getText(selection);
+    if (selection.isEmpty || !text.trim()) {
+      const wholeFile = vscode.l10n.t('Send Whole File');
+      const choice = await vscode.window.showWarningMessage(vscode.l10n.t('Nothing is selected, so nothing was sent.'), wholeFile);
+      return choice === wholeFile ? sendDocument(editor.document, args) : undefined;
+    }
+    const fileName = path.basename(editor.document.uri.path);
+    const reason = unsendableReason(new TextEncoder().encode(text), deps.configs.config.maxFileSizeKB * 1024, `The selection in ${fileName}`);
+    if (reason) {
+      void vscode.window.showErrorMessage(reason);
+      return undefined;
+    }
+    const lines = { start: selection.start.line + 1, end: selection.end.line + 1 };
+    return submit(deps, args, { text, fileName, languageId: editor.document.languageId, lines }, sourceOf(editor.document, selection), `the selection in ${fileName}`);
+  };
+
+  return [vscode.commands.registerCommand('sail.sendSelection', sendSelection), vscode.commands.registerCommand('sail.sendFile', sendFile)];
+}

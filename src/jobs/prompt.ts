@@ -1,0 +1,106 @@
+/**
+ * What a request carries: the instruction, then the code verbatim with its file name and language,
+ * fenced so the model cannot mistake code for instructions; plus the request fields from settings.
+ */
+import { createHash } from 'node:crypto';
+import type { SailConfig } from '../config';
+import type { CreateResponseRequest } from '../sail/schemas';
+import type { CompletionWindow } from './pollPolicy';
+
+export interface CodeInput {
+  readonly instruction: string;
+  readonly text: string;
+  readonly fileName: string;
+  readonly languageId: string;
+  /** 1-based, inclusive; absent for a whole file. */
+  readonly lines?: { readonly start: number; readonly end: number };
+}
+
+/** A fence longer than any backtick run in the text, so the code cannot close it early. */
+function fenceFor(text: string): string {
+  const longest = Math.max(2, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
+  return '`'.repeat(longest + 1);
+}
+
+export function buildInput(input: CodeInput): string {
+  const fence = fenceFor(input.text);
+  const where = input.lines ? `lines ${input.lines.start}–${input.lines.end} of ${input.fileName}` : `the whole file ${input.fileName}`;
+  return [
+    input.instruction.trim(),
+    '',
+    `The code below is ${where} (language: ${input.languageId}).`,
+    '',
+    `${fence}${input.languageId}`,
+    input.text,
+    fence,
+    '',
+  ].join('\n');
+}
+
+export interface RequestOverrides {
+  readonly model?: string;
+  readonly completionWindow?: CompletionWindow | 'auto';
+}
+
+/** The cache-routing key: a hash, so no path or workspace name leaves the machine. */
+export function promptCacheKey(mode: SailConfig['promptCacheKey'], scope: { workspace?: string; file?: string }): string | undefined {
+  const value = mode === 'workspace' ? (scope.workspace ?? scope.file) : mode === 'file' ? scope.file : undefined;
+  return value === undefined ? undefined : `vscode-${createHash('sha256').update(value).digest('hex').slice(0, 32)}`;
+}
+
+export function buildRequest(
+  config: SailConfig,
+  input: string,
+  options: RequestOverrides & { cacheKey?: string } = {},
+): CreateResponseRequest {
+  const window = options.completionWindow ?? config.completionWindow;
+  // Sail refuses asap in the background (unsupported_asap_request) and flex in the foreground.
+  const background = window === 'asap' ? false : window === 'flex' ? true : config.background;
+  const request: CreateResponseRequest = {
+    model: options.model ?? config.model,
+    input,
+    background,
+    store: true,
+    truncation: 'disabled',
+  };
+  if (window !== 'auto') {
+    request.metadata = { completion_window: window };
+  }
+  if (config.instructions.trim()) {
+    request.instructions = config.instructions;
+  }
+  if (config.maxOutputTokens !== null) {
+    request.max_output_tokens = config.maxOutputTokens;
+  }
+  if (config.temperature !== null) {
+    request.temperature = config.temperature;
+  }
+  if (config.topP !== null) {
+    request.top_p = config.topP;
+  }
+  if (config.reasoningEffort !== 'default') {
+    request.reasoning = { effort: config.reasoningEffort };
+  }
+  if (options.cacheKey) {
+    request.prompt_cache_key = options.cacheKey;
+  }
+  return request;
+}
+
+/** Why a file's bytes cannot be sent, or undefined when they can. */
+export function unsendableReason(bytes: Uint8Array, maxBytes: number, fileName: string): string | undefined {
+  if (bytes.byteLength > maxBytes) {
+    return `${fileName} is ${Math.ceil(bytes.byteLength / 1024)} KB, over the ${Math.floor(maxBytes / 1024)} KB limit (sail.maxFileSizeKB). Select the part you need and use Send Selection.`;
+  }
+  // A NUL byte in the first 8 KB is how git and most editors tell binary from text.
+  if (bytes.subarray(0, 8192).includes(0)) {
+    return `${fileName} looks like a binary file; Sail accepts text only.`;
+  }
+  try {
+    // `stream` tolerates a multi-byte character cut at the end of the sample.
+    new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(0, 65536), { stream: true });
+  } catch {
+    return `${fileName} is not UTF-8 text; Sail accepts text only.`;
+  }
+  return undefined;
+}

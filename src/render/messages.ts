@@ -1,0 +1,56 @@
+/**
+ * The result view's message contract, shared by the extension host and the webview script.
+ * Both sides validate what they receive; zod/mini keeps the webview bundle small.
+ */
+import * as z from 'zod/mini';
+
+const UsageRowSchema = z.object({ label: z.string(), value: z.string() });
+
+/** Everything the webview shows about one job. Plain strings except `outputHtml`, which the host rendered and sanitized. */
+export const JobViewSchema = z.object({
+  jobId: z.string(),
+  title: z.string(),
+  state: z.string(),
+  stateLabel: z.string(),
+  /** 'running' | 'done' | 'warning' | 'error': drives the icon and colour. */
+  tone: z.enum(['running', 'done', 'warning', 'error']),
+  model: z.string(),
+  window: z.string(),
+  source: z.optional(z.string()),
+  instruction: z.string(),
+  createdAt: z.number(),
+  finishedAt: z.optional(z.number()),
+  nextCheckAt: z.optional(z.number()),
+  facts: z.array(UsageRowSchema),
+  usage: z.optional(z.array(UsageRowSchema)),
+  outputHtml: z.optional(z.string()),
+  reasoningHtml: z.optional(z.string()),
+  notice: z.optional(z.string()),
+  canReplace: z.boolean(),
+  canInsert: z.boolean(),
+  canStop: z.boolean(),
+  canRetry: z.boolean(),
+});
+export type JobView = z.infer<typeof JobViewSchema>;
+
+export const HostMessageSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('update'), view: JobViewSchema }),
+  z.object({ type: z.literal('missing'), jobId: z.string(), message: z.string() }),
+]);
+export type HostMessage = z.infer<typeof HostMessageSchema>;
+
+export const WebviewMessageSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('ready') }),
+  z.object({ type: z.literal('copy') }),
+  z.object({ type: z.literal('insert') }),
+  z.object({ type: z.literal('replace') }),
+  z.object({ type: z.literal('openUntitled') }),
+  z.object({ type: z.literal('refresh') }),
+  z.object({ type: z.literal('stopTracking') }),
+  z.object({ type: z.literal('retry') }),
+]);
+export type WebviewMessage = z.infer<typeof WebviewMessageSchema>;
+
+/** What the panel serializer stores to bring a result back after a reload. */
+export const PanelStateSchema = z.object({ jobId: z.string() });
+export type PanelState = z.infer<typeof PanelStateSchema>;

@@ -1,0 +1,51 @@
+import * as vscode from 'vscode';
+import { readConfig, type ConfigProblem, type SailConfig } from '../config';
+
+/** The current `sail.*` configuration, re-read when it changes; problems are shown once per change. */
+export class ConfigWatcher implements vscode.Disposable {
+  private current: SailConfig;
+  private readonly changed = new vscode.EventEmitter<SailConfig>();
+  readonly onDidChange = this.changed.event;
+  private readonly subscription: vscode.Disposable;
+
+  constructor(private readonly log: vscode.LogOutputChannel) {
+    this.current = this.read();
+    this.subscription = vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('sail')) {
+        this.current = this.read();
+        this.changed.fire(this.current);
+      }
+    });
+  }
+
+  get config(): SailConfig {
+    return this.current;
+  }
+
+  private read(): SailConfig {
+    const { config, problems } = readConfig(vscode.workspace.getConfiguration('sail'));
+    if (problems.length) {
+      this.report(problems);
+    }
+    return config;
+  }
+
+  private report(problems: ConfigProblem[]): void {
+    for (const problem of problems) {
+      this.log.warn(problem.message);
+    }
+    const openSettings = vscode.l10n.t('Open Settings');
+    const first = problems[0];
+    const more = problems.length > 1 ? vscode.l10n.t(' (and {0} more; see the Sail log)', problems.length - 1) : '';
+    void vscode.window.showWarningMessage(`${first.message}${more}`, openSettings).then((choice) => {
+      if (choice === openSettings) {
+        void vscode.commands.executeCommand('workbench.action.openSettings', first.setting);
+      }
+    });
+  }
+
+  dispose(): void {
+    this.subscription.dispose();
+    this.changed.dispose();
+  }
+}

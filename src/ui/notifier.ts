@@ -1,0 +1,49 @@
+import * as vscode from 'vscode';
+import { isFinished } from '../jobs/job';
+import type { JobTracker } from '../jobs/jobTracker';
+import { outputText } from '../sail/output';
+import { SailResponseSchema } from '../sail/schemas';
+import type { ConfigWatcher } from './configWatcher';
+import type { ResultPanels } from './resultPanel';
+
+/** Tells the user when a job finishes: the result view at once (sail.openResult = open) or a notification. */
+export function notifyOnFinish(tracker: JobTracker, panels: ResultPanels, configs: ConfigWatcher): { dispose(): void } {
+  return tracker.onDidChange(({ job, previous, removed }) => {
+    if (removed || previous === undefined || isFinished(previous) || !isFinished(job.state) || job.state === 'untracked') {
+      return;
+    }
+    if (panels.isOpen(job.id)) {
+      return;
+    }
+    if (configs.config.openResult === 'open' && job.state !== 'failed') {
+      panels.open(job.id, { preserveFocus: true });
+      return;
+    }
+    const open = vscode.l10n.t('Open');
+    const copy = vscode.l10n.t('Copy');
+    const retry = vscode.l10n.t('Send Again');
+    const setKey = vscode.l10n.t('Set API Key');
+    let shown: Thenable<string | undefined>;
+    if (job.state === 'completed') {
+      shown = vscode.window.showInformationMessage(vscode.l10n.t('Sail finished "{0}".', job.title), open, copy);
+    } else if (job.state === 'failed') {
+      const actions = [open, ...(job.responseId ? [] : [retry]), ...(job.error?.kind === 'auth' ? [setKey] : [])];
+      shown = vscode.window.showErrorMessage(vscode.l10n.t('Sail job "{0}" failed: {1}', job.title, job.error?.message ?? ''), ...actions);
+    } else {
+      shown = vscode.window.showWarningMessage(vscode.l10n.t('Sail job "{0}" ended: {1}.', job.title, job.state), open, ...(job.state === 'incomplete' ? [copy] : []));
+    }
+    void shown.then(async (choice) => {
+      if (choice === open) {
+        panels.open(job.id);
+      } else if (choice === copy) {
+        const parsed = SailResponseSchema.safeParse(await tracker.response(job.id));
+        await vscode.env.clipboard.writeText(parsed.success ? outputText(parsed.data) : '');
+        await tracker.markSeen(job.id);
+      } else if (choice === retry) {
+        await tracker.retry(job.id);
+      } else if (choice === setKey) {
+        await vscode.commands.executeCommand('sail.setApiKey');
+      }
+    });
+  });
+}

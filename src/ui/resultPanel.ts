@@ -1,0 +1,305 @@
+import { randomBytes } from 'node:crypto';
+import * as vscode from 'vscode';
+import type { JobRecord } from '../jobs/job';
+import type { JobTracker } from '../jobs/jobTracker';
+import { jobView } from '../render/jobView';
+import { codeForEditor } from '../render/markdown';
+import { PanelStateSchema, WebviewMessageSchema, type HostMessage, type WebviewMessage } from '../render/messages';
+import { resultPageHtml } from '../render/resultPage';
+import { outputText } from '../sail/output';
+import { SailResponseSchema, type SailResponse } from '../sail/schemas';
+
+export const RESULT_VIEW_TYPE = 'sail.result';
+const PREVIEW_SCHEME = 'sail-preview';
+
+/** Proposed documents shown on the right of a "replace" diff. */
+class PreviewDocuments implements vscode.TextDocumentContentProvider {
+  private readonly contents = new Map<string, string>();
+
+  set(uri: vscode.Uri, text: string): void {
+    this.contents.set(uri.toString(), text);
+  }
+
+  provideTextDocumentContent(uri: vscode.Uri): string {
+    return this.contents.get(uri.toString()) ?? '';
+  }
+}
+
+/** One result view per job; they come back after a reload through the panel serializer. */
+export class ResultPanels implements vscode.Disposable {
+  private readonly panels = new Map<string, ResultPanel>();
+  private readonly previews = new PreviewDocuments();
+  private readonly subscriptions: vscode.Disposable[] = [];
+  /** The text editor the user worked in last: webviews take the focus, but "insert" goes there. */
+  private lastEditor: vscode.TextEditor | undefined = vscode.window.activeTextEditor;
+
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    private readonly tracker: JobTracker,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
+    const changes = tracker.onDidChange(({ job, removed }) => {
+      const panel = this.panels.get(job.id);
+      if (removed) {
+        panel?.dispose();
+      } else {
+        void panel?.update();
+      }
+    });
+    this.subscriptions.push(
+      { dispose: () => changes.dispose() },
+      vscode.workspace.registerTextDocumentContentProvider(PREVIEW_SCHEME, this.previews),
+      vscode.window.onDidChangeActiveTextEditor((editor) => {
+        if (editor && editor.document.uri.scheme !== PREVIEW_SCHEME) {
+          this.lastEditor = editor;
+        }
+      }),
+      vscode.window.registerWebviewPanelSerializer(RESULT_VIEW_TYPE, {
+        deserializeWebviewPanel: async (panel, state) => {
+          const parsed = PanelStateSchema.safeParse(state);
+          if (!parsed.success || !tracker.get(parsed.data.jobId)) {
+            panel.dispose();
+            return;
+          }
+          this.attach(panel, parsed.data.jobId);
+        },
+      }),
+    );
+  }
+
+  isOpen(jobId: string): boolean {
+    return this.panels.has(jobId);
+  }
+
+  /** Shows the job's result view, creating it if needed. */
+  open(jobId: string, options: { preserveFocus?: boolean } = {}): void {
+    const existing = this.panels.get(jobId);
+    if (existing) {
+      existing.reveal(options.preserveFocus ?? false);
+      return;
+    }
+    const job = this.tracker.get(jobId);
+    const panel = vscode.window.createWebviewPanel(
+      RESULT_VIEW_TYPE,
+      job?.title ?? 'Sail',
+      { viewColumn: vscode.ViewColumn.Beside, preserveFocus: options.preserveFocus ?? false },
+      this.webviewOptions(),
+    );
+    this.attach(panel, jobId);
+  }
+
+  private webviewOptions(): vscode.WebviewPanelOptions & vscode.WebviewOptions {
+    return {
+      enableScripts: true,
+      enableCommandUris: false,
+      localResourceRoots: [vscode.Uri.joinPath(this.context.extensionUri, 'media')],
+    };
+  }
+
+  private attach(panel: vscode.WebviewPanel, jobId: string): void {
+    panel.webview.options = this.webviewOptions();
+    const resultPanel = new ResultPanel(panel, jobId, this.context.extensionUri, {
+      tracker: this.tracker,
+      log: this.log,
+      act: (message, job, response) => this.act(message, job, response),
+    });
+    this.panels.set(jobId, resultPanel);
+    panel.onDidDispose(() => this.panels.delete(jobId));
+  }
+
+  private async act(message: WebviewMessage, job: JobRecord, response: SailResponse | undefined): Promise<void> {
+    const text = response ? outputText(response) : '';
+    switch (message.type) {
+      case 'copy':
+        await vscode.env.clipboard.writeText(text);
+        vscode.window.setStatusBarMessage(vscode.l10n.t('$(copy) Sail answer copied'), 3000);
+        return;
+      case 'openUntitled': {
+        const document = await vscode.workspace.openTextDocument({ content: text, language: 'markdown' });
+        await vscode.window.showTextDocument(document, { viewColumn: vscode.ViewColumn.Active });
+        return;
+      }
+      case 'insert':
+        return this.insert(codeForEditor(text));
+      case 'replace':
+        return this.replace(job, codeForEditor(text));
+      case 'refresh':
+        this.tracker.refresh(job.id);
+        return;
+      case 'stopTracking':
+        return this.stopTracking(job);
+      case 'retry':
+        return this.tracker.retry(job.id);
+      case 'ready':
+        return;
+    }
+  }
+
+  private async insert(code: string): Promise<void> {
+    const editor = this.lastEditor && vscode.window.visibleTextEditors.includes(this.lastEditor) ? this.lastEditor : vscode.window.visibleTextEditors[0];
+    if (!editor) {
+      void vscode.window.showWarningMessage(vscode.l10n.t('Open an editor to insert the answer into.'));
+      return;
+    }
+    await editor.edit((edit) => edit.replace(editor.selection, code));
+    await vscode.window.showTextDocument(editor.document, editor.viewColumn);
+  }
+
+  private async replace(job: JobRecord, code: string): Promise<void> {
+    const source = job.source;
+    if (!source?.range) {
+      return;
+    }
+    const document = await vscode.workspace.openTextDocument(vscode.Uri.parse(source.uri));
+    const range = document.validateRange(
+      new vscode.Range(source.range.start.line, source.range.start.character, source.range.end.line, source.range.end.character),
+    );
+    if (document.version !== source.version) {
+      // The document changed since the request: show what the replacement would do, then ask.
+      const proposed = vscode.Uri.from({ scheme: PREVIEW_SCHEME, path: `/${job.id}/${source.fileName}` });
+      this.previews.set(proposed, document.getText().slice(0, document.offsetAt(range.start)) + code + document.getText().slice(document.offsetAt(range.end)));
+      await vscode.commands.executeCommand('vscode.diff', document.uri, proposed, vscode.l10n.t('{0} ↔ with Sail answer', source.fileName));
+      const replace = vscode.l10n.t('Replace');
+      const choice = await vscode.window.showWarningMessage(
+        vscode.l10n.t('{0} changed since the request was sent. Replace lines {1}–{2} anyway?', source.fileName, range.start.line + 1, range.end.line + 1),
+        { modal: true, detail: vscode.l10n.t('The diff shows the result.') },
+        replace,
+      );
+      if (choice !== replace) {
+        return;
+      }
+    }
+    const edit = new vscode.WorkspaceEdit();
+    edit.replace(document.uri, range, code);
+    if (await vscode.workspace.applyEdit(edit)) {
+      await vscode.window.showTextDocument(document, { selection: new vscode.Range(range.start, document.positionAt(document.offsetAt(range.start) + code.length)) });
+    }
+  }
+
+  private async stopTracking(job: JobRecord): Promise<void> {
+    const stop = vscode.l10n.t('Stop Tracking');
+    const choice = await vscode.window.showWarningMessage(
+      vscode.l10n.t('Stop tracking "{0}"?', job.title),
+      { modal: true, detail: vscode.l10n.t('Sail has no way to cancel a job: it keeps running (and is billed) on Sail. The extension will just stop checking on it.') },
+      stop,
+    );
+    if (choice === stop) {
+      await this.tracker.stopTracking(job.id);
+    }
+  }
+
+  dispose(): void {
+    for (const panel of this.panels.values()) {
+      panel.dispose();
+    }
+    for (const s of this.subscriptions) {
+      s.dispose();
+    }
+  }
+}
+
+interface PanelDeps {
+  readonly tracker: JobTracker;
+  readonly log: vscode.LogOutputChannel;
+  readonly act: (message: WebviewMessage, job: JobRecord, response: SailResponse | undefined) => Promise<void>;
+}
+
+class ResultPanel {
+  private ready = false;
+  private readonly subscriptions: vscode.Disposable[] = [];
+
+  constructor(
+    private readonly panel: vscode.WebviewPanel,
+    private readonly jobId: string,
+    extensionUri: vscode.Uri,
+    private readonly deps: PanelDeps,
+  ) {
+    const webview = panel.webview;
+    const media = (...parts: string[]) => webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', ...parts)).toString();
+    webview.html = resultPageHtml({
+      cspSource: webview.cspSource,
+      nonce: randomBytes(16).toString('base64'),
+      scriptUri: media('dist', 'result.js'),
+      styleUri: media('result.css'),
+      codiconsUri: media('dist', 'codicons', 'codicon.css'),
+      title: panel.title,
+    });
+    this.subscriptions.push(
+      webview.onDidReceiveMessage((raw: unknown) => void this.receive(raw)),
+      panel.onDidChangeViewState(() => {
+        if (panel.visible) {
+          void this.deps.tracker.markSeen(this.jobId);
+        }
+      }),
+      panel.onDidDispose(() => this.dispose()),
+    );
+  }
+
+  reveal(preserveFocus: boolean): void {
+    this.panel.reveal(undefined, preserveFocus);
+  }
+
+  async update(): Promise<void> {
+    if (!this.ready) {
+      return;
+    }
+    const job = this.deps.tracker.get(this.jobId);
+    if (!job) {
+      await this.post({ type: 'missing', jobId: this.jobId, message: vscode.l10n.t('This job is no longer in the list.') });
+      return;
+    }
+    this.panel.title = job.title;
+    const response = await this.response();
+    await this.post({ type: 'update', view: jobView({ job, response, nextCheckAt: this.deps.tracker.nextPollAt(job.id) }) });
+    if (this.panel.visible) {
+      await this.deps.tracker.markSeen(job.id);
+    }
+  }
+
+  private async response(): Promise<SailResponse | undefined> {
+    const stored = await this.deps.tracker.response(this.jobId);
+    if (stored === undefined) {
+      return undefined;
+    }
+    const parsed = SailResponseSchema.safeParse(stored);
+    if (!parsed.success) {
+      this.deps.log.warn(`Stored result of job ${this.jobId} is damaged; not showing it.`);
+      return undefined;
+    }
+    return parsed.data;
+  }
+
+  private async post(message: HostMessage): Promise<void> {
+    await this.panel.webview.postMessage(message);
+  }
+
+  private async receive(raw: unknown): Promise<void> {
+    const parsed = WebviewMessageSchema.safeParse(raw);
+    if (!parsed.success) {
+      this.deps.log.warn('Ignored an unexpected message from the result view');
+      return;
+    }
+    if (parsed.data.type === 'ready') {
+      this.ready = true;
+      await this.update();
+      return;
+    }
+    const job = this.deps.tracker.get(this.jobId);
+    if (job) {
+      try {
+        await this.deps.act(parsed.data, job, await this.response());
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        this.deps.log.error(`Result view action ${parsed.data.type} failed: ${message}`);
+        void vscode.window.showErrorMessage(vscode.l10n.t('Sail: {0}', message));
+      }
+    }
+  }
+
+  dispose(): void {
+    for (const s of this.subscriptions.splice(0)) {
+      s.dispose();
+    }
+    this.panel.dispose();
+  }
+}

@@ -1,0 +1,81 @@
+import * as vscode from 'vscode';
+import { isFinished, type JobRecord } from '../jobs/job';
+import type { JobTracker } from '../jobs/jobTracker';
+import { stateLabel } from '../render/jobView';
+
+const RUNNING_ICON = '$(sync~spin)';
+
+/**
+ * One status bar item, named "Sail" so it can be hidden: a spinner and a count while jobs run,
+ * unseen results afterwards (warning/error colours when something went wrong), hidden when idle.
+ * Click: Sail: Show Jobs.
+ */
+export class JobStatusBar implements vscode.Disposable {
+  private readonly item: vscode.StatusBarItem;
+  private readonly subscription: { dispose(): void };
+
+  constructor(private readonly tracker: JobTracker) {
+    this.item = vscode.window.createStatusBarItem('sail.jobs', vscode.StatusBarAlignment.Left, 50);
+    this.item.name = 'Sail';
+    this.item.command = 'sail.showJobs';
+    this.subscription = tracker.onDidChange(() => this.update());
+    this.update();
+  }
+
+  update(): void {
+    const jobs = this.tracker.jobs();
+    const running = jobs.filter((j) => !isFinished(j.state));
+    const unseen = jobs.filter((j) => isFinished(j.state) && !j.seen && j.state !== 'untracked');
+    const failed = unseen.filter((j) => j.state === 'failed');
+    const warned = unseen.filter((j) => j.state === 'incomplete' || j.state === 'expired' || j.state === 'cancelled');
+    const retrying = running.filter((j) => j.state === 'submitting' && j.sendAttempts > 0);
+    if (running.length === 0 && unseen.length === 0) {
+      this.item.hide();
+      return;
+    }
+    const parts: string[] = [];
+    if (running.length) {
+      parts.push(`${RUNNING_ICON} ${vscode.l10n.t('{0} running', running.length)}`);
+    }
+    if (failed.length) {
+      parts.push(`$(error) ${vscode.l10n.t('{0} failed', failed.length)}`);
+    }
+    const ready = unseen.length - failed.length;
+    if (ready) {
+      parts.push(`$(${warned.length ? 'warning' : 'check'}) ${vscode.l10n.t('{0} ready', ready)}`);
+    }
+    this.item.text = `Sail ${parts.join('  ')}`;
+    this.item.backgroundColor = failed.length
+      ? new vscode.ThemeColor('statusBarItem.errorBackground')
+      : warned.length || retrying.length
+        ? new vscode.ThemeColor('statusBarItem.warningBackground')
+        : undefined;
+    this.item.tooltip = this.tooltip([...running, ...unseen]);
+    this.item.accessibilityInformation = { label: `Sail: ${parts.map((p) => p.replace(/\$\([^)]*\)\s*/g, '')).join(', ')}` };
+    this.item.show();
+  }
+
+  private tooltip(jobs: JobRecord[]): vscode.MarkdownString {
+    const md = new vscode.MarkdownString('', true);
+    md.isTrusted = { enabledCommands: ['sail.openResult', 'sail.showJobs'] };
+    md.appendMarkdown(`**${vscode.l10n.t('Sail jobs')}**\n\n`);
+    for (const job of jobs.slice(0, 10)) {
+      const args = encodeURIComponent(JSON.stringify([job.id]));
+      md.appendMarkdown(`- [${escapeMarkdown(job.title)}](command:sail.openResult?${args}) — ${escapeMarkdown(stateLabel(job))}\n`);
+    }
+    if (jobs.length > 10) {
+      md.appendMarkdown(`- ${vscode.l10n.t('and {0} more', jobs.length - 10)}\n`);
+    }
+    md.appendMarkdown(`\n[${vscode.l10n.t('Show all jobs')}](command:sail.showJobs)`);
+    return md;
+  }
+
+  dispose(): void {
+    this.subscription.dispose();
+    this.item.dispose();
+  }
+}
+
+function escapeMarkdown(text: string): string {
+  return text.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
+}

@@ -1,0 +1,206 @@
+import * as assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import { systemClock } from '../../src/jobs/clock';
+import { FileBlobStore, JOB_INDEX_KEY, JobStore, type KeyValueStore } from '../../src/jobs/jobStore';
+import { JobTracker } from '../../src/jobs/jobTracker';
+import { DEFAULT_POLL_POLICY, type PollPolicy } from '../../src/jobs/pollPolicy';
+import { SailClient } from '../../src/sail/client';
+import type { CreateResponseRequest } from '../../src/sail/schemas';
+import { startSimulator, type Simulator } from '../sim';
+
+const TIME_SCALE = 1000;
+
+/** The simulator runs 1000× faster than real time; so does this schedule. */
+const FAST_POLICY: PollPolicy = {
+  ...DEFAULT_POLL_POLICY,
+  typicalMs: { asap: 20, priority: 60, standard: 300, flex: 7200, default: 300 },
+  minMs: 10,
+  errorBackoffMs: 20,
+};
+
+class MemoryState implements KeyValueStore {
+  readonly values = new Map<string, unknown>();
+  get<T>(key: string): T | undefined {
+    // Round-trip through JSON, as VS Code's globalState does.
+    const value = this.values.get(key);
+    return value === undefined ? undefined : (JSON.parse(JSON.stringify(value)) as T);
+  }
+  async update(key: string, value: unknown): Promise<void> {
+    this.values.set(key, value);
+  }
+}
+
+const quietLog = { info() {}, warn() {}, debug() {} };
+
+function request(text: string, window: 'standard' | 'flex' | 'priority' = 'standard', extra: Partial<CreateResponseRequest> = {}): CreateResponseRequest {
+  return { model: 'moonshotai/Kimi-K2.5', input: text, background: true, store: true, metadata: { completion_window: window }, ...extra };
+}
+
+describe('JobTracker against the simulator', () => {
+  let sim: Simulator;
+  let dir: string;
+  let state: MemoryState;
+  const open: { dispose(): void }[] = [];
+  const clients: SailClient[] = [];
+
+  function client(retry: Partial<{ maxAttemptsPost: number; maxAttemptsGet: number }> = {}): SailClient {
+    const c = new SailClient({ baseUrl: sim.baseUrl, getApiKey: async () => sim.apiKey, retry: { baseDelayMs: 1, maxDelayMs: 5, ...retry } });
+    clients.push(c);
+    return c;
+  }
+
+  function tracker(api = client()): { tracker: JobTracker; store: JobStore; warnings: string[] } {
+    const warnings: string[] = [];
+    const store = new JobStore(state, new FileBlobStore(dir), { warn: (m) => warnings.push(m) });
+    const t = new JobTracker({ store, api: () => api, clock: systemClock, log: quietLog, policy: FAST_POLICY });
+    open.push(t);
+    return { tracker: t, store, warnings };
+  }
+
+  function finished(t: JobTracker, id: string): Promise<void> {
+    return new Promise((resolve) => {
+      const check = () => {
+        const state = t.get(id)?.state;
+        if (state && !['submitting', 'queued', 'in_progress'].includes(state)) {
+          sub.dispose();
+          resolve();
+        }
+      };
+      const sub = t.onDidChange(check);
+      check();
+    });
+  }
+
+  before(async () => {
+    sim = await startSimulator({ timeScale: TIME_SCALE });
+  });
+
+  beforeEach(() => {
+    sim.reset();
+    dir = mkdtempSync(join(tmpdir(), 'sail-jobs-'));
+    state = new MemoryState();
+  });
+
+  after(async () => {
+    for (const o of open) {
+      o.dispose();
+    }
+    await Promise.all(clients.map((c) => c.close()));
+    await sim.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('runs a job to completion and keeps the answer and its usage locally', async () => {
+    const { tracker: t } = tracker();
+    const job = await t.submit({ request: request('Explain this: const x = 1;'), title: 'Explain', instruction: 'Explain' });
+    assert.ok(job.responseId?.startsWith('resp_'));
+    await finished(t, job.id);
+    const done = t.get(job.id);
+    assert.equal(done?.state, 'completed');
+    assert.ok((done?.usage?.total ?? 0) > 0);
+    assert.equal(done?.usage?.total, (done?.usage?.input ?? 0) + (done?.usage?.output ?? 0));
+    // A new store over the same storage (the next window) has the answer without asking Sail.
+    const reopened = new JobStore(state, new FileBlobStore(dir), { warn() {} });
+    const stored = (await reopened.readPayload(job.id, 'response')) as { output: unknown[] };
+    assert.ok(Array.isArray(stored.output) && stored.output.length > 0);
+    assert.equal(sim.counters.inferences(job.idempotencyKey), 1);
+  });
+
+  it('a reload while the job runs: the next tracker re-attaches by polling and nothing runs twice', async () => {
+    const first = tracker();
+    const job = await first.tracker.submit({ request: request('Review: let a = b;', 'priority'), title: 'Review', instruction: 'Review' });
+    assert.equal(job.state, 'queued');
+    first.tracker.dispose();
+    const second = tracker();
+    await second.tracker.resume();
+    await finished(second.tracker, job.id);
+    assert.equal(second.tracker.get(job.id)?.state, 'completed');
+    assert.equal(sim.counters.inferences(job.idempotencyKey), 1);
+    assert.equal(sim.counters.requests('POST', 'createResponse'), 1);
+  });
+
+  it('a POST cut off after Sail recorded it is re-sent with the same key after a reload, and runs once', async () => {
+    sim.faults.inject({ route: 'createResponse', fault: 'reset_after_record' });
+    const first = tracker(client({ maxAttemptsPost: 1 }));
+    const job = await first.tracker.submit({ request: request('Document: function f() {}'), title: 'Document', instruction: 'Document' });
+    assert.equal(job.state, 'submitting', 'no answer: the job waits to be re-sent');
+    assert.equal(job.responseId, undefined);
+    assert.equal(sim.counters.inferences(job.idempotencyKey), 1, 'Sail did run it');
+    first.tracker.dispose();
+
+    const second = tracker();
+    await second.tracker.resume();
+    await finished(second.tracker, job.id);
+    assert.equal(second.tracker.get(job.id)?.state, 'completed');
+    assert.equal(sim.counters.inferences(job.idempotencyKey), 1, 'the re-send was replayed, not run again');
+    assert.equal(sim.counters.requests('POST', 'createResponse'), 2);
+  });
+
+  it('failed polls never fail a job', async () => {
+    sim.faults.inject({ route: 'getResponse', fault: 'http_error', status: 503, times: 6 });
+    const { tracker: t } = tracker(client({ maxAttemptsGet: 1 }));
+    const job = await t.submit({ request: request('Explain: x'), title: 'Explain', instruction: 'Explain' });
+    await finished(t, job.id);
+    assert.equal(t.get(job.id)?.state, 'completed');
+    assert.ok(t.pollStats.failedPolls >= 6);
+  });
+
+  it('a job Sail fails ends failed, with Sail\'s message', async () => {
+    sim.faults.inject({ fault: 'fail_job', message: 'model overloaded' });
+    const { tracker: t } = tracker();
+    const job = await t.submit({ request: request('Explain: y'), title: 'Explain', instruction: 'Explain' });
+    await finished(t, job.id);
+    const failed = t.get(job.id);
+    assert.equal(failed?.state, 'failed');
+    assert.match(failed?.error?.message ?? '', /model overloaded/);
+  });
+
+  it('a request Sail refuses fails at once, is not re-sent, and runs nothing', async () => {
+    const { tracker: t } = tracker();
+    const job = await t.submit({ request: request('x', 'standard', { temperature: 7 }), title: 'Bad', instruction: 'Bad' });
+    assert.equal(job.state, 'failed');
+    assert.equal(job.error?.kind, 'invalid_request');
+    assert.equal(sim.counters.totalInferences(), 0);
+  });
+
+  it('a job Sail no longer has (404) ends expired', async () => {
+    const shortLived = await startSimulator({ timeScale: TIME_SCALE, retentionMs: 1 });
+    try {
+      const c = new SailClient({ baseUrl: shortLived.baseUrl, getApiKey: async () => shortLived.apiKey });
+      clients.push(c);
+      const { tracker: t } = tracker(c);
+      const job = await t.submit({ request: request('Explain: z', 'flex'), title: 'Explain', instruction: 'Explain' });
+      await finished(t, job.id);
+      assert.equal(t.get(job.id)?.state, 'expired');
+    } finally {
+      await shortLived.close();
+    }
+  });
+
+  it('stop tracking ends polling, and says the job goes on at Sail', async () => {
+    const { tracker: t } = tracker();
+    const job = await t.submit({ request: request('Explain: w', 'flex'), title: 'Explain', instruction: 'Explain' });
+    await t.stopTracking(job.id);
+    const polls = sim.counters.requests('GET', 'getResponse');
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(t.get(job.id)?.state, 'untracked');
+    assert.equal(sim.counters.requests('GET', 'getResponse'), polls);
+  });
+
+  it('drops a damaged stored job with a warning and keeps the rest', async () => {
+    const { tracker: t } = tracker();
+    const job = await t.submit({ request: request('Explain: v'), title: 'Explain', instruction: 'Explain' });
+    await finished(t, job.id);
+    const index = state.get<{ version: number; jobs: unknown[] }>(JOB_INDEX_KEY);
+    assert.ok(index);
+    await state.update(JOB_INDEX_KEY, { ...index, jobs: [...index.jobs, { id: 42, nonsense: true }] });
+    const reopened = tracker();
+    assert.equal(reopened.store.all().length, 1);
+    assert.equal(reopened.warnings.length, 1);
+    await state.update(JOB_INDEX_KEY, 'garbage');
+    assert.equal(tracker().store.all().length, 0);
+  });
+});
