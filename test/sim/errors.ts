@@ -1,0 +1,48 @@
+// Sail's error envelope (OpenAPI `ErrorResponse`) and the one exception type the handlers throw.
+
+export interface ErrorEnvelope {
+  error: { message: string; type: string; param: string | null; code: string | null };
+}
+
+export class SimError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly type: string,
+    readonly param: string | null = null,
+    readonly code: string | null = null,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+
+  toEnvelope(): ErrorEnvelope {
+    return { error: { message: this.message, type: this.type, param: this.param, code: this.code } };
+  }
+}
+
+export function badRequest(param: string | null, message: string, code: string | null = null): SimError {
+  return new SimError(400, message, 'invalid_request_error', param, code);
+}
+
+export function notFound(message: string): SimError {
+  return new SimError(404, message, 'invalid_request_error');
+}
+
+export function invalidApiKey(): SimError {
+  return new SimError(401, 'Invalid API key', 'invalid_request_error', null, 'invalid_api_key');
+}
+
+const serverErrorMessages: Record<number, string> = {
+  429: 'Rate limit reached (simulated); retry after the Retry-After delay',
+  500: 'Internal server error (simulated)',
+  502: 'Upstream proxy error',
+  503: 'Service unavailable (simulated)',
+  504: 'Timed out waiting for completion',
+};
+
+export function injectedError(status: number, retryAfterSeconds: number | undefined): SimError {
+  const headers: Record<string, string> = retryAfterSeconds === undefined ? {} : { 'retry-after': String(retryAfterSeconds) };
+  const type = status === 429 ? 'rate_limit_error' : 'server_error';
+  return new SimError(status, serverErrorMessages[status] ?? `HTTP ${status} (simulated)`, type, null, null, headers);
+}

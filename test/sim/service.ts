@@ -1,0 +1,246 @@
+// What Sail answers: routing, auth, idempotency and the endpoint handlers. No sockets here; the
+// transport (and fault injection) is in server.ts.
+import type { IncomingHttpHeaders } from 'node:http';
+import { DEFAULT_BATCH_PAGE_SIZE, MAX_BATCH_PAGE_SIZE, type Batch, type BatchStore } from './batches';
+import type { CounterBook } from './counters';
+import { badRequest, invalidApiKey, notFound, SimError } from './errors';
+import type { FaultBook, RouteName } from './faults';
+import { readIdempotencyKey, type IdempotencyStore } from './idempotency';
+import type { Job, JobStore } from './jobs';
+import type { SimModel } from './models';
+import { parseBatchRequest, parseResponseRequest, type ResponseRequest } from './validate';
+
+export interface Route {
+  name: RouteName;
+  /** Path parameters in order: response_id, or batch_id then custom_id. */
+  ids: string[];
+}
+
+export interface SimRequest {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  headers: IncomingHttpHeaders;
+  body: string;
+  route: Route;
+}
+
+export interface Reply {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export interface SailServiceDeps {
+  apiKeys: readonly string[];
+  models: readonly SimModel[];
+  jobs: JobStore;
+  batches: BatchStore;
+  idempotency: IdempotencyStore;
+  faults: FaultBook;
+  counters: CounterBook;
+  /** Unix seconds reported as `created` for models that do not set one. */
+  startedAt: number;
+}
+
+export function matchRoute(method: string, path: string): Route {
+  let segments: string[];
+  try {
+    segments = path.split('/').slice(1).map(decodeURIComponent);
+  } catch {
+    return { name: 'unknown', ids: [] };
+  }
+  const [version, collection, ...ids] = segments;
+  if (version !== 'v1' || ids.some((id) => id === '')) {
+    return { name: 'unknown', ids: [] };
+  }
+  const name = routeName(method, collection, ids.length);
+  return { name, ids: name === 'unknown' ? [] : ids };
+}
+
+function routeName(method: string, collection: string | undefined, depth: number): RouteName {
+  const key = `${method} ${collection} ${depth}`;
+  const routes: Record<string, RouteName> = {
+    'GET models 0': 'listModels',
+    'POST responses 0': 'createResponse',
+    'GET responses 1': 'getResponse',
+    'POST batches 0': 'createBatch',
+    'GET batches 0': 'listBatches',
+    'GET batches 1': 'getBatch',
+    'GET batches 2': 'getBatchRequestResult',
+  };
+  return routes[key] ?? 'unknown';
+}
+
+export class SailService {
+  constructor(private readonly deps: SailServiceDeps) {}
+
+  async handle(request: SimRequest): Promise<Reply> {
+    try {
+      return await this.dispatch(request);
+    } catch (err) {
+      if (err instanceof SimError) {
+        return { status: err.status, body: err.toEnvelope(), headers: err.headers };
+      }
+      const message = err instanceof Error ? err.message : String(err);
+      return { status: 500, body: new SimError(500, `Simulator bug: ${message}`, 'server_error').toEnvelope() };
+    }
+  }
+
+  private async dispatch(request: SimRequest): Promise<Reply> {
+    if (!request.path.startsWith('/v1/')) {
+      throw unknownPath(request);
+    }
+    const apiKey = this.authenticate(request.headers);
+    const [first, second] = request.route.ids;
+    switch (request.route.name) {
+      case 'listModels':
+        return { status: 200, body: this.listModels() };
+      case 'createResponse':
+        return this.createResponse(request, apiKey);
+      case 'getResponse':
+        return { status: 200, body: this.deps.jobs.render(this.findJob(first)) };
+      case 'createBatch':
+        return this.createBatch(request, apiKey);
+      case 'listBatches':
+        return { status: 200, body: this.deps.batches.list(readPage(request.query)).map((b) => this.deps.batches.summary(b)) };
+      case 'getBatch':
+        return { status: 200, body: this.deps.batches.detail(this.findBatch(first, 'Batch not found')) };
+      case 'getBatchRequestResult': {
+        const job = this.findBatch(first, 'Batch or request not found').items.get(second);
+        if (job === undefined) {
+          throw notFound('Batch or request not found');
+        }
+        return { status: 200, body: this.deps.jobs.render(job) };
+      }
+      case 'unknown':
+        throw unknownPath(request);
+    }
+  }
+
+  private authenticate(headers: IncomingHttpHeaders): string {
+    const match = /^Bearer (\S+)$/i.exec(headers.authorization ?? '');
+    if (match === null || !this.deps.apiKeys.includes(match[1])) {
+      throw invalidApiKey();
+    }
+    return match[1];
+  }
+
+  private listModels(): unknown {
+    return {
+      object: 'list',
+      data: this.deps.models.map((m) => ({
+        id: m.id,
+        object: 'model',
+        created: m.created ?? this.deps.startedAt,
+        owned_by: m.ownedBy ?? m.id.split('/')[0],
+      })),
+    };
+  }
+
+  private async createResponse(request: SimRequest, apiKey: string): Promise<Reply> {
+    const { jobs, idempotency } = this.deps;
+    const body = parseJsonBody(request.body);
+    const key = readIdempotencyKey(request.headers['idempotency-key']);
+    if (key !== undefined) {
+      const lookup = idempotency.lookup(apiKey, key, 'createResponse', body);
+      if (lookup.kind === 'replay') {
+        const job = jobs.get(lookup.targetId);
+        if (job !== undefined) {
+          return this.replyWithJob(job);
+        }
+        idempotency.release(apiKey, key);
+      }
+    }
+    const parsed = parseResponseRequest(body, this.deps.models);
+    const job = this.runJob(parsed, apiKey, key, request);
+    if (key !== undefined) {
+      idempotency.reserve(apiKey, key, 'createResponse', body, job.id);
+    }
+    return this.replyWithJob(job);
+  }
+
+  /** Background: 202 with the current state. Foreground: 200 once terminal (replays wait too). */
+  private async replyWithJob(job: Job): Promise<Reply> {
+    if (job.request.background) {
+      return { status: 202, body: this.deps.jobs.render(job) };
+    }
+    await this.deps.jobs.untilTerminal(job);
+    return { status: 200, body: this.deps.jobs.render(job) };
+  }
+
+  private createBatch(request: SimRequest, apiKey: string): Reply {
+    const { batches, idempotency } = this.deps;
+    const body = parseJsonBody(request.body);
+    const key = readIdempotencyKey(request.headers['idempotency-key']);
+    if (key !== undefined) {
+      const lookup = idempotency.lookup(apiKey, key, 'createBatch', body);
+      if (lookup.kind === 'replay') {
+        const batch = batches.get(lookup.targetId);
+        if (batch !== undefined) {
+          return { status: 200, body: batches.summary(batch) };
+        }
+        idempotency.release(apiKey, key);
+      }
+    }
+    const parsed = parseBatchRequest(body, this.deps.models);
+    const items = parsed.items.map((item) => ({ customId: item.customId, job: this.runJob(item.request, apiKey, key, request) }));
+    const batch = batches.create(parsed.label, items, items[0].job.createdAtMs);
+    if (key !== undefined) {
+      idempotency.reserve(apiKey, key, 'createBatch', body, batch.id);
+    }
+    return { status: 200, body: batches.summary(batch) };
+  }
+
+  /** Records a job and counts its inference; a pending `fail_job` fault makes it fail. */
+  private runJob(parsed: ResponseRequest, apiKey: string, key: string | undefined, request: SimRequest): Job {
+    const failure = this.deps.faults.takeJobFailure(request.method, request.path, request.route.name);
+    const job = this.deps.jobs.create(
+      parsed,
+      apiKey,
+      failure === undefined ? undefined : { code: 'server_error', message: failure.message ?? 'The model failed to generate a response (simulated failure).' },
+    );
+    this.deps.counters.countInference(key);
+    return job;
+  }
+
+  private findJob(id: string): Job {
+    const job = this.deps.jobs.get(id);
+    if (job === undefined) {
+      throw notFound('Response not found');
+    }
+    return job;
+  }
+
+  private findBatch(id: string, message: string): Batch {
+    const batch = this.deps.batches.get(id);
+    if (batch === undefined) {
+      throw notFound(message);
+    }
+    return batch;
+  }
+}
+
+function parseJsonBody(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw badRequest(null, 'We could not parse the JSON body of your request. Send a valid JSON object.');
+  }
+}
+
+function readPage(query: URLSearchParams): { afterId?: string; beforeId?: string; limit: number } {
+  const rawLimit = query.get('limit');
+  let limit = DEFAULT_BATCH_PAGE_SIZE;
+  if (rawLimit !== null) {
+    limit = /^\d+$/.test(rawLimit) ? Number(rawLimit) : NaN;
+    if (!(limit >= 1 && limit <= MAX_BATCH_PAGE_SIZE)) {
+      throw badRequest('limit', `limit must be an integer from 1 to ${MAX_BATCH_PAGE_SIZE}.`);
+    }
+  }
+  return { afterId: query.get('after_id') ?? undefined, beforeId: query.get('before_id') ?? undefined, limit };
+}
+
+function unknownPath(request: SimRequest): SimError {
+  return notFound(`Unknown request URL: ${request.method} ${request.path}. Sail does not serve this endpoint.`);
+}
