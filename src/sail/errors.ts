@@ -1,0 +1,260 @@
+/**
+ * One error type for everything the Sail client can fail with. `message` is for the log (never
+ * holds the API key), `userMessage` is a sentence to show the user, saying what to do next.
+ */
+export type SailErrorKind =
+  | 'auth'
+  | 'invalid_request'
+  | 'not_found'
+  | 'rate_limited'
+  | 'server'
+  | 'timeout'
+  | 'network'
+  | 'unexpected_response'
+  | 'aborted';
+
+export interface SailErrorDetails {
+  userMessage?: string;
+  status?: number;
+  /** The API's `error.code` (or `error.type`), e.g. 'idempotency_error'; for network errors the socket error code. */
+  code?: string;
+  retryAfterMs?: number;
+  requestId?: string;
+  cause?: unknown;
+}
+
+export class SailError extends Error {
+  override readonly name = 'SailError';
+  readonly kind: SailErrorKind;
+  readonly userMessage: string;
+  readonly status?: number;
+  readonly code?: string;
+  readonly retryAfterMs?: number;
+  readonly requestId?: string;
+  /** How many HTTP attempts were made before giving up; set by the retry loop. */
+  attempts?: number;
+
+  constructor(kind: SailErrorKind, message: string, details: SailErrorDetails = {}) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.kind = kind;
+    this.userMessage = details.userMessage ?? DEFAULT_USER_MESSAGES[kind];
+    this.status = details.status;
+    this.code = details.code;
+    this.retryAfterMs = details.retryAfterMs;
+    this.requestId = details.requestId;
+  }
+}
+
+export const SET_KEY_HINT = "Run 'Sail: Set API Key' to enter a valid key.";
+
+const DEFAULT_USER_MESSAGES: Readonly<Record<SailErrorKind, string>> = {
+  auth: `Sail rejected the API key. ${SET_KEY_HINT}`,
+  invalid_request: 'Sail refused the request. Check the model, completion window and request settings.',
+  not_found:
+    'Sail no longer has this result: Sail keeps responses and batch results for at most 48 hours. Send the request again if you still need it.',
+  rate_limited: 'Sail is limiting the request rate. Wait a moment and try again.',
+  server: 'Sail had a server error. Try again in a minute; if it keeps failing, check https://status.sailresearch.com.',
+  timeout: 'Sail did not answer in time. Check your connection and proxy settings, then try again.',
+  network: 'Could not reach Sail. Check your network connection and proxy settings, then try again.',
+  unexpected_response:
+    "Sail sent a reply this extension does not understand. Try again; if it keeps happening, run 'Sail: Show Log' and report the log.",
+  aborted: 'The request was cancelled.',
+};
+
+const REDACTED = '[redacted]';
+
+/** Removes the given secrets and anything that looks like a Sail key or a bearer token. */
+export function redact(text: string, secrets: readonly string[] = []): string {
+  let out = text;
+  for (const secret of secrets) {
+    if (secret.length >= 4) {
+      out = out.split(secret).join(REDACTED);
+    }
+  }
+  return out
+    .replace(/\b(Bearer\s+)(?!\[redacted\])[^\s"',;]+/gi, `$1${REDACTED}`)
+    .replace(/\bsk[_-][A-Za-z0-9._-]{6,}/g, REDACTED);
+}
+
+/** A redacted, single-line excerpt of at most `max` characters, for error messages and logs. */
+export function excerpt(text: string, secrets: readonly string[] = [], max = 200): string {
+  // Control characters (including newlines) would break single-line log records.
+  // eslint-disable-next-line no-control-regex
+  const flat = redact(text, secrets).replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
+  return flat.length <= max ? flat : `${flat.slice(0, max - 1)}…`;
+}
+
+interface Envelope {
+  message?: string;
+  code?: string;
+}
+
+/** Reads `{"error":{"message","type","code"}}` (and a few looser shapes) without trusting it. */
+export function parseErrorEnvelope(bodyText: string): Envelope {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(bodyText);
+  } catch {
+    return {};
+  }
+  if (!isRecord(parsed)) {
+    return {};
+  }
+  const inner = isRecord(parsed.error) ? parsed.error : parsed;
+  const message = [inner.message, inner.detail, typeof parsed.error === 'string' ? parsed.error : undefined].find(
+    (v): v is string => typeof v === 'string' && v.length > 0,
+  );
+  const code = [inner.code, inner.type].find(
+    (v): v is string | number => (typeof v === 'string' && v.length > 0) || typeof v === 'number',
+  );
+  return { message, code: code === undefined ? undefined : String(code) };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export interface HttpFailure {
+  method: string;
+  /** Path relative to the base URL, e.g. '/responses/resp_1'. */
+  path: string;
+  status: number;
+  bodyText: string;
+  retryAfterMs?: number;
+  requestId?: string;
+  /** Values to scrub from anything copied out of the body (the API key). */
+  secrets?: readonly string[];
+}
+
+/** Maps a non-2xx HTTP answer to a SailError. Pure. */
+export function errorFromHttp(failure: HttpFailure): SailError {
+  const { method, path, status, retryAfterMs, requestId } = failure;
+  const secrets = failure.secrets ?? [];
+  const envelope = parseErrorEnvelope(failure.bodyText);
+  const serverMessage = envelope.message !== undefined ? excerpt(envelope.message, secrets) : undefined;
+  const code = envelope.code !== undefined ? excerpt(envelope.code, secrets, 80) : undefined;
+  const detail = serverMessage ?? (failure.bodyText ? excerpt(failure.bodyText, secrets) : 'empty body');
+  const message = `${method} ${path} failed with HTTP ${status}${code ? ` (${code})` : ''}: ${detail}`;
+  const base = { status, code, requestId };
+
+  if (status === 401 || status === 403) {
+    return new SailError('auth', message, base);
+  }
+  if (status === 404) {
+    const userMessage =
+      path === '/models' ? "Sail's API was not found at this address. Check the Sail base URL setting." : undefined;
+    return new SailError('not_found', message, { ...base, userMessage });
+  }
+  if (status === 429) {
+    const wait = retryAfterMs !== undefined ? ` Sail asks to wait ${Math.max(1, Math.ceil(retryAfterMs / 1000))} s.` : '';
+    return new SailError('rate_limited', message, {
+      ...base,
+      retryAfterMs,
+      userMessage: `Sail is limiting the request rate.${wait} Try again later.`,
+    });
+  }
+  if (status === 408) {
+    // Sail's "timed out waiting for completion"; a retry with the same idempotency key collects the job.
+    return new SailError('timeout', message, { ...base, userMessage: 'Sail took too long to finish the request. Try again, or send it as a background request.' });
+  }
+  if (status >= 500) {
+    return new SailError('server', message, {
+      ...base,
+      retryAfterMs,
+      userMessage: `Sail had a server error (HTTP ${status}). Try again in a minute; if it keeps failing, check https://status.sailresearch.com.`,
+    });
+  }
+  if (status >= 400) {
+    return new SailError('invalid_request', message, { ...base, userMessage: invalidRequestMessage(code, serverMessage) });
+  }
+  return new SailError('unexpected_response', `${method} ${path} answered with unexpected HTTP ${status}: ${detail}`, base);
+}
+
+function invalidRequestMessage(code: string | undefined, serverMessage: string | undefined): string {
+  switch (code) {
+    case 'idempotency_error':
+      return 'Sail already has a different request under the same idempotency key. Send the request again as a new request.';
+    case 'unsupported_asap_request':
+      return "The 'asap' completion window cannot run in the background. Pick another completion window, or send the request in the foreground.";
+    default:
+      return serverMessage
+        ? `Sail refused the request: ${serverMessage}. Check the model, completion window and request settings.`
+        : DEFAULT_USER_MESSAGES.invalid_request;
+  }
+}
+
+/** Socket error codes that mean the certificate was refused: retrying will not help. */
+const CERTIFICATE_CODES = new Set([
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'UND_ERR_PRX_TLS',
+]);
+
+export function isCertificateError(code: string | undefined): boolean {
+  return code !== undefined && CERTIFICATE_CODES.has(code);
+}
+
+const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT']);
+
+export interface ExceptionContext {
+  method: string;
+  path: string;
+  /** host:port the client talks to, for the user message. */
+  host: string;
+  /** Whether the caller's AbortSignal fired. */
+  aborted: boolean;
+  secrets?: readonly string[];
+}
+
+/** Maps an exception thrown while sending or reading a request to a SailError. Pure. */
+export function errorFromException(error: unknown, context: ExceptionContext): SailError {
+  if (error instanceof SailError) {
+    return error;
+  }
+  const { method, path, host } = context;
+  const secrets = context.secrets ?? [];
+  const rawCode = isRecord(error) && typeof error.code === 'string' ? error.code : undefined;
+  const name = error instanceof Error ? error.name : undefined;
+  const reason = excerpt(error instanceof Error ? error.message : String(error), secrets);
+  const message = `${method} ${path} failed: ${reason}${rawCode ? ` (${rawCode})` : ''}`;
+
+  if (context.aborted || name === 'AbortError') {
+    return new SailError('aborted', `${method} ${path} was cancelled`, { cause: error });
+  }
+  if (rawCode !== undefined && TIMEOUT_CODES.has(rawCode)) {
+    const phase =
+      rawCode === 'UND_ERR_CONNECT_TIMEOUT' ? 'connecting to' : rawCode === 'UND_ERR_BODY_TIMEOUT' ? 'reading the reply from' : 'waiting for';
+    return new SailError('timeout', message, {
+      code: rawCode,
+      cause: error,
+      userMessage: `Timed out ${phase} Sail at ${host}. Check your connection and proxy settings, then try again.`,
+    });
+  }
+  const proxyStatus = /Proxy response \((\d{3})\)/.exec(reason)?.[1] ?? (/\(407\)/.test(reason) ? '407' : undefined);
+  if (proxyStatus !== undefined) {
+    return new SailError('network', message, {
+      code: 'proxy_refused',
+      status: Number(proxyStatus),
+      cause: error,
+      userMessage: `The proxy refused to connect to Sail (HTTP ${proxyStatus}). Check the proxy address and credentials in VS Code's http.proxy setting.`,
+    });
+  }
+  if (isCertificateError(rawCode)) {
+    return new SailError('network', message, {
+      code: rawCode,
+      cause: error,
+      userMessage: `The TLS certificate of ${host} was not accepted (${rawCode}). If a corporate proxy inspects TLS, install its certificate or turn off VS Code's http.proxyStrictSSL setting.`,
+    });
+  }
+  return new SailError('network', message, {
+    code: rawCode,
+    cause: error,
+    userMessage: `Could not reach Sail at ${host}. Check your network connection and proxy settings, then try again.`,
+  });
+}

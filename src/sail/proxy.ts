@@ -1,0 +1,116 @@
+/**
+ * Which proxy, if any, the client uses for its base URL. Explicit settings (VS Code's http.proxy /
+ * http.noProxy) win; otherwise the conventional environment variables apply. Loopback targets are
+ * not exempt by default, so a local proxy can see simulator traffic unless it is excluded.
+ */
+export interface ProxySettings {
+  /** e.g. 'http://proxy.corp:3128' (credentials allowed in the URL). Empty means "not set". */
+  url?: string;
+  /** Hosts to reach directly: 'host', 'host:port', '.domain' / '*.domain', '*'. Empty means "not set". */
+  noProxy?: readonly string[];
+  /** Verify TLS certificates (of Sail and of an https proxy). Default true. */
+  strictSSL?: boolean;
+}
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+export interface ProxyDecision {
+  /** The proxy URL to use, or undefined to connect directly. */
+  proxyUrl?: string;
+  /** Where the decision came from, for the log. */
+  source: 'settings' | 'env' | 'none' | 'no_proxy';
+}
+
+/** Splits a NO_PROXY value ("a.com, .b.com  c:8080") into entries. */
+export function parseNoProxy(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(/[\s,]+/)
+    .map((entry) => entry.trim())
+    .filter((entry) => entry.length > 0);
+}
+
+function stripBrackets(host: string): string {
+  return host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
+}
+
+function isIpLiteral(host: string): boolean {
+  return host.includes(':') || /^\d{1,3}(\.\d{1,3}){3}$/.test(host);
+}
+
+function splitEntry(entry: string): { host: string; port?: string } {
+  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(entry);
+  if (bracketed) {
+    return { host: bracketed[1], port: bracketed[2] };
+  }
+  const colons = entry.split(':').length - 1;
+  if (colons === 1) {
+    const [host, port] = entry.split(':');
+    return /^\d+$/.test(port) ? { host, port } : { host: entry };
+  }
+  // No colon, or a bare IPv6 address.
+  return { host: entry };
+}
+
+/**
+ * Whether `target` bypasses the proxy under `entries`. An entry matches its host exactly and, for
+ * domain names, every subdomain ('example.com' and '.example.com' both cover api.example.com);
+ * IP addresses match only exactly; 'host:port' also requires the port; '*' matches everything.
+ * CIDR ranges are not supported.
+ */
+export function matchesNoProxy(target: URL, entries: readonly string[]): boolean {
+  const host = stripBrackets(target.hostname.toLowerCase()).replace(/\.$/, '');
+  const port = target.port || (target.protocol === 'https:' ? '443' : '80');
+  return entries.some((raw) => {
+    const entry = raw.trim().toLowerCase();
+    if (entry === '*') {
+      return true;
+    }
+    const parsed = splitEntry(entry);
+    if (parsed.port !== undefined && parsed.port !== port) {
+      return false;
+    }
+    const entryHost = parsed.host.replace(/^\*/, '').replace(/\.$/, '');
+    if (!entryHost || entryHost === '.') {
+      return false;
+    }
+    if (entryHost.startsWith('.')) {
+      return host === entryHost.slice(1) || (!isIpLiteral(host) && host.endsWith(entryHost));
+    }
+    return host === entryHost || (!isIpLiteral(host) && host.endsWith(`.${entryHost}`));
+  });
+}
+
+function envValue(env: Env, name: string): string | undefined {
+  const value = env[name.toLowerCase()] ?? env[name.toUpperCase()];
+  return value && value.trim() ? value.trim() : undefined;
+}
+
+/** A proxy URL from settings may omit the scheme ('proxy:3128' means http). */
+export function normalizeProxyUrl(raw: string): string {
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `http://${raw}`;
+}
+
+/** Decides the proxy for `target`. Pure: the environment is passed in. */
+export function resolveProxy(target: URL, settings: ProxySettings | undefined, env: Env): ProxyDecision {
+  const fromSettings = settings?.url?.trim();
+  const fromEnv = target.protocol === 'https:' ? (envValue(env, 'https_proxy') ?? envValue(env, 'http_proxy')) : envValue(env, 'http_proxy');
+  const proxyUrl = fromSettings || fromEnv;
+  if (!proxyUrl) {
+    return { source: 'none' };
+  }
+  const noProxy = settings?.noProxy?.length ? settings.noProxy : parseNoProxy(envValue(env, 'no_proxy'));
+  if (matchesNoProxy(target, noProxy)) {
+    return { source: 'no_proxy' };
+  }
+  return { proxyUrl: normalizeProxyUrl(proxyUrl), source: fromSettings ? 'settings' : 'env' };
+}
+
+/** The proxy URL without credentials, safe for logs and messages. */
+export function describeProxy(proxyUrl: string): string {
+  try {
+    const url = new URL(proxyUrl);
+    return `${url.protocol}//${url.host}`;
+  } catch {
+    return '(unparseable proxy URL)';
+  }
+}
