@@ -20,59 +20,78 @@ export interface SailTestApi {
   readonly apiKey: ApiKeyStore;
   readonly tracker: JobTracker;
   readonly panels: ResultPanels;
-  /**
-   * Models a window reload: stops the live tracker (as deactivate would) and returns a new one built
-   * from storage, resumed. The new one is not wired to the UI; the UI tests reload the page for real.
-   */
-  reload(): Promise<JobTracker>;
+  /** Tears everything down as deactivate() would, then wires it up again from storage, as a window reload does. */
+  reload(): Promise<void>;
+}
+
+/** Everything the extension runs, wired together; disposing it is deactivation. */
+class Session implements vscode.Disposable {
+  readonly apiKey: ApiKeyStore;
+  readonly tracker: JobTracker;
+  readonly panels: ResultPanels;
+  /** Settles once the jobs of the previous window were picked up again. */
+  readonly resumed: Promise<void>;
+  private readonly disposables: { dispose(): unknown }[] = [];
+
+  constructor(context: vscode.ExtensionContext, log: vscode.LogOutputChannel) {
+    const version = String(context.extension.packageJSON.version);
+    this.apiKey = new ApiKeyStore(context.secrets);
+    const configs = new ConfigWatcher(log);
+    const clients = new ClientProvider(configs, this.apiKey, log, `sail-vscode/${version} vscode/${vscode.version}`);
+    const store = new JobStore(context.globalState, new FileBlobStore(path.join(context.globalStorageUri.fsPath, 'jobs')), log);
+    this.tracker = new JobTracker({ store, api: () => clients.get(), clock: systemClock, log });
+    this.tracker.setFocused(vscode.window.state.focused);
+    this.panels = new ResultPanels(context, this.tracker, log);
+    this.disposables.push(
+      this.apiKey,
+      configs,
+      clients,
+      this.tracker,
+      this.panels,
+      new JobStatusBar(this.tracker),
+      notifyOnFinish(this.tracker, this.panels, configs),
+      vscode.window.onDidChangeWindowState((state) => this.tracker.setFocused(state.focused)),
+      registerShowLog(log),
+      ...registerApiKeyCommands(this.apiKey, log),
+      ...registerSendCommands({ configs, apiKey: this.apiKey, tracker: this.tracker, log }),
+      ...registerJobCommands(this.tracker, this.panels),
+      registerSelectModel(clients, configs, this.apiKey),
+    );
+    // Jobs outlive windows: pick up whatever was running before this window (re)loaded.
+    this.resumed = this.tracker.resume();
+  }
+
+  dispose(): void {
+    for (const disposable of this.disposables.splice(0).reverse()) {
+      disposable.dispose();
+    }
+  }
 }
 
 export function activate(context: vscode.ExtensionContext): SailTestApi | undefined {
   const log = vscode.window.createOutputChannel('Sail', { log: true });
   context.subscriptions.push(log);
   try {
-    const version = String(context.extension.packageJSON.version);
-    const apiKey = new ApiKeyStore(context.secrets);
-    const configs = new ConfigWatcher(log);
-    const clients = new ClientProvider(configs, apiKey, log, `sail-vscode/${version} vscode/${vscode.version}`);
-    const blobs = new FileBlobStore(path.join(context.globalStorageUri.fsPath, 'jobs'));
-    const createTracker = () =>
-      new JobTracker({ store: new JobStore(context.globalState, blobs, log), api: () => clients.get(), clock: systemClock, log });
-    const tracker = createTracker();
-    tracker.setFocused(vscode.window.state.focused);
-    const panels = new ResultPanels(context, tracker, log);
-    const statusBar = new JobStatusBar(tracker);
-    context.subscriptions.push(
-      apiKey,
-      configs,
-      clients,
-      { dispose: () => tracker.dispose() },
-      panels,
-      statusBar,
-      notifyOnFinish(tracker, panels, configs),
-      vscode.window.onDidChangeWindowState((state) => tracker.setFocused(state.focused)),
-      registerShowLog(log),
-      ...registerApiKeyCommands(apiKey, log),
-      ...registerSendCommands({ configs, apiKey, tracker, log }),
-      ...registerJobCommands(tracker, panels),
-      registerSelectModel(clients, configs, apiKey),
-    );
-    log.info(`Sail ${version} activated`);
-    // Jobs outlive windows: pick up whatever was running before this window (re)loaded.
-    void tracker.resume();
+    let session = new Session(context, log);
+    context.subscriptions.push({ dispose: () => session.dispose() });
+    log.info(`Sail ${String(context.extension.packageJSON.version)} activated`);
     if (context.extensionMode !== vscode.ExtensionMode.Test) {
       return undefined;
     }
     return {
-      apiKey,
-      tracker,
-      panels,
+      get apiKey() {
+        return session.apiKey;
+      },
+      get tracker() {
+        return session.tracker;
+      },
+      get panels() {
+        return session.panels;
+      },
       async reload() {
-        tracker.dispose();
-        const next = createTracker();
-        context.subscriptions.push({ dispose: () => next.dispose() });
-        await next.resume();
-        return next;
+        session.dispose();
+        session = new Session(context, log);
+        await session.resumed;
       },
     };
   } catch (error) {

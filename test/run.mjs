@@ -70,7 +70,9 @@ for (const layer of layers) {
   console.log(`\n=== ${layer} ===`);
   switch (layer) {
     case 'typecheck': {
-      const passedCheck = step(process.execPath, ['node_modules/typescript/bin/tsc', '-p', '.', '--noEmit']);
+      const passedCheck =
+        step(process.execPath, ['node_modules/typescript/bin/tsc', '-p', '.', '--noEmit']) &&
+        step(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'src/webview', '--noEmit']);
       console.log(`typecheck: ${passedCheck ? 'ok' : 'FAILED'}`);
       ok &&= passedCheck;
       break;

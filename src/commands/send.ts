@@ -167,8 +167,13 @@ export function registerSendCommands(deps: SendDeps): vscode.Disposable[] {
     const text = editor.document.getText(selection);
     if (selection.isEmpty || !text.trim()) {
       const wholeFile = vscode.l10n.t('Send Whole File');
-      const choice = await vscode.window.showWarningMessage(vscode.l10n.t('Nothing is selected, so nothing was sent.'), wholeFile);
-      return choice === wholeFile ? sendDocument(editor.document, args) : undefined;
+      // Not awaited: the command answers at once, and the offer stays in the notification.
+      void vscode.window.showWarningMessage(vscode.l10n.t('Nothing is selected, so nothing was sent.'), wholeFile).then((choice) => {
+        if (choice === wholeFile) {
+          void sendDocument(editor.document, args);
+        }
+      });
+      return undefined;
     }
     const fileName = path.basename(editor.document.uri.path);
     const reason = unsendableReason(new TextEncoder().encode(text), deps.configs.config.maxFileSizeKB * 1024, `The selection in ${fileName}`);

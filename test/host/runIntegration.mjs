@@ -3,6 +3,7 @@
 // code-server serves the workbench, headless Chromium opens it with a test payload, and the
 // workbench reports the host's console and exit code back through the smoke-test driver hooks.
 //   node test/host/runIntegration.mjs        (after `node esbuild.mjs && node esbuild.mjs --tests`)
+import { createRequire } from 'node:module';
 import { format } from 'node:util';
 import { join } from 'node:path';
 import { createState, launchBrowser, removeState, startCodeServer } from './codeServer.mjs';
@@ -10,15 +11,27 @@ import { ROOT } from './paths.mjs';
 
 const TIMEOUT_MS = Number(process.env.SAIL_INTEGRATION_TIMEOUT_MS ?? 10 * 60_000);
 const RESULT_MARKER = 'sail-test-result ';
+/** Sail's windows run 100× faster than real time in the simulator: standard ≈ 3 s. */
+const SIM_TIME_SCALE = 100;
+
+/** @type {typeof import('../sim/index.js')} the simulator, as built by `node esbuild.mjs --tests` */
+const { startSimulator } = createRequire(import.meta.url)(join(ROOT, 'out', 'test', 'sim', 'index.js'));
 
 /**
- * @param {{ extensionEnvironment?: Record<string, string> }} [options]
+ * The suite talks to a simulator started here: its URL is the user's `sail.baseUrl`, and the tests
+ * reach its admin API (faults, counters) through SAIL_SIM_* variables in the extension host.
  * @returns {Promise<{ passed: number, failed: number, exitCode: number }>}
  */
-export async function runIntegration(options = {}) {
-  const state = createState();
+export async function runIntegration() {
+  const sim = await startSimulator({ timeScale: SIM_TIME_SCALE });
+  const state = createState({ settings: { 'sail.baseUrl': sim.baseUrl } });
   const server = await startCodeServer(state);
   const browser = await launchBrowser(state.stateDir);
+  const extensionEnvironment = {
+    SAIL_SIM_URL: sim.baseUrl,
+    SAIL_SIM_ADMIN: sim.baseUrl.replace(/\/v1$/, '/__sim'),
+    SAIL_SIM_KEY: sim.apiKey,
+  };
   try {
     let result = { passed: 0, failed: 0 };
     /** @type {(code: number) => void} */
@@ -38,10 +51,8 @@ export async function runIntegration(options = {}) {
     const payload = [
       ['extensionDevelopmentPath', server.remoteUri(ROOT)],
       ['extensionTestsPath', server.remoteUri(join(ROOT, 'out', 'test', 'integration', 'index.js'))],
+      ['extensionEnvironment', JSON.stringify(extensionEnvironment)],
     ];
-    if (options.extensionEnvironment) {
-      payload.push(['extensionEnvironment', JSON.stringify(options.extensionEnvironment)]);
-    }
     await browser.page.goto(server.workbenchUrl(state.workspace, payload));
     const timeout = new Promise((resolve) => setTimeout(() => resolve('timeout'), TIMEOUT_MS).unref());
     const outcome = await Promise.race([exited, timeout]);
@@ -53,6 +64,7 @@ export async function runIntegration(options = {}) {
   } finally {
     await browser.close();
     await server.stop();
+    await sim.close();
     removeState(state);
   }
 }
