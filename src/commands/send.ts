@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import type { CompletionWindow } from '../jobs/pollPolicy';
 import { buildInput, buildRequest, promptCacheKey, unsendableReason, type CodeInput } from '../jobs/prompt';
 import type { JobSource } from '../jobs/job';
+import { lineSpan } from '../jobs/lines';
 import type { JobTracker } from '../jobs/jobTracker';
 import type { ApiKeyStore } from '../ui/apiKeyStore';
 import type { ConfigWatcher } from '../ui/configWatcher';
@@ -181,7 +182,7 @@ export function registerSendCommands(deps: SendDeps): vscode.Disposable[] {
       void vscode.window.showErrorMessage(reason);
       return undefined;
     }
-    const lines = { start: selection.start.line + 1, end: selection.end.line + 1 };
+    const lines = lineSpan(selection);
     return submit(deps, args, { text, fileName, languageId: editor.document.languageId, lines }, sourceOf(editor.document, selection), `the selection in ${fileName}`);
   };
 

@@ -1,7 +1,10 @@
 /**
  * Where jobs live between reloads: a small, versioned index in a key-value store (VS Code's
- * globalState) and the large payloads (request bodies, responses) as files. Everything read back is
- * validated; a damaged entry is dropped with a warning rather than breaking the extension.
+ * globalState) and the large payloads (request bodies, responses) as files. The index is mirrored to a
+ * file as well, and the newer copy wins on load: in VS Code for the Web, globalState reaches the
+ * browser's storage lazily and a reload can lose the last writes, which must never lose a paid job.
+ * Everything read back is validated; a damaged entry is dropped with a warning rather than breaking
+ * the extension.
  */
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -27,12 +30,19 @@ export interface StoreLogger {
 export const JOB_INDEX_KEY = 'sail.jobs';
 export const JOB_INDEX_VERSION = 1;
 
-const IndexSchema = z.object({ version: z.literal(JOB_INDEX_VERSION), jobs: z.array(z.unknown()) });
+const INDEX_FILE = 'index.json';
+const IndexSchema = z.object({
+  version: z.literal(JOB_INDEX_VERSION),
+  /** When this copy was written (ms); the newer of the two copies wins. */
+  savedAt: z.number().default(0),
+  jobs: z.array(z.unknown()),
+});
 
 export type Payload = 'request' | 'response';
 
 export class JobStore {
-  private readonly jobs = new Map<string, JobRecord>();
+  private jobs = new Map<string, JobRecord>();
+  private savedAt = 0;
   private writing: Promise<void> = Promise.resolve();
 
   constructor(
@@ -40,7 +50,20 @@ export class JobStore {
     private readonly blobs: BlobStore,
     private readonly log: StoreLogger,
   ) {
-    this.load();
+    this.adopt(this.index.get<unknown>(JOB_INDEX_KEY), 'stored job list');
+  }
+
+  /** Reads the file copy of the index and takes it if it is newer than the key-value copy. */
+  async loadMirror(): Promise<void> {
+    const text = await this.blobs.read(INDEX_FILE).catch(() => undefined);
+    if (text === undefined) {
+      return;
+    }
+    try {
+      this.adopt(JSON.parse(text), 'job list file');
+    } catch {
+      this.log.warn('The job list file is not valid JSON; ignoring it.');
+    }
   }
 
   all(): JobRecord[] {
@@ -81,32 +104,39 @@ export class JobStore {
     }
   }
 
-  private load(): void {
-    const raw = this.index.get<unknown>(JOB_INDEX_KEY);
+  private adopt(raw: unknown, what: string): void {
     if (raw === undefined) {
       return;
     }
     const index = IndexSchema.safeParse(raw);
     if (!index.success) {
-      this.log.warn(`The stored job list has an unknown format; starting with an empty list.`);
+      this.log.warn(`The ${what} has an unknown format; ignoring it.`);
       return;
     }
+    if (index.data.savedAt < this.savedAt) {
+      return;
+    }
+    const jobs = new Map<string, JobRecord>();
     for (const entry of index.data.jobs) {
       const job = JobRecordSchema.safeParse(entry);
       if (job.success) {
-        this.jobs.set(job.data.id, job.data);
+        jobs.set(job.data.id, job.data);
       } else {
         this.log.warn(`Dropping a damaged stored job: ${job.error.issues[0]?.message ?? 'invalid'}`);
       }
     }
+    this.jobs = jobs;
+    this.savedAt = index.data.savedAt;
   }
 
   private persist(): Promise<void> {
-    const snapshot = { version: JOB_INDEX_VERSION, jobs: this.all() };
-    this.writing = this.writing.then(
-      () => this.index.update(JOB_INDEX_KEY, snapshot),
-      () => this.index.update(JOB_INDEX_KEY, snapshot),
-    );
+    this.savedAt = Math.max(this.savedAt + 1, Date.now());
+    const snapshot = { version: JOB_INDEX_VERSION, savedAt: this.savedAt, jobs: this.all() };
+    const write = async () => {
+      await this.index.update(JOB_INDEX_KEY, snapshot);
+      await this.blobs.write(INDEX_FILE, JSON.stringify(snapshot));
+    };
+    this.writing = this.writing.then(write, write);
     return this.writing;
   }
 }

@@ -69,9 +69,11 @@ export class JobTracker {
   private readonly resendTimers = new Map<string, unknown>();
   private readonly newId: () => string;
   private disposed = false;
+  private readonly loaded: Promise<void>;
 
   constructor(private readonly options: JobTrackerOptions) {
     this.newId = options.newId ?? randomUUID;
+    this.loaded = options.store.loadMirror();
     this.scheduler = new PollScheduler({
       clock: options.clock,
       poll: (target) => this.poll(target),
@@ -105,6 +107,7 @@ export class JobTracker {
 
   /** Writes the job down, then sends it. Resolves once the POST was answered or set aside for re-sending. */
   async submit(input: SubmitInput): Promise<JobRecord> {
+    await this.loaded;
     const { request } = input;
     const window = request.metadata?.completion_window;
     const record: JobRecord = {
@@ -131,6 +134,7 @@ export class JobTracker {
 
   /** Picks every unfinished job back up, e.g. after a window reload. */
   async resume(): Promise<void> {
+    await this.loaded;
     const now = this.options.clock.now();
     const toSend: string[] = [];
     for (const job of this.options.store.all()) {
@@ -142,6 +146,11 @@ export class JobTracker {
     }
     if (toSend.length || this.scheduler.size) {
       this.options.log.info(`Resuming ${this.scheduler.size} running job(s); re-sending ${toSend.length} unanswered request(s)`);
+    }
+    const [newest] = this.options.store.all();
+    if (newest) {
+      // The list may have come from the file copy: let the views catch up.
+      this.emit({ job: newest, previous: newest.state });
     }
     await Promise.all(toSend.map((id) => this.send(id)));
   }

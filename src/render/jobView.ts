@@ -1,5 +1,6 @@
 /** Job record + stored response → what the result view shows. Pure: every string is decided here. */
 import type { JobRecord } from '../jobs/job';
+import { lineSpan } from '../jobs/lines';
 import { outputText, reasoningText } from '../sail/output';
 import type { SailResponse } from '../sail/schemas';
 import { renderMarkdown } from './markdown';
@@ -81,6 +82,14 @@ function timestamp(ms: number | undefined): string {
   return ms === undefined ? '—' : new Date(ms).toLocaleString();
 }
 
+function sourceLabel(source: NonNullable<JobRecord['source']>): string {
+  if (!source.range) {
+    return source.fileName;
+  }
+  const lines = lineSpan(source.range);
+  return lines.start === lines.end ? `${source.fileName}:${lines.start}` : `${source.fileName}:${lines.start}–${lines.end}`;
+}
+
 export interface JobViewInput {
   readonly job: JobRecord;
   readonly response?: SailResponse;
@@ -110,7 +119,7 @@ export function jobView({ job, response, nextCheckAt }: JobViewInput): JobView {
     tone: tone(job),
     model: job.model,
     window: windowLabel(job.window),
-    source: job.source ? `${job.source.fileName}${job.source.range ? `:${job.source.range.start.line + 1}-${job.source.range.end.line + 1}` : ''}` : undefined,
+    source: job.source ? sourceLabel(job.source) : undefined,
     instruction: job.instruction,
     createdAt: job.createdAt,
     finishedAt: job.finishedAt,

@@ -56,6 +56,7 @@ const USER_SETTINGS = {
   'chat.disableAIFeatures': true,
   'git.enabled': false,
   'security.workspace.trust.enabled': false,
+  'workbench.secondarySideBar.defaultVisibility': 'hidden',
 };
 
 /**
@@ -111,8 +112,10 @@ export function installExtension(state, vsix) {
 
 /**
  * @param {ReturnType<typeof createState>} state
- * @param {{ env?: NodeJS.ProcessEnv, port?: number }} [options] extra environment for the server (and so
- *   the extension host); a fixed port (default: a free one)
+ * @param {{ env?: NodeJS.ProcessEnv, port?: number, testPayload?: boolean }} [options] extra environment for
+ *   the server (and so the extension host); a fixed port (default: a free one); `testPayload` turns on the
+ *   smoke-test driver, which runs a test payload from the URL but also suppresses notification toasts,
+ *   so only the mocha runner wants it
  */
 export async function startCodeServer(state, options = {}) {
   const port = options.port ?? (await freePort());
@@ -134,7 +137,7 @@ export async function startCodeServer(state, options = {}) {
       '--disable-update-check',
       '--disable-workspace-trust',
       '--disable-getting-started-override',
-      '--vscode-option', 'enable-smoke-test-driver',
+      ...(options.testPayload ? ['--vscode-option', 'enable-smoke-test-driver'] : []),
     ],
     { env: { ...isolatedEnv(state.stateDir), ...options.env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
   );

@@ -3,19 +3,17 @@
 // code-server serves the workbench, headless Chromium opens it with a test payload, and the
 // workbench reports the host's console and exit code back through the smoke-test driver hooks.
 //   node test/host/runIntegration.mjs        (after `node esbuild.mjs && node esbuild.mjs --tests`)
-import { createRequire } from 'node:module';
 import { format } from 'node:util';
 import { join } from 'node:path';
 import { createState, launchBrowser, removeState, startCodeServer } from './codeServer.mjs';
 import { ROOT } from './paths.mjs';
+import { adminUrl, startSimulator } from './simulator.mjs';
 
 const TIMEOUT_MS = Number(process.env.SAIL_INTEGRATION_TIMEOUT_MS ?? 10 * 60_000);
 const RESULT_MARKER = 'sail-test-result ';
 /** Sail's windows run 100× faster than real time in the simulator: standard ≈ 3 s. */
 const SIM_TIME_SCALE = 100;
 
-/** @type {typeof import('../sim/index.js')} the simulator, as built by `node esbuild.mjs --tests` */
-const { startSimulator } = createRequire(import.meta.url)(join(ROOT, 'out', 'test', 'sim', 'index.js'));
 
 /**
  * The suite talks to a simulator started here: its URL is the user's `sail.baseUrl`, and the tests
@@ -25,11 +23,11 @@ const { startSimulator } = createRequire(import.meta.url)(join(ROOT, 'out', 'tes
 export async function runIntegration() {
   const sim = await startSimulator({ timeScale: SIM_TIME_SCALE });
   const state = createState({ settings: { 'sail.baseUrl': sim.baseUrl } });
-  const server = await startCodeServer(state);
+  const server = await startCodeServer(state, { testPayload: true });
   const browser = await launchBrowser(state.stateDir);
   const extensionEnvironment = {
     SAIL_SIM_URL: sim.baseUrl,
-    SAIL_SIM_ADMIN: sim.baseUrl.replace(/\/v1$/, '/__sim'),
+    SAIL_SIM_ADMIN: adminUrl(sim),
     SAIL_SIM_KEY: sim.apiKey,
   };
   try {

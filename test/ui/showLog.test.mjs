@@ -15,14 +15,20 @@ describe('Sail in the workbench (packaged .vsix)', () => {
     await workbench?.close();
   });
 
-  it('lists its commands in the command palette under the Sail category', async () => {
+  it('lists its commands in the command palette under the Sail category, the send commands only with an editor', async () => {
     const { page } = workbench;
-    await page.keyboard.press('F1');
     const input = page.locator('.quick-input-widget input');
-    await input.fill('>Sail:');
-    const row = page.locator('.quick-input-list .monaco-list-row', { hasText: 'Sail: Show Log' });
-    await row.first().waitFor();
-    assert.equal(await row.count(), 1);
+    const rows = page.locator('.quick-input-list .monaco-list-row');
+    for (const title of ['Sail: Show Jobs', 'Sail: Open Result', 'Sail: Select Model', 'Sail: Set API Key', 'Sail: Clear API Key', 'Sail: Show Log']) {
+      await page.keyboard.press('F1');
+      await input.fill(`>${title}`);
+      await rows.filter({ hasText: title }).first().waitFor();
+      await page.keyboard.press('Escape');
+    }
+    await page.keyboard.press('F1');
+    await input.fill('>Sail: Send');
+    await rows.first().waitFor();
+    assert.equal(await rows.filter({ hasText: 'Sail: Send Selection' }).count(), 0, 'no editor open: no Send Selection');
     await workbench.screenshot('palette-sail-commands');
     await page.keyboard.press('Escape');
   });

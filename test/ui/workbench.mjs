@@ -40,6 +40,47 @@ export async function openWorkbench(options = {}) {
       await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor();
       await page.keyboard.press('Enter');
     },
+    /** Quick Open → file name → Enter. @param {string} name */
+    async openFile(name) {
+      await page.keyboard.press('Control+P');
+      const input = page.locator('.quick-input-widget input');
+      await input.waitFor();
+      await input.fill(name);
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor();
+      await page.keyboard.press('Enter');
+      await page.locator('.tab.active', { hasText: name }).first().waitFor();
+    },
+    /** The text editor's lines (tests keep one editor open: see reset). */
+    activeEditor() {
+      return page.locator('.editor-instance .monaco-editor .view-lines').first();
+    },
+    /** A clean slate between tests: no editors, no notifications. */
+    async reset() {
+      await this.runCommand('View: Close All Editors');
+      await page.locator('.editor-instance').first().waitFor({ state: 'detached' }).catch(() => {});
+      await this.runCommand('Notifications: Clear All Notifications');
+    },
+    /** Clicks into the active text editor and selects everything. */
+    async selectAll() {
+      await this.activeEditor().click();
+      await page.keyboard.press('Control+A');
+    },
+    /** The active webview's content frame (webviews are nested iframes). */
+    webview() {
+      return page.frameLocator('iframe.webview.ready').last().frameLocator('iframe#active-frame');
+    },
+    /** The result view's token usage table, as numbers by row label. */
+    async usageTable() {
+      const rows = this.webview().locator('table.usage tr');
+      await rows.first().waitFor();
+      /** @type {Record<string, number>} */
+      const usage = {};
+      for (const row of await rows.all()) {
+        const label = await row.locator('th').innerText();
+        usage[label] = Number((await row.locator('td').innerText()).replace(/,/g, ''));
+      }
+      return usage;
+    },
     /** @param {string} name */
     async screenshot(name) {
       mkdirSync(SCREENSHOTS, { recursive: true });

@@ -194,13 +194,35 @@ describe('JobTracker against the simulator', () => {
     const { tracker: t } = tracker();
     const job = await t.submit({ request: request('Explain: v'), title: 'Explain', instruction: 'Explain' });
     await finished(t, job.id);
-    const index = state.get<{ version: number; jobs: unknown[] }>(JOB_INDEX_KEY);
+    const index = state.get<{ version: number; savedAt: number; jobs: unknown[] }>(JOB_INDEX_KEY);
     assert.ok(index);
-    await state.update(JOB_INDEX_KEY, { ...index, jobs: [...index.jobs, { id: 42, nonsense: true }] });
+    await state.update(JOB_INDEX_KEY, { ...index, savedAt: index.savedAt + 1, jobs: [...index.jobs, { id: 42, nonsense: true }] });
     const reopened = tracker();
-    assert.equal(reopened.store.all().length, 1);
+    await reopened.tracker.resume();
+    assert.deepEqual(reopened.store.all().map((j) => j.id), [job.id]);
     assert.equal(reopened.warnings.length, 1);
+  });
+
+  it('survives a key-value store that lost its last writes (VS Code for the Web): the file copy wins', async () => {
+    const { tracker: t } = tracker();
+    await t.submit({ request: request('Explain: first'), title: 'First', instruction: 'First' });
+    const stale = state.get<unknown>(JOB_INDEX_KEY);
+    const job = await t.submit({ request: request('Explain: second', 'priority'), title: 'Second', instruction: 'Second' });
+    t.dispose();
+    await state.update(JOB_INDEX_KEY, stale);
+    const next = tracker();
+    await next.tracker.resume();
+    assert.ok(next.tracker.get(job.id), 'the job written last is back');
+    await finished(next.tracker, job.id);
+    assert.equal(next.tracker.get(job.id)?.state, 'completed');
+    assert.equal(sim.counters.inferences(job.idempotencyKey), 1);
+  });
+
+  it('an unreadable key-value copy is ignored with a warning', async () => {
     await state.update(JOB_INDEX_KEY, 'garbage');
-    assert.equal(tracker().store.all().length, 0);
+    const reopened = tracker();
+    await reopened.tracker.resume();
+    assert.equal(reopened.store.all().length, 0);
+    assert.match(reopened.warnings.join('\n'), /unknown format/);
   });
 });

@@ -1,0 +1,150 @@
+// @ts-check
+// The product as a person uses it: select code, send it from the palette or the context menu, see the
+// job in the status bar, open the answer, read the rendered output and its token usage.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { startSimulator } from '../host/simulator.mjs';
+import { openWorkbench } from './workbench.mjs';
+
+const CODE = `export function add(a: number, b: number): number {
+  return a + b;
+}
+`;
+
+describe('Send selection → status bar → result view (packaged .vsix)', () => {
+  /** @type {Awaited<ReturnType<typeof startSimulator>>} */
+  let sim;
+  /** @type {Awaited<ReturnType<typeof openWorkbench>>} */
+  let workbench;
+
+  before(async () => {
+    // 100× real time: a standard job takes about 3 s.
+    sim = await startSimulator({ timeScale: 100 });
+    workbench = await openWorkbench({
+      files: { 'add.ts': CODE },
+      settings: { 'sail.baseUrl': sim.baseUrl, 'sail.completionWindow': 'standard' },
+    });
+  });
+
+  after(async () => {
+    await workbench?.close();
+    await sim?.close();
+  });
+
+  it('palette → Send Selection → instruction → API key prompt → running in the status bar → rendered answer with usage', async () => {
+    const { page } = workbench;
+    await workbench.reset();
+    await workbench.openFile('add.ts');
+    await workbench.selectAll();
+    await workbench.runCommand('Sail: Send Selection…');
+
+    const input = page.locator('.quick-input-widget input');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Explain' }).first().waitFor();
+    await workbench.screenshot('send-instruction-pick');
+    await input.fill('Explain what add does');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Explain what add does' }).first().waitFor();
+    await page.keyboard.press('Enter');
+
+    // First use: the key is asked for in a password box.
+    const keyBox = page.locator('.quick-input-widget input[type="password"]');
+    await keyBox.waitFor({ timeout: 15_000 });
+    await workbench.screenshot('api-key-prompt');
+    await keyBox.fill(sim.apiKey);
+    await page.keyboard.press('Enter');
+
+    const status = page.locator('.statusbar-item', { hasText: /Sail.*1 running/ });
+    await status.waitFor({ timeout: 15_000 });
+    await workbench.screenshot('status-bar-running');
+
+    const notification = page.locator('.notification-toast', { hasText: 'Sail finished' });
+    await notification.waitFor({ timeout: 60_000 });
+    await workbench.screenshot('finished-notification');
+    await notification.getByRole('button', { name: 'Open' }).click();
+
+    const view = workbench.webview();
+    await view.locator('article.output h2').first().waitFor({ timeout: 30_000 });
+    const heading = await view.locator('article.output h2').first().innerText();
+    assert.match(heading, /Explain what add does/);
+    assert.ok((await view.locator('article.output pre code').count()) > 0, 'code blocks render');
+
+    const usage = await workbench.usageTable();
+    assert.deepEqual(Object.keys(usage), ['Input tokens', 'Cached input tokens', 'Output tokens', 'Reasoning tokens', 'Total tokens']);
+    assert.ok(usage['Input tokens'] > 0 && usage['Output tokens'] > 0);
+    assert.equal(usage['Total tokens'], usage['Input tokens'] + usage['Output tokens']);
+    assert.equal(sim.counters.totalInferences(), 1);
+    await workbench.screenshot('result-view');
+    await view.locator('table.usage').scrollIntoViewIfNeeded();
+    await workbench.screenshot('result-view-usage');
+    await page.locator('.statusbar-item', { hasText: /running/ }).waitFor({ state: 'detached', timeout: 10_000 });
+  });
+
+  it('the editor context menu sends the selection too', async () => {
+    const { page } = workbench;
+    await workbench.reset();
+    await workbench.openFile('add.ts');
+    await workbench.selectAll();
+    await workbench.activeEditor().click({ button: 'right' });
+    const item = page.locator('.context-view .action-label', { hasText: 'Send Selection…' });
+    await item.waitFor({ timeout: 10_000 });
+    await workbench.screenshot('editor-context-menu');
+    await item.click();
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Review' }).first().click();
+    await page.locator('.notification-toast', { hasText: 'Sail finished' }).first().waitFor({ timeout: 60_000 });
+    assert.equal(sim.counters.totalInferences(), 2);
+  });
+
+  it('a page reload while a job runs: the job comes back, finishes, and Sail ran it once', async () => {
+    const { page } = workbench;
+    await workbench.reset();
+    await workbench.openFile('add.ts');
+    await workbench.selectAll();
+    await workbench.runCommand('Sail: Send Selection…');
+    await page.locator('.quick-input-widget input').fill('Find bugs before the reload');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Find bugs before the reload' }).first().waitFor();
+    await page.keyboard.press('Enter');
+    await page.locator('.statusbar-item', { hasText: /1 running/ }).waitFor({ timeout: 15_000 });
+    const before = sim.counters.totalInferences();
+
+    await page.reload();
+    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    // The reloaded window picks the job up (or finds it finished): it ends up among the ready results.
+    const sail = page.locator('.statusbar-item', { hasText: /^Sail/ });
+    await page.locator('.statusbar-item', { hasText: /^Sail(?!.*running).*ready/ }).waitFor({ timeout: 60_000 });
+    await workbench.screenshot('after-reload-ready');
+    await sail.click();
+    const row = page.locator('.quick-input-list .monaco-list-row', { hasText: 'Find bugs before the reload' }).first();
+    await row.waitFor();
+    assert.match(await row.innerText(), /Completed/);
+    await workbench.screenshot('jobs-quick-pick');
+    await row.click();
+    const view = workbench.webview();
+    await view.locator('.state-label', { hasText: 'Completed' }).waitFor({ timeout: 30_000 });
+    assert.match(await view.locator('article.output h2').first().innerText(), /Find bugs before the reload/);
+    assert.equal(sim.counters.totalInferences(), before, 'no second inference after the reload');
+    assert.equal(sim.counters.requests('POST', 'createResponse'), 3, 'the job was not sent again');
+  });
+
+  it('hostile model output renders inert in the result view', async () => {
+    const { page } = workbench;
+    await workbench.reset();
+    await workbench.openFile('add.ts');
+    await workbench.selectAll();
+    await workbench.runCommand('Sail: Send Selection…');
+    // The simulator echoes the instruction's first line as a Markdown heading.
+    const hostile = '<img src=x onerror="document.title=1"> [click](javascript:alert(1)) <script>alert(2)</script>';
+    await page.locator('.quick-input-widget input').fill(hostile);
+    await page.locator('.quick-input-list .monaco-list-row').first().waitFor();
+    await page.keyboard.press('Enter');
+    const notification = page.locator('.notification-toast', { hasText: 'Sail finished' }).first();
+    await notification.waitFor({ timeout: 60_000 });
+    await notification.getByRole('button', { name: 'Open' }).click();
+    const view = workbench.webview();
+    const heading = view.locator('article.output h2').first();
+    await heading.waitFor({ timeout: 30_000 });
+    assert.match(await heading.innerText(), /<img src=x onerror=/, 'the HTML is shown as text');
+    assert.equal(await view.locator('article.output img').count(), 0);
+    assert.equal(await view.locator('article.output script').count(), 0);
+    assert.equal(await view.locator('article.output a[href^="javascript:"]').count(), 0);
+    await workbench.screenshot('hostile-output');
+  });
+});
