@@ -72,9 +72,10 @@ export function activate(context: vscode.ExtensionContext): SailTestApi | undefi
   const log = vscode.window.createOutputChannel('Sail', { log: true });
   context.subscriptions.push(log);
   try {
+    const started = performance.now();
     let session = new Session(context, log);
     context.subscriptions.push({ dispose: () => session.dispose() });
-    log.info(`Sail ${String(context.extension.packageJSON.version)} activated`);
+    log.info(`Sail ${String(context.extension.packageJSON.version)} activated in ${(performance.now() - started).toFixed(1)} ms`);
     if (context.extensionMode !== vscode.ExtensionMode.Test) {
       return undefined;
     }

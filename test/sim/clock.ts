@@ -2,11 +2,15 @@
 // are computed from the clock when asked. The only timers are for replies the server holds back.
 
 export class SimClock {
-  constructor(readonly timeScale: number) {}
+  /** `wallClock` is Date.now unless a benchmark drives time itself. */
+  constructor(
+    readonly timeScale: number,
+    private readonly wallClock: () => number = Date.now,
+  ) {}
 
   /** Wall-clock milliseconds. */
   now(): number {
-    return Date.now();
+    return this.wallClock();
   }
 
   /** Virtual milliseconds elapsed since the wall-clock instant `sinceMs`. */

@@ -24,6 +24,8 @@ export interface SimulatorOptions {
   /** Virtual ms after creation when a response (or batch) is gone: GET answers 404. Default 48 h. */
   retentionMs?: number;
   models?: SimModel[];
+  /** The wall clock (ms). Default Date.now; a benchmark passes its own to run hours of Sail time in seconds. */
+  now?: () => number;
 }
 
 export interface Simulator {
@@ -35,6 +37,8 @@ export interface Simulator {
   counters: SimCounters;
   /** Forgets jobs, batches, idempotency keys, prompt-cache keys, faults and counters. */
   reset(): void;
+  /** When a response job was created and when it becomes terminal (wall-clock ms), for measuring detection delay. */
+  timing(responseId: string): { createdAtMs: number; terminalAtMs: number } | undefined;
   /** Stops listening and destroys every open socket, stalled ones included. */
   close(): Promise<void>;
 }
@@ -52,7 +56,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   if (!(timeScale > 0 && Number.isFinite(timeScale))) {
     throw new Error(`timeScale must be a positive number (got ${timeScale})`);
   }
-  const clock = new SimClock(timeScale);
+  const clock = new SimClock(timeScale, options.now);
   const delays = new Delays();
   const jobs = new JobStore({ clock, delays, legacyStatuses: options.legacyStatuses ?? false, retentionMs: options.retentionMs ?? DEFAULT_RETENTION_MS });
   const batches = new BatchStore(jobs);
@@ -99,6 +103,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     faults,
     counters,
     reset,
+    timing: (responseId) => {
+      const job = jobs.get(responseId);
+      return job && { createdAtMs: job.createdAtMs, terminalAtMs: job.createdAtMs + clock.realDuration(job.durationMs) };
+    },
     close: () =>
       new Promise<void>((resolve, reject) => {
         delays.cancelAll();

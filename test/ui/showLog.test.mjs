@@ -38,9 +38,9 @@ describe('Sail in the workbench (packaged .vsix)', () => {
     await workbench.runCommand('Sail: Show Log');
     const output = page.locator('.part.panel .monaco-editor .view-lines');
     // Monaco renders spaces as no-break spaces: match them with \s.
-    await output.filter({ hasText: /Sail\s\d+\.\d+\.\d+\sactivated/ }).waitFor({ timeout: 30_000 });
+    await output.filter({ hasText: /Sail\s\d+\.\d+\.\d+\sactivated\sin\s[\d.]+\sms/ }).waitFor({ timeout: 30_000 });
     const text = await output.innerText();
-    assert.match(text, /\[info\]\sSail\s\d+\.\d+\.\d+\sactivated/);
+    assert.match(text, /\[info\]\sSail\s\d+\.\d+\.\d+\sactivated\sin\s[\d.]+\sms/);
     await workbench.screenshot('show-log');
   });
 });
