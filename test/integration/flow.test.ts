@@ -100,6 +100,38 @@ suite('Send → background job → result', () => {
     assert.match(job.error?.message ?? '', /ran out of memory/);
   });
 
+  test('a job Sail no longer has (its 48 h retention passed) ends expired, and says why', async () => {
+    const api = await testApi();
+    await openEditor('expire.ts', 'let y = 2;\n', 'let y = 2;');
+    const jobId = await vscode.commands.executeCommand<string>('sail.sendSelection', { instruction: 'Explain', completionWindow: 'flex' });
+    assert.ok(jobId);
+    await sim.expire();
+    const job = await finished(api.tracker, jobId);
+    assert.equal(job.state, 'expired');
+    assert.match(job.error?.message ?? '', /48 h|48 hours/);
+  });
+
+  test('Set API Key takes a key as an argument and Clear API Key removes it', async () => {
+    const api = await testApi();
+    await vscode.commands.executeCommand('sail.setApiKey', 'sk_from_argument');
+    assert.equal(await api.apiKey.get(), 'sk_from_argument');
+    await vscode.commands.executeCommand('sail.clearApiKey');
+    assert.equal(await api.apiKey.get(), undefined);
+  });
+
+  test('Stop Tracking ends polling; the job stays listed as no longer tracked', async () => {
+    const api = await testApi();
+    await openEditor('stop.ts', 'let z = 3;\n', 'let z = 3;');
+    const jobId = await vscode.commands.executeCommand<string>('sail.sendSelection', { instruction: 'Explain', completionWindow: 'flex' });
+    assert.ok(jobId);
+    await api.tracker.stopTracking(jobId);
+    const polls = (await sim.counters()).requests['GET getResponse'] ?? 0;
+    api.tracker.refresh(jobId);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    assert.equal(api.tracker.get(jobId)?.state, 'untracked');
+    assert.equal((await sim.counters()).requests['GET getResponse'] ?? 0, polls);
+  });
+
   test('a wrong API key fails the job as an auth problem, and runs nothing', async () => {
     const api = await testApi();
     await api.apiKey.set('sk_wrong_key');

@@ -48,6 +48,10 @@ export const sim = {
   reset(): Promise<unknown> {
     return this.admin('POST', '/reset');
   },
+  /** Sail forgets every response, as after its 48 h retention. */
+  expire(): Promise<unknown> {
+    return this.admin('POST', '/expire');
+  },
   async counters(): Promise<CounterSnapshot> {
     return (await this.admin('GET', '/counters')) as CounterSnapshot;
   },

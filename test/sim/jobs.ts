@@ -80,6 +80,11 @@ export class JobStore {
     this.cacheKeys.clear();
   }
 
+  /** Forgets every response at once, as if Sail's retention had passed for all of them. */
+  expireAll(): void {
+    this.jobs.clear();
+  }
+
   status(job: Job): JobStatus {
     const elapsed = this.options.clock.virtualSince(job.createdAtMs);
     if (elapsed >= job.durationMs) {

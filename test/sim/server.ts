@@ -37,6 +37,8 @@ export interface Simulator {
   counters: SimCounters;
   /** Forgets jobs, batches, idempotency keys, prompt-cache keys, faults and counters. */
   reset(): void;
+  /** Sail forgets every response now (GET answers 404), as when its 48 h retention has passed. */
+  expire(): void;
   /** When a response job was created and when it becomes terminal (wall-clock ms), for measuring detection delay. */
   timing(responseId: string): { createdAtMs: number; terminalAtMs: number } | undefined;
   /** Stops listening and destroys every open socket, stalled ones included. */
@@ -80,7 +82,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     faults.clear();
     counters.clear();
   };
-  const transport = new Transport(service, faults, counters, delays, reset);
+  const expire = () => jobs.expireAll();
+  const transport = new Transport(service, faults, counters, delays, reset, expire);
 
   const server = createServer((req, res) => {
     transport.handle(req, res).catch((err: unknown) => {
@@ -103,6 +106,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     faults,
     counters,
     reset,
+    expire,
     timing: (responseId) => {
       const job = jobs.get(responseId);
       return job && { createdAtMs: job.createdAtMs, terminalAtMs: job.createdAtMs + clock.realDuration(job.durationMs) };
@@ -123,6 +127,7 @@ class Transport {
     private readonly counters: CounterBook,
     private readonly delays: Delays,
     private readonly reset: () => void,
+    private readonly expire: () => void,
   ) {}
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -203,6 +208,9 @@ class Transport {
       send(res, this.counters.snapshot(), 200);
     } else if (route === 'POST /__sim/reset') {
       this.reset();
+      send(res, undefined, 204);
+    } else if (route === 'POST /__sim/expire') {
+      this.expire();
       send(res, undefined, 204);
     } else {
       send(res, new SimError(404, `Unknown admin route: ${route}`, 'invalid_request_error').toEnvelope(), 404);

@@ -12,6 +12,7 @@ const CODE = `export function add(a: number, b: number): number {
 `;
 
 describe('Send selection → status bar → result view (packaged .vsix)', () => {
+  // Tests run in order and share one window: the first one enters the API key.
   /** @type {Awaited<ReturnType<typeof startSimulator>>} */
   let sim;
   /** @type {Awaited<ReturnType<typeof openWorkbench>>} */
@@ -146,5 +147,93 @@ describe('Send selection → status bar → result view (packaged .vsix)', () =>
     assert.equal(await view.locator('article.output script').count(), 0);
     assert.equal(await view.locator('article.output a[href^="javascript:"]').count(), 0);
     await workbench.screenshot('hostile-output');
+  });
+
+  it('Select Model lists Sail\'s models and switches sail.model', async () => {
+    const { page } = workbench;
+    await workbench.reset();
+    await workbench.runCommand('Sail: Select Model');
+    const row = page.locator('.quick-input-list .monaco-list-row', { hasText: 'zai-org/GLM-5.3' }).first();
+    await row.waitFor({ timeout: 15_000 });
+    assert.ok(await page.locator('.quick-input-list .monaco-list-row', { hasText: 'moonshotai/Kimi-K2.5' }).first().isVisible());
+    await workbench.screenshot('select-model');
+    await row.click();
+    await page.locator('.statusbar-item', { hasText: 'Sail model: zai-org/GLM-5.3' }).waitFor({ timeout: 10_000 });
+    await workbench.runCommand('Sail: Select Model');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'moonshotai/Kimi-K2.5' }).first().click();
+    await page.locator('.statusbar-item', { hasText: 'Sail model: moonshotai/Kimi-K2.5' }).waitFor({ timeout: 10_000 });
+  });
+
+  it('while a job runs its view shows the window, elapsed time and next check; Stop Tracking says the job goes on', async () => {
+    const { page } = workbench;
+    await workbench.reset();
+    // flex takes about 72 s at this time scale: long enough to look at a running job.
+    await workbench.updateSettings({ 'sail.completionWindow': 'flex' });
+    await workbench.openFile('add.ts');
+    await workbench.selectAll();
+    await page.keyboard.press('F1');
+    await page.locator('.quick-input-widget input').fill('>Sail: Send Selection');
+    await page.keyboard.press('Enter');
+    await page.locator('.quick-input-widget input').fill('A long flex job');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'A long flex job' }).first().waitFor();
+    await page.keyboard.press('Enter');
+    await page.locator('.statusbar-item', { hasText: /1 running/ }).click();
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'A long flex job' }).first().click();
+    const view = workbench.webview();
+    await view.locator('.state-label', { hasText: /Queued|Running/ }).waitFor({ timeout: 30_000 });
+    await view.locator('.clock', { hasText: /elapsed .* next check in|elapsed .* checking now/ }).waitFor({ timeout: 10_000 });
+    await workbench.screenshot('pending-view');
+    await view.getByRole('button', { name: 'Stop Tracking' }).click();
+    const dialog = page.locator('.monaco-dialog-box');
+    await dialog.waitFor();
+    assert.match(await dialog.innerText(), /keeps running \(and is billed\) on Sail/);
+    await dialog.getByRole('button', { name: 'Stop Tracking' }).click();
+    await view.locator('.state-label', { hasText: 'No longer tracked' }).waitFor({ timeout: 10_000 });
+    assert.match(await view.locator('.notice').innerText(), /no cancel endpoint/);
+    await workbench.updateSettings({ 'sail.completionWindow': 'standard' });
+  });
+
+  it('Replace Selection puts the answer\'s code in place; a file changed since gets a diff and a question first', async () => {
+    const { page } = workbench;
+    await workbench.reset();
+    await workbench.openFile('add.ts');
+    await workbench.selectAll();
+    await workbench.runCommand('Sail: Send Selection…');
+    await page.locator('.quick-input-widget input').fill('Refactor please');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Refactor please' }).first().waitFor();
+    await page.keyboard.press('Enter');
+    const notification = page.locator('.notification-toast', { hasText: 'Refactor please' }).first();
+    await notification.waitFor({ timeout: 60_000 });
+    // The person keeps editing while Sail works.
+    await workbench.activeEditor().click();
+    await page.keyboard.press('Control+End');
+    await page.keyboard.type('// edited meanwhile');
+    await notification.getByRole('button', { name: 'Open' }).click();
+    const view = workbench.webview();
+    await view.getByRole('button', { name: 'Replace Selection' }).click();
+    const dialog = page.locator('.monaco-dialog-box');
+    await dialog.waitFor({ timeout: 10_000 });
+    assert.match(await dialog.innerText(), /changed since the request was sent/);
+    await page.locator('.monaco-diff-editor').first().waitFor({ timeout: 10_000 });
+    await workbench.screenshot('replace-diff-question');
+    await dialog.getByRole('button', { name: 'Replace' }).click();
+    // The simulator's longest code block quotes the prompt, so that is what replaces the selection.
+    await page.locator('.editor-instance .view-lines', { hasText: /Refactor\splease/ }).first().waitFor({ timeout: 10_000 });
+    await workbench.screenshot('replaced');
+    await workbench.runCommand('File: Revert File');
+  });
+
+  it('an open result view comes back after a page reload', async () => {
+    const { page } = workbench;
+    await workbench.reset();
+    await workbench.runCommand('Sail: Show Jobs');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Explain what add does' }).first().click();
+    await workbench.webview().locator('.state-label', { hasText: 'Completed' }).waitFor({ timeout: 30_000 });
+    await page.reload();
+    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    const restored = workbench.webview();
+    await restored.locator('.state-label', { hasText: 'Completed' }).waitFor({ timeout: 60_000 });
+    assert.match(await restored.locator('h1').innerText(), /Explain what add does/);
+    await workbench.screenshot('result-restored-after-reload');
   });
 });

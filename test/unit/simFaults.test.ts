@@ -227,6 +227,15 @@ describe('simulator: admin HTTP API', () => {
     assert.deepEqual((await adminCall('GET', '/counters')).body, { requests: { 'GET getResponse': 1 }, inferencesByIdempotencyKey: {}, totalInferences: 0 });
   });
 
+  it('POST /__sim/expire makes every response gone, as after Sail\'s retention, and keeps the counters', async () => {
+    const created = await call(sim, 'POST', '/responses', { body });
+    assert.equal((await call(sim, 'GET', `/responses/${created.body.id}`)).status, 200);
+    assert.equal((await adminCall('POST', '/expire')).status, 204);
+    const gone = await call(sim, 'GET', `/responses/${created.body.id}`);
+    assert.equal(gone.status, 404);
+    assert.equal((await adminCall('GET', '/counters')).body?.totalInferences, 1);
+  });
+
   it('unknown admin routes are 404', async () => {
     assert.equal((await adminCall('GET', '/nothing')).status, 404);
   });
