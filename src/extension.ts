@@ -39,7 +39,7 @@ class Session implements vscode.Disposable {
     const configs = new ConfigWatcher(log);
     const clients = new ClientProvider(configs, this.apiKey, log, `sail-vscode/${version} vscode/${vscode.version}`);
     const store = new JobStore(context.globalState, new FileBlobStore(path.join(context.globalStorageUri.fsPath, 'jobs')), log);
-    this.tracker = new JobTracker({ store, api: () => clients.get(), clock: systemClock, log });
+    this.tracker = new JobTracker({ store, api: () => clients.get(), clock: systemClock, log, baseUrl: () => configs.config.baseUrl });
     this.tracker.setFocused(vscode.window.state.focused);
     this.panels = new ResultPanels(context, this.tracker, log);
     this.disposables.push(
@@ -52,7 +52,7 @@ class Session implements vscode.Disposable {
       notifyOnFinish(this.tracker, this.panels, configs),
       vscode.window.onDidChangeWindowState((state) => this.tracker.setFocused(state.focused)),
       registerShowLog(log),
-      ...registerApiKeyCommands(this.apiKey, log),
+      ...registerApiKeyCommands(this.apiKey, log, context.extensionMode === vscode.ExtensionMode.Test),
       ...registerSendCommands({ configs, apiKey: this.apiKey, tracker: this.tracker, log }),
       ...registerJobCommands(this.tracker, this.panels),
       registerSelectModel(clients, configs, this.apiKey),

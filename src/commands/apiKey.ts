@@ -29,11 +29,11 @@ export async function ensureApiKey(apiKey: ApiKeyStore): Promise<string | undefi
   return (await apiKey.get()) ?? promptForApiKey(apiKey, vscode.l10n.t('Sail needs an API key first. Enter it to continue (it is kept in secret storage).'));
 }
 
-export function registerApiKeyCommands(apiKey: ApiKeyStore, log: vscode.LogOutputChannel): vscode.Disposable[] {
+/** `acceptKeyArgument`: only the tests may pass the key as an argument (a key in keybindings.json would be plain text). */
+export function registerApiKeyCommands(apiKey: ApiKeyStore, log: vscode.LogOutputChannel, acceptKeyArgument = false): vscode.Disposable[] {
   return [
-    // An argument lets keybindings and tests set the key without the input box.
     vscode.commands.registerCommand('sail.setApiKey', async (key?: unknown) => {
-      if (typeof key === 'string' && key.trim()) {
+      if (acceptKeyArgument && typeof key === 'string' && key.trim()) {
         await apiKey.set(key);
       } else if ((await promptForApiKey(apiKey)) === undefined) {
         return;

@@ -37,23 +37,31 @@ function item(job: JobRecord, now: number): JobItem {
 async function pickJob(tracker: JobTracker, title: string): Promise<string | undefined> {
   const quickPick = vscode.window.createQuickPick<JobItem>();
   quickPick.title = title;
-  quickPick.placeholder = vscode.l10n.t('Pick a job to open its result');
   quickPick.matchOnDescription = true;
   quickPick.matchOnDetail = true;
   const refresh = () => {
+    // Each poll changes a job: keep the person's place (active row, scroll) while the rows update.
+    const activeId = quickPick.activeItems[0]?.jobId;
     const jobs = tracker.jobs();
-    quickPick.items = jobs.map((job) => item(job, Date.now()));
-    if (jobs.length === 0) {
-      quickPick.placeholder = vscode.l10n.t('No Sail jobs yet. Select code and run "Sail: Send Selection…".');
+    const items = jobs.map((job) => item(job, Date.now()));
+    quickPick.keepScrollPosition = true;
+    quickPick.items = items;
+    const active = items.find((i) => i.jobId === activeId);
+    if (active) {
+      quickPick.activeItems = [active];
     }
+    quickPick.placeholder = jobs.length
+      ? vscode.l10n.t('Pick a job to open its result')
+      : vscode.l10n.t('No Sail jobs yet. Select code and run "Sail: Send Selection…".');
   };
   refresh();
   const changes = tracker.onDidChange(refresh);
   return new Promise((resolve) => {
     quickPick.onDidTriggerItemButton(async ({ item: picked, button }) => {
       if (button === stopButton) {
-        await tracker.stopTracking(picked.jobId);
-        void vscode.window.showInformationMessage(vscode.l10n.t('Sail has no cancel: the job keeps running on Sail, but it is no longer checked.'));
+        if (await tracker.stopTracking(picked.jobId)) {
+          void vscode.window.showInformationMessage(vscode.l10n.t('Sail has no cancel: the job keeps running on Sail, but it is no longer checked.'));
+        }
       } else if (button === removeButton) {
         await tracker.remove(picked.jobId);
       }

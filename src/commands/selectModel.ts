@@ -32,7 +32,16 @@ export function registerSelectModel(clients: ClientProvider, configs: ConfigWatc
       { title: vscode.l10n.t('Sail: Select Model'), placeHolder: vscode.l10n.t('Model for new requests (sail.model)') },
     );
     if (picked) {
-      await vscode.workspace.getConfiguration('sail').update('model', picked.label, vscode.ConfigurationTarget.Global);
+      // Write where the current value comes from, or a workspace value would still win.
+      const sail = vscode.workspace.getConfiguration('sail');
+      const where = sail.inspect<string>('model');
+      const target =
+        where?.workspaceFolderValue !== undefined
+          ? vscode.ConfigurationTarget.WorkspaceFolder
+          : where?.workspaceValue !== undefined
+            ? vscode.ConfigurationTarget.Workspace
+            : vscode.ConfigurationTarget.Global;
+      await sail.update('model', picked.label, target);
       vscode.window.setStatusBarMessage(vscode.l10n.t('Sail model: {0}', picked.label), 4000);
     }
   });

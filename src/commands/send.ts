@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { CompletionWindow } from '../jobs/pollPolicy';
-import { buildInput, buildRequest, promptCacheKey, unsendableReason, type CodeInput } from '../jobs/prompt';
+import { buildInput, buildRequest, hashText, promptCacheKey, unsendableReason, type CodeInput } from '../jobs/prompt';
 import type { JobSource } from '../jobs/job';
 import { lineSpan } from '../jobs/lines';
 import type { JobTracker } from '../jobs/jobTracker';
@@ -88,16 +88,12 @@ async function submit(deps: SendDeps, args: SendArgs, code: Omit<CodeInput, 'ins
   });
   deps.log.trace(`Request input:\n${String(request.input)}`);
   const title = `${instruction.split('\n')[0].slice(0, 60)} · ${source.fileName}`;
-  const job = await deps.tracker.submit({ request, title, instruction, source });
-  if (job.state === 'failed') {
-    const setKey = vscode.l10n.t('Set API Key');
-    const actions = job.error?.kind === 'auth' ? [setKey] : [];
-    void vscode.window.showErrorMessage(vscode.l10n.t('Sail did not accept the request: {0}', job.error?.message ?? ''), ...actions).then((choice) => {
-      if (choice === setKey) {
-        void vscode.commands.executeCommand('sail.setApiKey');
-      }
-    });
-  } else {
+  const job = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Sending to Sail…') },
+    () => deps.tracker.submit({ request, title, instruction, source }),
+  );
+  // A refusal is reported by the finish notification, with what to do about it.
+  if (job.state !== 'failed') {
     vscode.window.setStatusBarMessage(vscode.l10n.t('$(send) Sent to Sail: {0}', title), 5000);
   }
   return job.id;
@@ -110,6 +106,7 @@ function sourceOf(document: vscode.TextDocument, range?: vscode.Range): JobSourc
     languageId: document.languageId,
     version: document.version,
     range: range ? { start: range.start, end: range.end } : undefined,
+    textHash: range ? hashText(document.getText(range)) : undefined,
   };
 }
 

@@ -39,6 +39,8 @@ export const JobSourceSchema = z.object({
   version: z.number().int(),
   /** The selection sent; absent when the whole file was sent. */
   range: z.object({ start: PositionSchema, end: PositionSchema }).optional(),
+  /** SHA-256 of the text sent, to tell whether the range still holds it before replacing. */
+  textHash: z.string().optional(),
 });
 export type JobSource = z.infer<typeof JobSourceSchema>;
 
@@ -77,6 +79,10 @@ export const JobRecordSchema = z.object({
   incompleteReason: z.string().optional(),
   /** The user has looked at the finished result (it no longer counts as news in the status bar). */
   seen: z.boolean().default(false),
+  /** The Sail base URL the job was sent to: after a change of URL it is not looked up elsewhere. */
+  baseUrl: z.string().optional(),
+  /** When this record last changed (ms); the newer copy wins when windows share the job list. */
+  updatedAt: z.number().default(0),
   /** Consecutive failed attempts to send the POST (network gone, server down). */
   sendAttempts: z.number().int().min(0).default(0),
 });

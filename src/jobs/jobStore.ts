@@ -1,11 +1,15 @@
 /**
  * Where jobs live between reloads: a small, versioned index in a key-value store (VS Code's
- * globalState) and the large payloads (request bodies, responses) as files. The index is mirrored to a
- * file as well, and the newer copy wins on load: in VS Code for the Web, globalState reaches the
- * browser's storage lazily and a reload can lose the last writes, which must never lose a paid job.
- * Everything read back is validated; a damaged entry is dropped with a warning rather than breaking
- * the extension.
+ * globalState) and the large payloads (request bodies, responses) as files. The index is also
+ * mirrored to a file, because in VS Code for the Web globalState reaches the browser's storage lazily
+ * and a reload can lose the last writes — which must never lose a paid job.
+ *
+ * Several windows share one job list, so nothing overwrites it wholesale: every copy (memory, the
+ * key-value store, the file) is merged record by record, the newer `updatedAt` winning, with
+ * tombstones so a removed job stays removed. Everything read back is validated; an entry this version
+ * cannot read is kept as it is and written back, so an older version never deletes a newer one's jobs.
  */
+import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -29,41 +33,38 @@ export interface StoreLogger {
 
 export const JOB_INDEX_KEY = 'sail.jobs';
 export const JOB_INDEX_VERSION = 1;
-
 const INDEX_FILE = 'index.json';
+/** How long a removed job's tombstone is kept: longer than any window stays away. */
+const TOMBSTONE_MS = 30 * 24 * 60 * 60_000;
+
 const IndexSchema = z.object({
-  version: z.literal(JOB_INDEX_VERSION),
-  /** When this copy was written (ms); the newer of the two copies wins. */
-  savedAt: z.number().default(0),
-  jobs: z.array(z.unknown()),
+  version: z.number(),
+  jobs: z.array(z.unknown()).default([]),
+  removed: z.array(z.object({ id: z.string(), at: z.number() })).default([]),
 });
 
 export type Payload = 'request' | 'response';
 
 export class JobStore {
-  private jobs = new Map<string, JobRecord>();
-  private savedAt = 0;
-  private writing: Promise<void> = Promise.resolve();
+  private readonly jobs = new Map<string, JobRecord>();
+  private readonly removed = new Map<string, number>();
+  /** Entries this version cannot read, kept verbatim (by their JSON) and written back. */
+  private readonly unreadable = new Map<string, unknown>();
+  private lastStamp = 0;
+  private writing: Promise<void>;
+  /** Settles once the file copy of the index has been merged in. */
+  readonly ready: Promise<void>;
 
   constructor(
     private readonly index: KeyValueStore,
     private readonly blobs: BlobStore,
     private readonly log: StoreLogger,
+    private readonly now: () => number = Date.now,
   ) {
-    this.adopt(this.index.get<unknown>(JOB_INDEX_KEY), 'stored job list');
-  }
-
-  /** Reads the file copy of the index and takes it if it is newer than the key-value copy. */
-  async loadMirror(): Promise<void> {
-    const text = await this.blobs.read(INDEX_FILE).catch(() => undefined);
-    if (text === undefined) {
-      return;
-    }
-    try {
-      this.adopt(JSON.parse(text), 'job list file');
-    } catch {
-      this.log.warn('The job list file is not valid JSON; ignoring it.');
-    }
+    this.merge(this.index.get<unknown>(JOB_INDEX_KEY), 'stored job list');
+    this.ready = this.mergeFile();
+    // Nothing is written before both copies are merged in.
+    this.writing = this.ready;
   }
 
   all(): JobRecord[] {
@@ -76,12 +77,13 @@ export class JobStore {
 
   /** Inserts or replaces a record and persists the index; writes are serialised in call order. */
   save(record: JobRecord): Promise<void> {
-    this.jobs.set(record.id, JobRecordSchema.parse(record));
+    this.jobs.set(record.id, JobRecordSchema.parse({ ...record, updatedAt: this.stamp() }));
     return this.persist();
   }
 
   async remove(id: string): Promise<void> {
     this.jobs.delete(id);
+    this.removed.set(id, this.stamp());
     await Promise.all([this.blobs.delete(blobName(id, 'request')), this.blobs.delete(blobName(id, 'response'))]);
     await this.persist();
   }
@@ -104,35 +106,82 @@ export class JobStore {
     }
   }
 
-  private adopt(raw: unknown, what: string): void {
+  /** A strictly increasing time stamp, so two changes in one millisecond still order. */
+  private stamp(): number {
+    this.lastStamp = Math.max(this.lastStamp + 1, this.now());
+    return this.lastStamp;
+  }
+
+  private async mergeFile(): Promise<void> {
+    const text = await this.blobs.read(INDEX_FILE).catch(() => undefined);
+    if (text === undefined) {
+      return;
+    }
+    try {
+      this.merge(JSON.parse(text), 'job list file');
+    } catch {
+      this.log.warn('The job list file is not valid JSON; ignoring it.');
+    }
+  }
+
+  /** Merges another copy of the index into memory, record by record. */
+  private merge(raw: unknown, what: string): void {
     if (raw === undefined) {
       return;
     }
     const index = IndexSchema.safeParse(raw);
-    if (!index.success) {
-      this.log.warn(`The ${what} has an unknown format; ignoring it.`);
+    if (!index.success || index.data.version !== JOB_INDEX_VERSION) {
+      // Probably written by a newer version: keep a copy, since this version will write its own.
+      const backup = `index.unknown-${index.success ? `v${index.data.version}` : 'format'}.json`;
+      this.log.warn(`The ${what} has an unknown format; leaving it out (a copy is kept as ${backup}).`);
+      void this.blobs.write(backup, JSON.stringify(raw)).catch(() => undefined);
       return;
     }
-    if (index.data.savedAt < this.savedAt) {
-      return;
-    }
-    const jobs = new Map<string, JobRecord>();
-    for (const entry of index.data.jobs) {
-      const job = JobRecordSchema.safeParse(entry);
-      if (job.success) {
-        jobs.set(job.data.id, job.data);
-      } else {
-        this.log.warn(`Dropping a damaged stored job: ${job.error.issues[0]?.message ?? 'invalid'}`);
+    for (const { id, at } of index.data.removed) {
+      this.lastStamp = Math.max(this.lastStamp, at);
+      if ((this.removed.get(id) ?? -1) < at) {
+        this.removed.set(id, at);
       }
     }
-    this.jobs = jobs;
-    this.savedAt = index.data.savedAt;
+    for (const entry of index.data.jobs) {
+      const job = JobRecordSchema.safeParse(entry);
+      if (!job.success) {
+        const key = JSON.stringify(entry);
+        if (!this.unreadable.has(key)) {
+          this.unreadable.set(key, entry);
+          this.log.warn(`Keeping a stored job this version cannot read: ${job.error.issues[0]?.message ?? 'invalid'}`);
+        }
+        continue;
+      }
+      const incoming = job.data;
+      this.lastStamp = Math.max(this.lastStamp, incoming.updatedAt);
+      const local = this.jobs.get(incoming.id);
+      if ((this.removed.get(incoming.id) ?? -1) >= incoming.updatedAt) {
+        continue;
+      }
+      if (!local || incoming.updatedAt > local.updatedAt) {
+        this.jobs.set(incoming.id, incoming);
+      }
+    }
+    for (const [id, at] of this.removed) {
+      const local = this.jobs.get(id);
+      if (local && local.updatedAt <= at) {
+        this.jobs.delete(id);
+      }
+    }
   }
 
   private persist(): Promise<void> {
-    this.savedAt = Math.max(this.savedAt + 1, Date.now());
-    const snapshot = { version: JOB_INDEX_VERSION, savedAt: this.savedAt, jobs: this.all() };
     const write = async () => {
+      // Another window may have written since: take its changes in before writing ours.
+      this.merge(this.index.get<unknown>(JOB_INDEX_KEY), 'stored job list');
+      await this.mergeFile();
+      const horizon = this.now() - TOMBSTONE_MS;
+      const snapshot = {
+        version: JOB_INDEX_VERSION,
+        jobs: [...this.all(), ...this.unreadable.values()],
+        removed: [...this.removed].filter(([, at]) => at > horizon).map(([id, at]) => ({ id, at })),
+      };
       await this.index.update(JOB_INDEX_KEY, snapshot);
       await this.blobs.write(INDEX_FILE, JSON.stringify(snapshot));
     };
@@ -163,7 +212,7 @@ export class FileBlobStore implements BlobStore {
   async write(name: string, text: string): Promise<void> {
     await mkdir(this.dir, { recursive: true });
     const target = this.path(name);
-    const temp = `${target}.${process.pid}.${Date.now()}.tmp`;
+    const temp = `${target}.${randomUUID()}.tmp`;
     await writeFile(temp, text, 'utf8');
     await rename(temp, target);
   }

@@ -39,6 +39,8 @@ export interface JobTrackerOptions {
   readonly maxInFlight?: number;
   readonly policy?: PollPolicy;
   readonly newId?: () => string;
+  /** The base URL requests go to now; jobs sent to another one are not looked up there. */
+  readonly baseUrl?: () => string | undefined;
 }
 
 export interface SubmitInput {
@@ -61,6 +63,11 @@ type Listener = (change: JobChange) => void;
 const DEFINITIVE = new Set(['auth', 'invalid_request', 'not_found']);
 const RESEND_BASE_MS = 5_000;
 const RESEND_MAX_MS = 5 * 60_000;
+/**
+ * An unanswered request older than this is not re-sent on its own: Sail forgets idempotency keys with
+ * its results (48 h), so a late re-send could run — and bill — the job a second time.
+ */
+const RESEND_HORIZON_MS = 24 * 60 * 60_000;
 
 export class JobTracker {
   private readonly scheduler: PollScheduler;
@@ -69,17 +76,20 @@ export class JobTracker {
   private readonly resendTimers = new Map<string, unknown>();
   private readonly newId: () => string;
   private disposed = false;
-  private readonly loaded: Promise<void>;
 
   constructor(private readonly options: JobTrackerOptions) {
     this.newId = options.newId ?? randomUUID;
-    this.loaded = options.store.loadMirror();
     this.scheduler = new PollScheduler({
       clock: options.clock,
       poll: (target) => this.poll(target),
       maxInFlight: options.maxInFlight,
       policy: options.policy,
     });
+  }
+
+  /** Settles once every stored copy of the job list has been read. */
+  ready(): Promise<void> {
+    return this.options.store.ready;
   }
 
   get pollStats(): PollScheduler['stats'] {
@@ -107,7 +117,7 @@ export class JobTracker {
 
   /** Writes the job down, then sends it. Resolves once the POST was answered or set aside for re-sending. */
   async submit(input: SubmitInput): Promise<JobRecord> {
-    await this.loaded;
+    await this.ready();
     const { request } = input;
     const window = request.metadata?.completion_window;
     const record: JobRecord = {
@@ -121,6 +131,8 @@ export class JobTracker {
       background: request.background ?? false,
       source: input.source,
       createdAt: this.options.clock.now(),
+      baseUrl: this.options.baseUrl?.(),
+      updatedAt: 0,
       seen: false,
       sendAttempts: 0,
     };
@@ -134,11 +146,23 @@ export class JobTracker {
 
   /** Picks every unfinished job back up, e.g. after a window reload. */
   async resume(): Promise<void> {
-    await this.loaded;
+    await this.ready();
     const now = this.options.clock.now();
     const toSend: string[] = [];
     for (const job of this.options.store.all()) {
-      if (job.state === 'submitting') {
+      if (job.state === 'submitting' && now - job.createdAt > RESEND_HORIZON_MS) {
+        await this.update(
+          {
+            ...job,
+            state: 'failed',
+            error: {
+              kind: 'stale',
+              message: 'This request was never confirmed by Sail and is over a day old, so it was not sent again on its own. Use Send Again if you still need it.',
+            },
+          },
+          job.state,
+        );
+      } else if (job.state === 'submitting') {
         toSend.push(job.id);
       } else if (!isFinished(job.state) && job.responseId) {
         this.scheduler.track(this.target(job), now);
@@ -157,6 +181,7 @@ export class JobTracker {
 
   /** Sends a failed-before-accepted job again, with its original key (Sail did not consume it). */
   async retry(id: string): Promise<void> {
+    await this.ready();
     const job = this.options.store.get(id);
     if (!job || job.responseId || (job.state !== 'failed' && job.state !== 'submitting')) {
       return;
@@ -170,19 +195,25 @@ export class JobTracker {
     this.scheduler.pollSoon(id);
   }
 
-  /** Stops polling. Sail has no cancel endpoint: the job goes on, and is still billed, on Sail's side. */
-  async stopTracking(id: string): Promise<void> {
+  /**
+   * Stops polling; false when there was nothing to stop. Sail has no cancel endpoint: the job goes
+   * on, and is still billed, on Sail's side.
+   */
+  async stopTracking(id: string): Promise<boolean> {
+    await this.ready();
     const job = this.options.store.get(id);
     if (!job || isFinished(job.state)) {
-      return;
+      return false;
     }
     this.scheduler.untrack(id);
     this.cancelResend(id);
     await this.update({ ...job, state: 'untracked', finishedAt: this.options.clock.now() }, job.state);
+    return true;
   }
 
   /** The user has seen the finished result. */
   async markSeen(id: string): Promise<void> {
+    await this.ready();
     const job = this.options.store.get(id);
     if (job && isFinished(job.state) && !job.seen) {
       await this.update({ ...job, seen: true }, job.state);
@@ -190,6 +221,7 @@ export class JobTracker {
   }
 
   async remove(id: string): Promise<void> {
+    await this.ready();
     const job = this.options.store.get(id);
     this.scheduler.untrack(id);
     this.cancelResend(id);
@@ -252,9 +284,11 @@ export class JobTracker {
     }
   }
 
-  private async sendFailed(job: JobRecord, error: unknown): Promise<void> {
+  private async sendFailed(sent: JobRecord, error: unknown): Promise<void> {
     const sailError = error instanceof SailError ? error : undefined;
-    if (sailError?.kind === 'aborted' || this.disposed) {
+    // The user may have stopped or removed the job while the POST was out: that choice stands.
+    const job = this.options.store.get(sent.id);
+    if (sailError?.kind === 'aborted' || this.disposed || !job || job.state !== 'submitting') {
       return;
     }
     if (sailError && DEFINITIVE.has(sailError.kind)) {
@@ -291,6 +325,12 @@ export class JobTracker {
     if (!job?.responseId || isFinished(job.state)) {
       return { kind: 'done' };
     }
+    const baseUrl = this.options.baseUrl?.();
+    if (job.baseUrl && baseUrl && job.baseUrl !== baseUrl) {
+      // Sail at another URL would answer 404 and the job would look expired: wait for the URL to come back.
+      this.options.log.debug(`Job ${job.id} was sent to ${job.baseUrl}, not the current base URL; not asking`);
+      return { kind: 'failed' };
+    }
     try {
       const response = await this.options.api().getResponse(job.responseId);
       const finished = await this.apply(job, response);
@@ -317,7 +357,7 @@ export class JobTracker {
   /** Records what Sail said about a job; returns true when the job is finished. */
   private async apply(job: JobRecord, response: SailResponse): Promise<boolean> {
     const latest = this.options.store.get(job.id);
-    if (latest && isFinished(latest.state)) {
+    if (!latest || isFinished(latest.state)) {
       // Stopped or removed meanwhile: the user's choice wins.
       return true;
     }
@@ -361,6 +401,10 @@ export class JobTracker {
   }
 
   private async update(job: JobRecord, previous: JobState | undefined): Promise<void> {
+    if (this.disposed) {
+      // A request that was out when this tracker stopped: the next one will ask Sail again.
+      return;
+    }
     await this.options.store.save(job);
     if (previous !== job.state) {
       this.options.log.debug(`Job ${job.id}: ${previous ?? 'new'} → ${job.state}`);

@@ -126,13 +126,13 @@ export class PollScheduler {
     this.disarm();
   }
 
-  private delayFor(entry: Entry, now: number): number {
+  private delayFor(entry: Entry, now: number, focused = this.focused): number {
     return nextPollDelay(
       {
         window: entry.target.window,
         ageMs: Math.max(0, now - entry.target.submittedAt),
         previousIntervalMs: entry.previousIntervalMs,
-        focused: this.focused,
+        focused,
         consecutiveErrors: entry.consecutiveErrors,
         retryAfterMs: entry.retryAfterMs,
       },
@@ -220,7 +220,8 @@ export class PollScheduler {
       }
       const delay = this.delayFor(entry, now);
       if (outcome.kind === 'pending') {
-        entry.previousIntervalMs = delay;
+        // The schedule grows from the focused interval: an unfocused spell must not stretch it for good.
+        entry.previousIntervalMs = this.delayFor(entry, now, true);
       }
       entry.plannedAt = now;
       entry.dueAt = now + delay;

@@ -42,6 +42,11 @@ export interface RequestOverrides {
   readonly completionWindow?: CompletionWindow | 'auto';
 }
 
+/** Identifies a text without keeping it: to notice that a selection changed before replacing it. */
+export function hashText(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
 /** The cache-routing key: a hash, so no path or workspace name leaves the machine. */
 export function promptCacheKey(mode: SailConfig['promptCacheKey'], scope: { workspace?: string; file?: string }): string | undefined {
   const value = mode === 'workspace' ? (scope.workspace ?? scope.file) : mode === 'file' ? scope.file : undefined;

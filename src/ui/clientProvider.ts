@@ -11,6 +11,7 @@ import type { ConfigWatcher } from './configWatcher';
  */
 export class ClientProvider implements vscode.Disposable {
   private client: SailClient | undefined;
+  private clientBaseUrl: string | undefined;
   private readonly subscriptions: vscode.Disposable[] = [];
 
   constructor(
@@ -20,7 +21,11 @@ export class ClientProvider implements vscode.Disposable {
     private readonly userAgent: string,
   ) {
     this.subscriptions.push(
-      configs.onDidChange(() => this.reset()),
+      configs.onDidChange((config) => {
+        if (config.baseUrl !== this.clientBaseUrl) {
+          this.reset();
+        }
+      }),
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration('http.proxy') || e.affectsConfiguration('http.noProxy') || e.affectsConfiguration('http.proxyStrictSSL')) {
           this.reset();
@@ -33,6 +38,7 @@ export class ClientProvider implements vscode.Disposable {
   get(): SailClient {
     if (!this.client) {
       this.client = this.create(this.configs.config);
+      this.clientBaseUrl = this.configs.config.baseUrl;
     }
     return this.client;
   }

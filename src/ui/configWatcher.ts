@@ -4,6 +4,8 @@ import { readConfig, type ConfigProblem, type SailConfig } from '../config';
 /** The current `sail.*` configuration, re-read when it changes; problems are shown once per change. */
 export class ConfigWatcher implements vscode.Disposable {
   private current: SailConfig;
+  /** The problems last shown, so an unrelated settings change does not repeat the warning. */
+  private shown = '';
   private readonly changed = new vscode.EventEmitter<SailConfig>();
   readonly onDidChange = this.changed.event;
   private readonly subscription: vscode.Disposable;
@@ -24,9 +26,11 @@ export class ConfigWatcher implements vscode.Disposable {
 
   private read(): SailConfig {
     const { config, problems } = readConfig(vscode.workspace.getConfiguration('sail'));
-    if (problems.length) {
+    const summary = problems.map((p) => p.message).join('\n');
+    if (summary && summary !== this.shown) {
       this.report(problems);
     }
+    this.shown = summary;
     return config;
   }
 

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import type { JobRecord } from '../jobs/job';
+import { hashText } from '../jobs/prompt';
 import type { JobTracker } from '../jobs/jobTracker';
 import { jobView } from '../render/jobView';
 import { codeForEditor } from '../render/markdown';
@@ -18,6 +19,10 @@ class PreviewDocuments implements vscode.TextDocumentContentProvider {
 
   set(uri: vscode.Uri, text: string): void {
     this.contents.set(uri.toString(), text);
+  }
+
+  delete(uri: vscode.Uri): void {
+    this.contents.delete(uri.toString());
   }
 
   provideTextDocumentContent(uri: vscode.Uri): string {
@@ -56,6 +61,8 @@ export class ResultPanels implements vscode.Disposable {
       }),
       vscode.window.registerWebviewPanelSerializer(RESULT_VIEW_TYPE, {
         deserializeWebviewPanel: async (panel, state) => {
+          // The job list may still be loading (its file copy): look the job up only once it is in.
+          await tracker.ready();
           const parsed = PanelStateSchema.safeParse(state);
           if (!parsed.success || !tracker.get(parsed.data.jobId)) {
             panel.dispose();
@@ -154,9 +161,12 @@ export class ResultPanels implements vscode.Disposable {
     const range = document.validateRange(
       new vscode.Range(source.range.start.line, source.range.start.character, source.range.end.line, source.range.end.character),
     );
-    if (document.version !== source.version) {
-      // The document changed since the request: show what the replacement would do, then ask.
-      const proposed = vscode.Uri.from({ scheme: PREVIEW_SCHEME, path: `/${job.id}/${source.fileName}` });
+    // Versions restart when a file is reopened, so compare the text itself when we have its hash.
+    const current = document.getText(range);
+    const changed = source.textHash ? hashText(current) !== source.textHash : document.version !== source.version;
+    if (changed) {
+      // The text changed since the request: show what the replacement would do, then ask.
+      const proposed = vscode.Uri.from({ scheme: PREVIEW_SCHEME, path: `/${job.id}/${Date.now()}/${source.fileName}` });
       this.previews.set(proposed, document.getText().slice(0, document.offsetAt(range.start)) + code + document.getText().slice(document.offsetAt(range.end)));
       await vscode.commands.executeCommand('vscode.diff', document.uri, proposed, vscode.l10n.t('{0} ↔ with Sail answer', source.fileName));
       const replace = vscode.l10n.t('Replace');
@@ -165,6 +175,7 @@ export class ResultPanels implements vscode.Disposable {
         { modal: true, detail: vscode.l10n.t('The diff shows the result.') },
         replace,
       );
+      this.previews.delete(proposed);
       if (choice !== replace) {
         return;
       }
@@ -206,6 +217,9 @@ interface PanelDeps {
 
 class ResultPanel {
   private ready = false;
+  private disposed = false;
+  /** Updates run one after another, so the view never shows an older state after a newer one. */
+  private updating: Promise<void> = Promise.resolve();
   private readonly subscriptions: vscode.Disposable[] = [];
 
   constructor(
@@ -239,8 +253,17 @@ class ResultPanel {
     this.panel.reveal(undefined, preserveFocus);
   }
 
-  async update(): Promise<void> {
-    if (!this.ready) {
+  update(): Promise<void> {
+    this.updating = this.updating.then(() => this.render()).catch((error: unknown) => {
+      if (!this.disposed) {
+        this.deps.log.warn(`Could not update the result view of job ${this.jobId}: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    });
+    return this.updating;
+  }
+
+  private async render(): Promise<void> {
+    if (!this.ready || this.disposed) {
       return;
     }
     const job = this.deps.tracker.get(this.jobId);
@@ -297,6 +320,10 @@ class ResultPanel {
   }
 
   dispose(): void {
+    if (this.disposed) {
+      return;
+    }
+    this.disposed = true;
     for (const s of this.subscriptions.splice(0)) {
       s.dispose();
     }

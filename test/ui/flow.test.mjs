@@ -2,7 +2,7 @@
 // The product as a person uses it: select code, send it from the palette or the context menu, see the
 // job in the status bar, open the answer, read the rendered output and its token usage.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, afterEach, before, describe, it } from 'node:test';
 import { startSimulator } from '../host/simulator.mjs';
 import { openWorkbench } from './workbench.mjs';
 
@@ -27,6 +27,11 @@ describe('Send selection → status bar → result view (packaged .vsix)', () =>
     });
   });
 
+  afterEach(async (t) => {
+    // What the screen showed when each test ended, to look at when one fails.
+    await workbench?.screenshot(`end-${t.name.replace(/[^\w]+/g, '-').slice(0, 60)}`);
+  });
+
   after(async () => {
     await workbench?.close();
     await sim?.close();
@@ -39,12 +44,9 @@ describe('Send selection → status bar → result view (packaged .vsix)', () =>
     await workbench.selectAll();
     await workbench.runCommand('Sail: Send Selection…');
 
-    const input = page.locator('.quick-input-widget input');
     await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Explain' }).first().waitFor();
     await workbench.screenshot('send-instruction-pick');
-    await input.fill('Explain what add does');
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Explain what add does' }).first().waitFor();
-    await page.keyboard.press('Enter');
+    await workbench.typeInstruction('Explain what add does');
 
     // First use: the key is asked for in a password box.
     const keyBox = page.locator('.quick-input-widget input[type="password"]');
@@ -89,6 +91,7 @@ describe('Send selection → status bar → result view (packaged .vsix)', () =>
     await item.waitFor({ timeout: 10_000 });
     await workbench.screenshot('editor-context-menu');
     await item.click();
+    await page.locator('.quick-input-title', { hasText: 'what should be done' }).waitFor();
     await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Review' }).first().click();
     await page.locator('.notification-toast', { hasText: 'Sail finished' }).first().waitFor({ timeout: 60_000 });
     assert.equal(sim.counters.totalInferences(), 2);
@@ -100,9 +103,7 @@ describe('Send selection → status bar → result view (packaged .vsix)', () =>
     await workbench.openFile('add.ts');
     await workbench.selectAll();
     await workbench.runCommand('Sail: Send Selection…');
-    await page.locator('.quick-input-widget input').fill('Find bugs before the reload');
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Find bugs before the reload' }).first().waitFor();
-    await page.keyboard.press('Enter');
+    await workbench.typeInstruction('Find bugs before the reload');
     await page.locator('.statusbar-item', { hasText: /1 running/ }).waitFor({ timeout: 15_000 });
     const before = sim.counters.totalInferences();
 
@@ -133,9 +134,7 @@ describe('Send selection → status bar → result view (packaged .vsix)', () =>
     await workbench.runCommand('Sail: Send Selection…');
     // The simulator echoes the instruction's first line as a Markdown heading.
     const hostile = '<img src=x onerror="document.title=1"> [click](javascript:alert(1)) <script>alert(2)</script>';
-    await page.locator('.quick-input-widget input').fill(hostile);
-    await page.locator('.quick-input-list .monaco-list-row').first().waitFor();
-    await page.keyboard.press('Enter');
+    await workbench.typeInstruction(hostile);
     const notification = page.locator('.notification-toast', { hasText: 'Sail finished' }).first();
     await notification.waitFor({ timeout: 60_000 });
     await notification.getByRole('button', { name: 'Open' }).click();
@@ -171,13 +170,10 @@ describe('Send selection → status bar → result view (packaged .vsix)', () =>
     await workbench.updateSettings({ 'sail.completionWindow': 'flex' });
     await workbench.openFile('add.ts');
     await workbench.selectAll();
-    await page.keyboard.press('F1');
-    await page.locator('.quick-input-widget input').fill('>Sail: Send Selection');
-    await page.keyboard.press('Enter');
-    await page.locator('.quick-input-widget input').fill('A long flex job');
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'A long flex job' }).first().waitFor();
-    await page.keyboard.press('Enter');
+    await workbench.runCommand('Sail: Send Selection…');
+    await workbench.typeInstruction('A long flex job');
     await page.locator('.statusbar-item', { hasText: /1 running/ }).click();
+    await workbench.screenshot('jobs-while-running');
     await page.locator('.quick-input-list .monaco-list-row', { hasText: 'A long flex job' }).first().click();
     const view = workbench.webview();
     await view.locator('.state-label', { hasText: /Queued|Running/ }).waitFor({ timeout: 30_000 });
@@ -193,21 +189,36 @@ describe('Send selection → status bar → result view (packaged .vsix)', () =>
     await workbench.updateSettings({ 'sail.completionWindow': 'standard' });
   });
 
+  it('an open result view comes back after a page reload', async () => {
+    const { page } = workbench;
+    await workbench.reset();
+    await workbench.runCommand('Sail: Show Jobs');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Explain what add does' }).first().click();
+    await workbench.webview().locator('.state-label', { hasText: 'Completed' }).waitFor({ timeout: 30_000 });
+    // Reload as a person does (the workbench records its open editors on the way down).
+    const reloaded = page.waitForEvent('load');
+    await workbench.runCommand('Developer: Reload Window');
+    await reloaded;
+    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    const restored = workbench.webview();
+    await restored.locator('.state-label', { hasText: 'Completed' }).waitFor({ timeout: 60_000 });
+    assert.match(await restored.locator('h1').innerText(), /Explain what add does/);
+    await workbench.screenshot('result-restored-after-reload');
+  });
   it('Replace Selection puts the answer\'s code in place; a file changed since gets a diff and a question first', async () => {
     const { page } = workbench;
     await workbench.reset();
     await workbench.openFile('add.ts');
     await workbench.selectAll();
     await workbench.runCommand('Sail: Send Selection…');
-    await page.locator('.quick-input-widget input').fill('Refactor please');
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Refactor please' }).first().waitFor();
-    await page.keyboard.press('Enter');
+    await workbench.typeInstruction('Refactor please');
     const notification = page.locator('.notification-toast', { hasText: 'Refactor please' }).first();
     await notification.waitFor({ timeout: 60_000 });
     // The person keeps editing while Sail works.
     await workbench.activeEditor().click();
-    await page.keyboard.press('Control+End');
+    await page.keyboard.press('Control+Home');
     await page.keyboard.type('// edited meanwhile');
+    await page.keyboard.press('Enter');
     await notification.getByRole('button', { name: 'Open' }).click();
     const view = workbench.webview();
     await view.getByRole('button', { name: 'Replace Selection' }).click();
@@ -223,17 +234,4 @@ describe('Send selection → status bar → result view (packaged .vsix)', () =>
     await workbench.runCommand('File: Revert File');
   });
 
-  it('an open result view comes back after a page reload', async () => {
-    const { page } = workbench;
-    await workbench.reset();
-    await workbench.runCommand('Sail: Show Jobs');
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Explain what add does' }).first().click();
-    await workbench.webview().locator('.state-label', { hasText: 'Completed' }).waitFor({ timeout: 30_000 });
-    await page.reload();
-    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
-    const restored = workbench.webview();
-    await restored.locator('.state-label', { hasText: 'Completed' }).waitFor({ timeout: 60_000 });
-    assert.match(await restored.locator('h1').innerText(), /Explain what add does/);
-    await workbench.screenshot('result-restored-after-reload');
-  });
 });

@@ -33,11 +33,24 @@ export async function openWorkbench(options = {}) {
      * @param {string} title e.g. "Sail: Show Log"
      */
     async runCommand(title) {
+      // Keys pressed while a webview has the focus go to its frame: focus the workbench first.
+      await page.locator('.part.sidebar .composite.title').first().click();
       await page.keyboard.press('F1');
       const input = page.locator('.quick-input-widget input');
       await input.waitFor();
       await input.fill(`>${title}`);
-      await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor();
+      // Enter runs the focused row: wait until the list has caught up with what was typed.
+      await page.locator('.quick-input-list .monaco-list-row.focused', { hasText: title }).waitFor();
+      await page.keyboard.press('Enter');
+    },
+    /**
+     * Answers Sail's instruction picker with typed text, once that picker (not the palette) is showing.
+     * @param {string} instruction
+     */
+    async typeInstruction(instruction) {
+      await page.locator('.quick-input-title', { hasText: 'what should be done' }).waitFor();
+      await page.locator('.quick-input-widget input').fill(instruction);
+      await page.locator('.quick-input-list .monaco-list-row.focused', { hasText: instruction }).waitFor();
       await page.keyboard.press('Enter');
     },
     /** Quick Open → file name → Enter. @param {string} name */
@@ -66,6 +79,10 @@ export async function openWorkbench(options = {}) {
     /** A clean slate between tests: no editors, no notifications. */
     async reset() {
       await this.runCommand('View: Close All Editors');
+      const dontSave = page.locator('.monaco-dialog-box').getByRole('button', { name: "Don't Save" });
+      if (await dontSave.isVisible().catch(() => false)) {
+        await dontSave.click();
+      }
       await page.locator('.editor-instance').first().waitFor({ state: 'detached' }).catch(() => {});
       await this.runCommand('Notifications: Clear All Notifications');
     },

@@ -112,6 +112,19 @@ describe('PollScheduler', () => {
     scheduler.dispose();
   });
 
+  it('an unfocused spell does not stretch the schedule once focus is back', async () => {
+    const clock = new VirtualClock();
+    const polledAt: number[] = [];
+    const scheduler = new PollScheduler({ clock, focused: false, poll: async () => (polledAt.push(clock.now()), { kind: 'pending' }) });
+    scheduler.track(target('a', clock, 'priority'));
+    await clock.advance(20 * 60_000);
+    scheduler.setFocused(true);
+    const due = (scheduler.nextPollAt('a') ?? 0) - clock.now();
+    // Focused, a priority job this late is checked at least every few minutes.
+    assert.ok(due <= 5 * 60_000, `next poll in ${due} ms`);
+    scheduler.dispose();
+  });
+
   it('untrack stops polling, even with a poll on the wire', async () => {
     const clock = new VirtualClock();
     let polls = 0;

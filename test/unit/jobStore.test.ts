@@ -1,0 +1,102 @@
+import * as assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import type { JobRecord } from '../../src/jobs/job';
+import { FileBlobStore, JOB_INDEX_KEY, JobStore, type KeyValueStore } from '../../src/jobs/jobStore';
+
+class SharedState implements KeyValueStore {
+  private value: unknown;
+  get<T>(): T | undefined {
+    return this.value === undefined ? undefined : (JSON.parse(JSON.stringify(this.value)) as T);
+  }
+  async update(_key: string, value: unknown): Promise<void> {
+    this.value = value;
+  }
+}
+
+function job(id: string, extra: Partial<JobRecord> = {}): JobRecord {
+  return {
+    id,
+    idempotencyKey: `key-${id}`,
+    state: 'queued',
+    title: id,
+    instruction: 'Explain',
+    model: 'moonshotai/Kimi-K2.5',
+    background: true,
+    createdAt: 1,
+    seen: false,
+    sendAttempts: 0,
+    updatedAt: 0,
+    ...extra,
+  };
+}
+
+describe('JobStore shared by several windows', () => {
+  let dir: string;
+  let state: SharedState;
+  const warnings: string[] = [];
+  const open = async () => {
+    const store = new JobStore(state, new FileBlobStore(dir), { warn: (m) => warnings.push(m) });
+    await store.ready;
+    return store;
+  };
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'sail-store-'));
+    state = new SharedState();
+    warnings.length = 0;
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('two windows adding jobs keep both', async () => {
+    const a = await open();
+    const b = await open();
+    await a.save(job('x'));
+    await b.save(job('y'));
+    await a.save({ ...(a.get('x') as JobRecord), state: 'in_progress' });
+    const c = await open();
+    assert.deepEqual(c.all().map((j) => j.id).sort(), ['x', 'y']);
+    assert.equal(c.get('x')?.state, 'in_progress');
+  });
+
+  it('the newer change of the same job wins', async () => {
+    const a = await open();
+    await a.save(job('x'));
+    const b = await open();
+    await b.save({ ...(b.get('x') as JobRecord), state: 'completed' });
+    await a.save({ ...(a.get('x') as JobRecord), seen: true, state: 'queued' });
+    const c = await open();
+    assert.equal(c.get('x')?.seen, true, 'a later change is kept');
+  });
+
+  it('a removed job stays removed when a window that still had it writes', async () => {
+    const a = await open();
+    await a.save(job('x'));
+    const b = await open();
+    await a.remove('x');
+    await b.save(job('y'));
+    const c = await open();
+    assert.deepEqual(c.all().map((j) => j.id), ['y']);
+  });
+
+  it('keeps, and writes back, a job this version cannot read', async () => {
+    await state.update(JOB_INDEX_KEY, { version: 1, jobs: [{ id: 'future', state: 'teleported' }], removed: [] });
+    const a = await open();
+    await a.save(job('x'));
+    assert.equal(warnings.length, 1);
+    const written = state.get<{ jobs: { id: string }[] }>();
+    assert.deepEqual(written?.jobs.map((j) => j.id).sort(), ['future', 'x']);
+  });
+
+  it('an index of an unknown version is left out, and kept aside before anything overwrites it', async () => {
+    await state.update(JOB_INDEX_KEY, { version: 99, jobs: [job('x')] });
+    const a = await open();
+    assert.equal(a.all().length, 0);
+    assert.match(warnings.join('\n'), /unknown format/);
+    await a.save(job('y'));
+    const backup = await new FileBlobStore(dir).read('index.unknown-v99.json');
+    assert.ok(backup && JSON.parse(backup).jobs[0].id === 'x', 'the newer index is kept aside');
+  });
+});
