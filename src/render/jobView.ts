@@ -114,11 +114,8 @@ export function jobView({ job, response, nextCheckAt }: JobViewInput): JobView {
   return {
     jobId: job.id,
     title: job.title,
-    state: job.state,
     stateLabel: stateLabel(job),
     tone: tone(job),
-    model: job.model,
-    window: windowLabel(job.window),
     source: job.source ? sourceLabel(job.source) : undefined,
     instruction: job.instruction,
     createdAt: job.createdAt,

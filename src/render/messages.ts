@@ -10,12 +10,9 @@ const UsageRowSchema = z.object({ label: z.string(), value: z.string() });
 export const JobViewSchema = z.object({
   jobId: z.string(),
   title: z.string(),
-  state: z.string(),
   stateLabel: z.string(),
   /** 'running' | 'done' | 'warning' | 'error': drives the icon and colour. */
   tone: z.enum(['running', 'done', 'warning', 'error']),
-  model: z.string(),
-  window: z.string(),
   source: z.optional(z.string()),
   instruction: z.string(),
   createdAt: z.number(),

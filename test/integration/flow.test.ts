@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { finished, openEditor, sim, testApi, waitFor } from './support';
+import { finished, openEditor, sendSelection, sim, testApi, waitFor } from './support';
 
 suite('Send → background job → result', () => {
   suiteSetup(async () => {
@@ -62,9 +62,7 @@ suite('Send → background job → result', () => {
 
   test('a reload while the job runs: the job completes and Sail ran it exactly once', async () => {
     const api = await testApi();
-    await openEditor('reload.ts', 'const answer = 42;\n', 'const answer = 42;');
-    const jobId = await vscode.commands.executeCommand<string>('sail.sendSelection', { instruction: 'Review', completionWindow: 'standard' });
-    assert.ok(jobId);
+    const jobId = await sendSelection('reload.ts', 'const answer = 42;\n', 'const answer = 42;', { instruction: 'Review', completionWindow: 'standard' });
     assert.ok(['queued', 'in_progress'].includes(api.tracker.get(jobId)?.state ?? ''), 'still running at reload');
     await api.reload();
     const job = await finished(api.tracker, jobId);
@@ -78,9 +76,7 @@ suite('Send → background job → result', () => {
     const api = await testApi();
     // Every attempt of the client's own retries is cut off after Sail recorded the job.
     await sim.inject({ route: 'createResponse', fault: 'reset_after_record', times: 3 });
-    await openEditor('cutoff.ts', 'let x = 1;\n', 'let x = 1;');
-    const jobId = await vscode.commands.executeCommand<string>('sail.sendSelection', { instruction: 'Explain', completionWindow: 'standard' });
-    assert.ok(jobId);
+    const jobId = await sendSelection('cutoff.ts', 'let x = 1;\n', 'let x = 1;', { instruction: 'Explain', completionWindow: 'standard' });
     assert.equal(api.tracker.get(jobId)?.state, 'submitting', 'no answer yet: waiting to re-send');
     await api.reload();
     const job = await finished(api.tracker, jobId);
@@ -92,9 +88,7 @@ suite('Send → background job → result', () => {
   test('a job Sail fails ends failed with its message', async () => {
     const api = await testApi();
     await sim.inject({ fault: 'fail_job', message: 'the model ran out of memory' });
-    await openEditor('fail.ts', 'while (true) {}\n', 'while (true) {}');
-    const jobId = await vscode.commands.executeCommand<string>('sail.sendSelection', { instruction: 'Explain', completionWindow: 'standard' });
-    assert.ok(jobId);
+    const jobId = await sendSelection('fail.ts', 'while (true) {}\n', 'while (true) {}', { instruction: 'Explain', completionWindow: 'standard' });
     const job = await finished(api.tracker, jobId);
     assert.equal(job.state, 'failed');
     assert.match(job.error?.message ?? '', /ran out of memory/);
@@ -102,9 +96,7 @@ suite('Send → background job → result', () => {
 
   test('a job Sail no longer has (its 48 h retention passed) ends expired, and says why', async () => {
     const api = await testApi();
-    await openEditor('expire.ts', 'let y = 2;\n', 'let y = 2;');
-    const jobId = await vscode.commands.executeCommand<string>('sail.sendSelection', { instruction: 'Explain', completionWindow: 'flex' });
-    assert.ok(jobId);
+    const jobId = await sendSelection('expire.ts', 'let y = 2;\n', 'let y = 2;', { instruction: 'Explain', completionWindow: 'flex' });
     await sim.expire();
     const job = await finished(api.tracker, jobId);
     assert.equal(job.state, 'expired');
@@ -121,9 +113,7 @@ suite('Send → background job → result', () => {
 
   test('Stop Tracking ends polling; the job stays listed as no longer tracked', async () => {
     const api = await testApi();
-    await openEditor('stop.ts', 'let z = 3;\n', 'let z = 3;');
-    const jobId = await vscode.commands.executeCommand<string>('sail.sendSelection', { instruction: 'Explain', completionWindow: 'flex' });
-    assert.ok(jobId);
+    const jobId = await sendSelection('stop.ts', 'let z = 3;\n', 'let z = 3;', { instruction: 'Explain', completionWindow: 'flex' });
     await api.tracker.stopTracking(jobId);
     const polls = (await sim.counters()).requests['GET getResponse'] ?? 0;
     api.tracker.refresh(jobId);
@@ -135,9 +125,7 @@ suite('Send → background job → result', () => {
   test('a wrong API key fails the job as an auth problem, and runs nothing', async () => {
     const api = await testApi();
     await api.apiKey.set('sk_wrong_key');
-    await openEditor('auth.ts', 'const a = 1;\n', 'const a = 1;');
-    const jobId = await vscode.commands.executeCommand<string>('sail.sendSelection', { instruction: 'Explain' });
-    assert.ok(jobId);
+    const jobId = await sendSelection('auth.ts', 'const a = 1;\n', 'const a = 1;', { instruction: 'Explain' });
     const job = api.tracker.get(jobId);
     assert.equal(job?.state, 'failed');
     assert.equal(job?.error?.kind, 'auth');
@@ -186,9 +174,7 @@ suite('Send → background job → result', () => {
 
   test('the result view opens for a finished job and comes back from a stored answer', async () => {
     const api = await testApi();
-    await openEditor('view.ts', 'function g() { return 1; }\n', 'function g() { return 1; }');
-    const jobId = await vscode.commands.executeCommand<string>('sail.sendSelection', { instruction: 'Explain', completionWindow: 'standard' });
-    assert.ok(jobId);
+    const jobId = await sendSelection('view.ts', 'function g() { return 1; }\n', 'function g() { return 1; }', { instruction: 'Explain', completionWindow: 'standard' });
     await finished(api.tracker, jobId);
     await vscode.commands.executeCommand('sail.openResult', jobId);
     await waitFor('the result panel', () => api.panels.isOpen(jobId));

@@ -104,3 +104,11 @@ export async function openEditor(name: string, text: string, select?: string): P
   }
   return editor;
 }
+
+/** Opens `name` with `text`, selects `select` and runs Sail: Send Selection with `args`; returns the job id. */
+export async function sendSelection(name: string, text: string, select: string, args: Record<string, unknown>): Promise<string> {
+  await openEditor(name, text, select);
+  const jobId = await vscode.commands.executeCommand<string | undefined>('sail.sendSelection', args);
+  assert.ok(jobId, 'the command returns the new job id');
+  return jobId;
+}

@@ -12,6 +12,17 @@ const CODE = `export function add(a: number, b: number): number {
 `;
 
 describe('Send selection → status bar → result view (packaged .vsix)', () => {
+  /**
+   * Opens the file, selects all of it and sends it from the palette with a typed instruction.
+   * @param {string} file @param {string} instruction
+   */
+  async function sendAllOf(file, instruction) {
+    await workbench.openFile(file);
+    await workbench.selectAll();
+    await workbench.runCommand('Sail: Send Selection…');
+    await workbench.typeInstruction(instruction);
+  }
+
   // Tests run in order and share one window: the first one enters the API key.
   /** @type {Awaited<ReturnType<typeof startSimulator>>} */
   let sim;
@@ -100,10 +111,7 @@ describe('Send selection → status bar → result view (packaged .vsix)', () =>
   it('a page reload while a job runs: the job comes back, finishes, and Sail ran it once', async () => {
     const { page } = workbench;
     await workbench.reset();
-    await workbench.openFile('add.ts');
-    await workbench.selectAll();
-    await workbench.runCommand('Sail: Send Selection…');
-    await workbench.typeInstruction('Find bugs before the reload');
+    await sendAllOf('add.ts', 'Find bugs before the reload');
     await page.locator('.statusbar-item', { hasText: /1 running/ }).waitFor({ timeout: 15_000 });
     const before = sim.counters.totalInferences();
 
@@ -129,12 +137,9 @@ describe('Send selection → status bar → result view (packaged .vsix)', () =>
   it('hostile model output renders inert in the result view', async () => {
     const { page } = workbench;
     await workbench.reset();
-    await workbench.openFile('add.ts');
-    await workbench.selectAll();
-    await workbench.runCommand('Sail: Send Selection…');
     // The simulator echoes the instruction's first line as a Markdown heading.
     const hostile = '<img src=x onerror="document.title=1"> [click](javascript:alert(1)) <script>alert(2)</script>';
-    await workbench.typeInstruction(hostile);
+    await sendAllOf('add.ts', hostile);
     const notification = page.locator('.notification-toast', { hasText: 'Sail finished' }).first();
     await notification.waitFor({ timeout: 60_000 });
     await notification.getByRole('button', { name: 'Open' }).click();
@@ -168,10 +173,7 @@ describe('Send selection → status bar → result view (packaged .vsix)', () =>
     await workbench.reset();
     // flex takes about 72 s at this time scale: long enough to look at a running job.
     await workbench.updateSettings({ 'sail.completionWindow': 'flex' });
-    await workbench.openFile('add.ts');
-    await workbench.selectAll();
-    await workbench.runCommand('Sail: Send Selection…');
-    await workbench.typeInstruction('A long flex job');
+    await sendAllOf('add.ts', 'A long flex job');
     await page.locator('.statusbar-item', { hasText: /1 running/ }).click();
     await workbench.screenshot('jobs-while-running');
     await page.locator('.quick-input-list .monaco-list-row', { hasText: 'A long flex job' }).first().click();
@@ -208,10 +210,7 @@ describe('Send selection → status bar → result view (packaged .vsix)', () =>
   it('Replace Selection puts the answer\'s code in place; a file changed since gets a diff and a question first', async () => {
     const { page } = workbench;
     await workbench.reset();
-    await workbench.openFile('add.ts');
-    await workbench.selectAll();
-    await workbench.runCommand('Sail: Send Selection…');
-    await workbench.typeInstruction('Refactor please');
+    await sendAllOf('add.ts', 'Refactor please');
     const notification = page.locator('.notification-toast', { hasText: 'Refactor please' }).first();
     await notification.waitFor({ timeout: 60_000 });
     // The person keeps editing while Sail works.

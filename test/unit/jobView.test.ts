@@ -1,0 +1,76 @@
+import * as assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { JobRecord } from '../../src/jobs/job';
+import { jobView } from '../../src/render/jobView';
+import type { SailResponse } from '../../src/sail/schemas';
+
+const base: JobRecord = {
+  id: 'job-1',
+  idempotencyKey: 'key-1',
+  state: 'queued',
+  title: 'Explain · add.ts',
+  instruction: 'Explain',
+  model: 'moonshotai/Kimi-K2.5',
+  window: 'standard',
+  background: true,
+  createdAt: 1_000,
+  seen: false,
+  sendAttempts: 0,
+  updatedAt: 0,
+  source: {
+    uri: 'file:///w/add.ts',
+    fileName: 'add.ts',
+    languageId: 'typescript',
+    version: 1,
+    range: { start: { line: 0, character: 0 }, end: { line: 3, character: 0 } },
+  },
+};
+
+const response: SailResponse = {
+  id: 'resp_1',
+  status: 'completed',
+  rawStatus: 'completed',
+  model: 'moonshotai/Kimi-K2.5',
+  output: [{ type: 'message', role: 'assistant', content: [{ type: 'output_text', text: '# Answer\n\n<b>x</b>' }] }],
+  usage: { input_tokens: 10, output_tokens: 5, total_tokens: 15, input_tokens_details: { cached_tokens: 2 }, output_tokens_details: { reasoning_tokens: 1 } },
+  error: null,
+  incomplete_details: null,
+  metadata: {},
+};
+
+describe('jobView', () => {
+  it('a running job: its window, the next check, Stop Tracking, no output yet', () => {
+    const view = jobView({ job: base, nextCheckAt: 5_000 });
+    assert.equal(view.stateLabel, 'Queued');
+    assert.equal(view.tone, 'running');
+    assert.equal(view.nextCheckAt, 5_000);
+    assert.equal(view.canStop, true);
+    assert.equal(view.outputHtml, undefined);
+    assert.equal(view.source, 'add.ts:1–3', 'a selection ending at a line start does not count that line');
+    assert.ok(view.facts.some((f) => f.label === 'Completion window' && /about 5 minutes/.test(f.value)));
+  });
+
+  it('a completed job: sanitized output, usage rows, replace offered for a selection', () => {
+    const view = jobView({ job: { ...base, state: 'completed', finishedAt: 61_000, responseId: 'resp_1' }, response });
+    assert.match(view.outputHtml ?? '', /<h1>Answer<\/h1>/);
+    assert.match(view.outputHtml ?? '', /&lt;b&gt;x&lt;\/b&gt;/);
+    assert.deepEqual(view.usage?.map((r) => r.value), ['10', '2', '5', '1', '15']);
+    assert.equal(view.canReplace, true);
+    assert.equal(view.canStop, false);
+    assert.ok(view.facts.some((f) => f.label === 'Duration' && f.value === '1 min 00 s'));
+  });
+
+  it('says plainly what happened to failed, expired and untracked jobs', () => {
+    assert.match(jobView({ job: { ...base, state: 'failed', error: { kind: 'auth', message: 'Sail rejected the API key.' } } }).notice ?? '', /rejected the API key/);
+    assert.equal(jobView({ job: { ...base, state: 'failed' } }).canRetry, true);
+    assert.match(jobView({ job: { ...base, state: 'expired' } }).notice ?? '', /48 hours/);
+    assert.match(jobView({ job: { ...base, state: 'untracked' } }).notice ?? '', /no cancel endpoint.*billed/);
+  });
+
+  it('a whole file cannot be replaced, only inserted', () => {
+    const view = jobView({ job: { ...base, state: 'completed', source: { ...base.source!, range: undefined } }, response });
+    assert.equal(view.canReplace, false);
+    assert.equal(view.canInsert, true);
+    assert.equal(view.source, 'add.ts');
+  });
+});
