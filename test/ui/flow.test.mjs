@@ -108,6 +108,18 @@ describe('Send selection → status bar → result view (packaged .vsix)', () =>
     assert.equal(sim.counters.totalInferences(), 2);
   });
 
+  it('the Explorer context menu sends a whole file', async () => {
+    const { page } = workbench;
+    await workbench.reset();
+    await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'add.ts' }).first().click({ button: 'right' });
+    const item = page.locator('.context-view .action-label', { hasText: 'Send File…' });
+    await item.waitFor({ timeout: 10_000 });
+    await workbench.screenshot('explorer-context-menu');
+    await item.click();
+    await workbench.typeInstruction('Document the whole file');
+    await page.locator('.notification-toast', { hasText: 'Document the whole file' }).first().waitFor({ timeout: 60_000 });
+  });
+
   it('a page reload while a job runs: the job comes back, finishes, and Sail ran it once', async () => {
     const { page } = workbench;
     await workbench.reset();
@@ -131,7 +143,7 @@ describe('Send selection → status bar → result view (packaged .vsix)', () =>
     await view.locator('.state-label', { hasText: 'Completed' }).waitFor({ timeout: 30_000 });
     assert.match(await view.locator('article.output h2').first().innerText(), /Find bugs before the reload/);
     assert.equal(sim.counters.totalInferences(), before, 'no second inference after the reload');
-    assert.equal(sim.counters.requests('POST', 'createResponse'), 3, 'the job was not sent again');
+    assert.equal(sim.counters.requests('POST', 'createResponse'), 4, 'the job was not sent again');
   });
 
   it('hostile model output renders inert in the result view', async () => {
