@@ -10,7 +10,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { SailError } from '../sail/errors';
-import type { CreateResponseRequest, SailResponse } from '../sail/schemas';
+import { SailResponseSchema, type CreateResponseRequest, type SailResponse } from '../sail/schemas';
 import { isTerminal } from '../sail/status';
 import type { Clock } from './clock';
 import { isFinished, type JobRecord, type JobSource, type JobState } from './job';
@@ -231,8 +231,18 @@ export class JobTracker {
     }
   }
 
-  async response(id: string): Promise<unknown> {
-    return this.options.store.readPayload(id, 'response');
+  /** The answer kept locally for a finished job, validated; undefined when missing or damaged. */
+  async response(id: string): Promise<SailResponse | undefined> {
+    const stored = await this.options.store.readPayload(id, 'response');
+    if (stored === undefined) {
+      return undefined;
+    }
+    const parsed = SailResponseSchema.safeParse(stored);
+    if (!parsed.success) {
+      this.options.log.warn(`Stored result of job ${id} is damaged; not showing it.`);
+      return undefined;
+    }
+    return parsed.data;
   }
 
   setFocused(focused: boolean): void {

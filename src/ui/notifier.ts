@@ -2,7 +2,6 @@ import * as vscode from 'vscode';
 import { isFinished } from '../jobs/job';
 import type { JobTracker } from '../jobs/jobTracker';
 import { outputText } from '../sail/output';
-import { SailResponseSchema } from '../sail/schemas';
 import type { ConfigWatcher } from './configWatcher';
 import type { ResultPanels } from './resultPanel';
 
@@ -36,8 +35,8 @@ export function notifyOnFinish(tracker: JobTracker, panels: ResultPanels, config
       if (choice === open) {
         panels.open(job.id);
       } else if (choice === copy) {
-        const parsed = SailResponseSchema.safeParse(await tracker.response(job.id));
-        await vscode.env.clipboard.writeText(parsed.success ? outputText(parsed.data) : '');
+        const response = await tracker.response(job.id);
+        await vscode.env.clipboard.writeText(response ? outputText(response) : '');
         await tracker.markSeen(job.id);
       } else if (choice === retry) {
         await tracker.retry(job.id);

@@ -8,7 +8,7 @@ import { codeForEditor } from '../render/markdown';
 import { PanelStateSchema, WebviewMessageSchema, type HostMessage, type WebviewMessage } from '../render/messages';
 import { resultPageHtml } from '../render/resultPage';
 import { outputText } from '../sail/output';
-import { SailResponseSchema, type SailResponse } from '../sail/schemas';
+import type { SailResponse } from '../sail/schemas';
 
 export const RESULT_VIEW_TYPE = 'sail.result';
 const PREVIEW_SCHEME = 'sail-preview';
@@ -272,24 +272,11 @@ class ResultPanel {
       return;
     }
     this.panel.title = job.title;
-    const response = await this.response();
+    const response = await this.deps.tracker.response(this.jobId);
     await this.post({ type: 'update', view: jobView({ job, response, nextCheckAt: this.deps.tracker.nextPollAt(job.id) }) });
     if (this.panel.visible) {
       await this.deps.tracker.markSeen(job.id);
     }
-  }
-
-  private async response(): Promise<SailResponse | undefined> {
-    const stored = await this.deps.tracker.response(this.jobId);
-    if (stored === undefined) {
-      return undefined;
-    }
-    const parsed = SailResponseSchema.safeParse(stored);
-    if (!parsed.success) {
-      this.deps.log.warn(`Stored result of job ${this.jobId} is damaged; not showing it.`);
-      return undefined;
-    }
-    return parsed.data;
   }
 
   private async post(message: HostMessage): Promise<void> {
@@ -310,7 +297,7 @@ class ResultPanel {
     const job = this.deps.tracker.get(this.jobId);
     if (job) {
       try {
-        await this.deps.act(parsed.data, job, await this.response());
+        await this.deps.act(parsed.data, job, await this.deps.tracker.response(this.jobId));
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
         this.deps.log.error(`Result view action ${parsed.data.type} failed: ${message}`);

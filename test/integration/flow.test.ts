@@ -43,7 +43,8 @@ suite('Send → background job → result', () => {
       assert.ok(jobId);
       const job = await finished(api.tracker, jobId);
       assert.equal(job.state, 'completed');
-      const response = (await api.tracker.response(jobId)) as { id: string };
+      const response = await api.tracker.response(jobId);
+      assert.ok(response);
       const wire = (await (await fetch(`${sim.url}/responses/${response.id}`, { headers: { authorization: `Bearer ${sim.key}` } })).json()) as {
         temperature: number;
         max_output_tokens: number;

@@ -55,7 +55,8 @@ describe('JobTracker against the simulator', () => {
   function tracker(api = client()): { tracker: JobTracker; store: JobStore; warnings: string[] } {
     const warnings: string[] = [];
     const store = new JobStore(state, new FileBlobStore(dir), { warn: (m) => warnings.push(m) });
-    const t = new JobTracker({ store, api: () => api, clock: systemClock, log: quietLog, policy: FAST_POLICY });
+    const log = { ...quietLog, warn: (m: string) => warnings.push(m) };
+    const t = new JobTracker({ store, api: () => api, clock: systemClock, log, policy: FAST_POLICY });
     open.push(t);
     return { tracker: t, store, warnings };
   }
@@ -216,6 +217,34 @@ describe('JobTracker against the simulator', () => {
     await finished(next.tracker, job.id);
     assert.equal(next.tracker.get(job.id)?.state, 'completed');
     assert.equal(sim.counters.inferences(job.idempotencyKey), 1);
+  });
+
+  it('a request left unconfirmed for over a day is not re-sent on its own', async () => {
+    sim.faults.inject({ route: 'createResponse', fault: 'reset_before_record' });
+    const first = tracker(client({ maxAttemptsPost: 1 }));
+    const job = await first.tracker.submit({ request: request('Explain: old'), title: 'Old', instruction: 'Old' });
+    assert.equal(job.state, 'submitting');
+    first.tracker.dispose();
+    // A day and a bit later, the next window starts.
+    const index = state.get<{ version: number; jobs: { createdAt: number }[] }>(JOB_INDEX_KEY);
+    assert.ok(index);
+    await state.update(JOB_INDEX_KEY, { ...index, jobs: index.jobs.map((j) => ({ ...j, createdAt: j.createdAt - 25 * 60 * 60_000, updatedAt: Date.now() + 1000 })) });
+    const posts = sim.counters.requests('POST', 'createResponse');
+    const next = tracker();
+    await next.tracker.resume();
+    assert.equal(next.tracker.get(job.id)?.state, 'failed');
+    assert.match(next.tracker.get(job.id)?.error?.message ?? '', /over a day old/);
+    assert.equal(sim.counters.requests('POST', 'createResponse'), posts, 'nothing was sent');
+  });
+
+  it('a damaged stored answer reads as missing, with a warning', async () => {
+    const { tracker: t, warnings } = tracker();
+    const job = await t.submit({ request: request('Explain: u'), title: 'U', instruction: 'U' });
+    await finished(t, job.id);
+    assert.ok(await t.response(job.id));
+    await new FileBlobStore(dir).write(`${job.id}.response.json`, JSON.stringify({ nothing: 'here' }));
+    assert.equal(await t.response(job.id), undefined);
+    assert.match(warnings.join('\n'), /damaged/);
   });
 
   it('an unreadable key-value copy is ignored with a warning', async () => {
