@@ -17,16 +17,13 @@ describe('Sail in the workbench (packaged .vsix)', () => {
 
   it('lists its commands in the command palette under the Sail category, the send commands only with an editor', async () => {
     const { page } = workbench;
-    const input = page.locator('.quick-input-widget input');
     const rows = page.locator('.quick-input-list .monaco-list-row');
     for (const title of ['Sail: Show Jobs', 'Sail: Open Result', 'Sail: Select Model', 'Sail: Set API Key', 'Sail: Clear API Key', 'Sail: Show Log']) {
-      await page.keyboard.press('F1');
-      await input.fill(`>${title}`);
+      await (await workbench.openPalette()).fill(`>${title}`);
       await rows.filter({ hasText: title }).first().waitFor();
       await page.keyboard.press('Escape');
     }
-    await page.keyboard.press('F1');
-    await input.fill('>Sail: Send');
+    await (await workbench.openPalette()).fill('>Sail: Send');
     await rows.first().waitFor();
     assert.equal(await rows.filter({ hasText: 'Sail: Send Selection' }).count(), 0, 'no editor open: no Send Selection');
     await workbench.screenshot('palette-sail-commands');

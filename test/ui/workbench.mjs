@@ -23,21 +23,38 @@ export async function openWorkbench(options = {}) {
   await page.goto(server.workbenchUrl(state.workspace));
   await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
   await page.locator('.statusbar').waitFor({ timeout: 60_000 });
+  // The Explorer listing the files means the workbench is restored and takes keys.
+  await page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ timeout: 60_000 });
 
   return {
     page,
     state,
     server,
     /**
+     * F1, again if the first press came too early (a workbench still settling drops it); returns the
+     * palette's input.
+     */
+    async openPalette() {
+      const input = page.locator('.quick-input-widget input');
+      for (let attempt = 1; ; attempt++) {
+        // Keys pressed while a webview has the focus go to its frame: focus the workbench first.
+        await page.locator('.part.sidebar .composite.title').first().click();
+        await page.keyboard.press('F1');
+        const shown = await input.waitFor({ timeout: 5_000 }).then(() => true, () => false);
+        if (shown) {
+          return input;
+        }
+        if (attempt === 3) {
+          throw new Error('The command palette did not open after three presses of F1');
+        }
+      }
+    },
+    /**
      * F1 → type the command's title → Enter, as a person would.
      * @param {string} title e.g. "Sail: Show Log"
      */
     async runCommand(title) {
-      // Keys pressed while a webview has the focus go to its frame: focus the workbench first.
-      await page.locator('.part.sidebar .composite.title').first().click();
-      await page.keyboard.press('F1');
-      const input = page.locator('.quick-input-widget input');
-      await input.waitFor();
+      const input = await this.openPalette();
       await input.fill(`>${title}`);
       // Enter runs the focused row: wait until the list has caught up with what was typed.
       await page.locator('.quick-input-list .monaco-list-row.focused', { hasText: title }).waitFor();
