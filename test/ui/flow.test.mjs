@@ -97,9 +97,7 @@ describe('Send selection → status bar → result view (packaged .vsix)', () =>
     await workbench.reset();
     await workbench.openFile('add.ts');
     await workbench.selectAll();
-    await workbench.activeEditor().click({ button: 'right' });
-    const item = page.locator('.context-view .action-label', { hasText: 'Send Selection…' });
-    await item.waitFor({ timeout: 10_000 });
+    const item = await workbench.contextMenuItem(workbench.activeEditor(), 'Send Selection…');
     await workbench.screenshot('editor-context-menu');
     await item.click();
     await page.locator('.quick-input-title', { hasText: 'what should be done' }).waitFor();
@@ -111,9 +109,8 @@ describe('Send selection → status bar → result view (packaged .vsix)', () =>
   it('the Explorer context menu sends a whole file', async () => {
     const { page } = workbench;
     await workbench.reset();
-    await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'add.ts' }).first().click({ button: 'right' });
-    const item = page.locator('.context-view .action-label', { hasText: 'Send File…' });
-    await item.waitFor({ timeout: 10_000 });
+    const row = page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'add.ts' }).first();
+    const item = await workbench.contextMenuItem(row, 'Send File…');
     await workbench.screenshot('explorer-context-menu');
     await item.click();
     await workbench.typeInstruction('Document the whole file');

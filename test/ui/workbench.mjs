@@ -37,6 +37,7 @@ export async function openWorkbench(options = {}) {
     async openPalette() {
       const input = page.locator('.quick-input-widget input');
       for (let attempt = 1; ; attempt++) {
+        await this.dismissMenus();
         // Keys pressed while a webview has the focus go to its frame: focus the workbench first.
         await page.locator('.part.sidebar .composite.title').first().click();
         await page.keyboard.press('F1');
@@ -46,6 +47,39 @@ export async function openWorkbench(options = {}) {
         }
         if (attempt === 3) {
           throw new Error('The command palette did not open after three presses of F1');
+        }
+      }
+    },
+    /**
+     * Closes a context menu left open (by a test that failed half-way, say): an open menu covers the
+     * workbench and swallows every click after it.
+     */
+    async dismissMenus() {
+      const menu = page.locator('.context-view .monaco-menu');
+      for (let attempt = 0; attempt < 3 && (await menu.count()) > 0; attempt++) {
+        await page.keyboard.press('Escape');
+        await menu.first().waitFor({ state: 'detached', timeout: 2_000 }).catch(() => {});
+      }
+    },
+    /**
+     * Right-clicks `target` and returns the context menu's item labelled `label`. Right-clicks again
+     * if the menu came up without it: a click that lands while the list re-renders opens the menu of
+     * whatever is under the pointer (an empty area of the Explorer, say).
+     * @param {import('playwright-core').Locator} target @param {string} label
+     */
+    async contextMenuItem(target, label) {
+      const item = page.locator('.context-view .action-label', { hasText: label });
+      for (let attempt = 1; ; attempt++) {
+        await this.dismissMenus();
+        await target.click({ button: 'right' });
+        const shown = await item.waitFor({ timeout: 5_000 }).then(() => true, () => false);
+        if (shown) {
+          return item;
+        }
+        if (attempt === 3) {
+          const shownLabels = await page.locator('.context-view .action-label').allInnerTexts();
+          await this.dismissMenus();
+          throw new Error(`The context menu showed no "${label}" after three right-clicks; it showed: ${shownLabels.join(' | ') || 'no menu'}`);
         }
       }
     },
@@ -95,6 +129,7 @@ export async function openWorkbench(options = {}) {
     },
     /** A clean slate between tests: no editors, no notifications. */
     async reset() {
+      await this.dismissMenus();
       await this.runCommand('View: Close All Editors');
       const dontSave = page.locator('.monaco-dialog-box').getByRole('button', { name: "Don't Save" });
       if (await dontSave.isVisible().catch(() => false)) {
