@@ -39,7 +39,14 @@ class Session implements vscode.Disposable {
     const configs = new ConfigWatcher(log);
     const clients = new ClientProvider(configs, this.apiKey, log, `sail-vscode/${version} vscode/${vscode.version}`);
     const store = new JobStore(context.globalState, new FileBlobStore(path.join(context.globalStorageUri.fsPath, 'jobs')), log);
-    this.tracker = new JobTracker({ store, api: () => clients.get(), clock: systemClock, log, baseUrl: () => configs.config.baseUrl });
+    this.tracker = new JobTracker({
+      store,
+      api: () => clients.get(),
+      clock: systemClock,
+      log,
+      baseUrl: () => configs.config.baseUrl,
+      keyId: () => this.apiKey.keyId(),
+    });
     this.tracker.setFocused(vscode.window.state.focused);
     this.panels = new ResultPanels(context, this.tracker, log);
     this.disposables.push(
@@ -51,6 +58,9 @@ class Session implements vscode.Disposable {
       new JobStatusBar(this.tracker),
       notifyOnFinish(this.tracker, this.panels, configs),
       vscode.window.onDidChangeWindowState((state) => this.tracker.setFocused(state.focused)),
+      // Jobs waiting for the key or base URL they were sent with may go on.
+      this.apiKey.onDidChange(() => void this.tracker.reconsider()),
+      configs.onDidChange(() => void this.tracker.reconsider()),
       registerShowLog(log),
       ...registerApiKeyCommands(this.apiKey, log, context.extensionMode === vscode.ExtensionMode.Test),
       ...registerSendCommands({ configs, apiKey: this.apiKey, tracker: this.tracker, log }),

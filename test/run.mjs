@@ -50,6 +50,8 @@ const nodeTest = (/** @type {string} */ glob) => [
   '--enable-source-maps',
   '--test',
   '--test-concurrency=1',
+  // A test that hangs fails instead of holding the run until CI's limit.
+  '--test-timeout=120000',
   '--test-reporter=spec',
   '--test-reporter-destination=stdout',
   '--test-reporter=./test/host/countReporter.mjs',

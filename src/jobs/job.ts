@@ -27,6 +27,9 @@ export function isFinished(state: JobState): boolean {
   return TERMINAL.has(state);
 }
 
+/** The error kind of an unfinished job that waits for the base URL or API key it was sent with. */
+export const WAITING_FOR_ACCOUNT = 'elsewhere';
+
 const PositionSchema = z.object({ line: z.number().int().min(0), character: z.number().int().min(0) });
 
 export const JobSourceSchema = z.object({
@@ -81,6 +84,8 @@ export const JobRecordSchema = z.object({
   seen: z.boolean().default(false),
   /** The Sail base URL the job was sent to: after a change of URL it is not looked up elsewhere. */
   baseUrl: z.string().optional(),
+  /** Which API key sent it (see keyId): it is polled and re-sent only with that key. */
+  keyId: z.string().optional(),
   /** When this record last changed (ms); the newer copy wins when windows share the job list. */
   updatedAt: z.number().default(0),
   /** Consecutive failed attempts to send the POST (network gone, server down). */

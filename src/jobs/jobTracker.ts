@@ -13,7 +13,7 @@ import { SailError } from '../sail/errors';
 import { SailResponseSchema, type CreateResponseRequest, type SailResponse } from '../sail/schemas';
 import { isTerminal } from '../sail/status';
 import type { Clock } from './clock';
-import { isFinished, type JobRecord, type JobSource, type JobState } from './job';
+import { isFinished, WAITING_FOR_ACCOUNT, type JobRecord, type JobSource, type JobState } from './job';
 import type { JobStore } from './jobStore';
 import type { CompletionWindow, PollPolicy } from './pollPolicy';
 import { PollScheduler, type PollOutcome, type PollTarget } from './pollScheduler';
@@ -41,6 +41,8 @@ export interface JobTrackerOptions {
   readonly newId?: () => string;
   /** The base URL requests go to now; jobs sent to another one are not looked up there. */
   readonly baseUrl?: () => string | undefined;
+  /** The current API key's keyId; jobs sent with another key are neither polled nor re-sent with this one. */
+  readonly keyId?: () => Promise<string | undefined>;
 }
 
 export interface SubmitInput {
@@ -132,6 +134,7 @@ export class JobTracker {
       source: input.source,
       createdAt: this.options.clock.now(),
       baseUrl: this.options.baseUrl?.(),
+      keyId: await this.options.keyId?.(),
       updatedAt: 0,
       seen: false,
       sendAttempts: 0,
@@ -186,8 +189,27 @@ export class JobTracker {
     if (!job || job.responseId || (job.state !== 'failed' && job.state !== 'submitting')) {
       return;
     }
-    await this.update({ ...job, state: 'submitting', error: undefined, sendAttempts: 0 }, job.state);
+    // Sail never accepted it: it goes where, and with the key, the user has now.
+    await this.update({ ...job, state: 'submitting', error: undefined, sendAttempts: 0, baseUrl: undefined, keyId: undefined }, job.state);
     await this.send(id);
+  }
+
+  /**
+   * The base URL or API key changed: jobs that were waiting for theirs go on (a job sent elsewhere
+   * is only ever asked about, or re-sent, where and with the key it was sent).
+   */
+  async reconsider(): Promise<void> {
+    await this.ready();
+    for (const job of this.options.store.all()) {
+      if (job.error?.kind !== WAITING_FOR_ACCOUNT) {
+        continue;
+      }
+      if (job.state === 'submitting') {
+        void this.send(job.id);
+      } else if (this.scheduler.has(job.id)) {
+        this.scheduler.pollSoon(job.id);
+      }
+    }
   }
 
   /** Asks Sail about the job as soon as possible (the user is looking at it). */
@@ -269,6 +291,12 @@ export class JobTracker {
       if (!job || job.state !== 'submitting') {
         return;
       }
+      const here = await this.here();
+      const waiting = elsewhere(job, here, 'send');
+      if (waiting) {
+        await this.markWaiting(job, waiting);
+        return;
+      }
       const request = (await this.options.store.readPayload(id, 'request')) as CreateResponseRequest | undefined;
       if (!request) {
         await this.update({ ...job, state: 'failed', error: { kind: 'lost', message: 'The stored request is missing, so it cannot be sent.' } }, job.state);
@@ -281,6 +309,8 @@ export class JobTracker {
           responseId: response.id,
           submittedAt: this.options.clock.now(),
           serverCreatedAt: response.created_at,
+          baseUrl: job.baseUrl ?? here.baseUrl,
+          keyId: job.keyId ?? here.keyId,
           sendAttempts: 0,
           error: undefined,
         };
@@ -335,10 +365,10 @@ export class JobTracker {
     if (!job?.responseId || isFinished(job.state)) {
       return { kind: 'done' };
     }
-    const baseUrl = this.options.baseUrl?.();
-    if (job.baseUrl && baseUrl && job.baseUrl !== baseUrl) {
-      // Sail at another URL would answer 404 and the job would look expired: wait for the URL to come back.
-      this.options.log.debug(`Job ${job.id} was sent to ${job.baseUrl}, not the current base URL; not asking`);
+    const waiting = elsewhere(job, await this.here(), 'poll');
+    if (waiting) {
+      // Sail at another URL, or another account, would answer 404 and the job would look expired.
+      await this.markWaiting(job, waiting);
       return { kind: 'failed' };
     }
     try {
@@ -374,9 +404,9 @@ export class JobTracker {
     const status = response.status;
     if (!isTerminal(status)) {
       const state: JobState = status === 'in_progress' ? 'in_progress' : 'queued';
-      const changed = state !== job.state || response.rawStatus !== job.serverStatus || job !== latest;
+      const changed = state !== job.state || response.rawStatus !== job.serverStatus || job !== latest || job.error !== undefined;
       if (changed) {
-        await this.update({ ...job, state, serverStatus: response.rawStatus }, latest?.state);
+        await this.update({ ...job, state, serverStatus: response.rawStatus, error: undefined }, latest?.state);
       }
       if (!this.scheduler.has(job.id)) {
         this.scheduler.track(this.target({ ...job, submittedAt: job.submittedAt ?? this.options.clock.now() }));
@@ -406,6 +436,20 @@ export class JobTracker {
     return true;
   }
 
+  /** Where, and with which key, requests go now. */
+  private async here(): Promise<Here> {
+    return { baseUrl: this.options.baseUrl?.(), keyId: await this.options.keyId?.() };
+  }
+
+  /** Says, once, why the job waits; it stays unfinished. */
+  private async markWaiting(job: JobRecord, message: string): Promise<void> {
+    if (job.error?.kind === WAITING_FOR_ACCOUNT && job.error.message === message) {
+      return;
+    }
+    this.options.log.info(`Job ${job.id} waits: ${message}`);
+    await this.update({ ...job, error: { kind: WAITING_FOR_ACCOUNT, message } }, job.state);
+  }
+
   private target(job: JobRecord): PollTarget {
     return { jobId: job.id, window: job.window, submittedAt: job.submittedAt ?? job.createdAt };
   }
@@ -427,6 +471,26 @@ export class JobTracker {
       listener(change);
     }
   }
+}
+
+interface Here {
+  readonly baseUrl?: string;
+  readonly keyId?: string;
+}
+
+/**
+ * Why the job must not be asked about (poll) or sent (send) from here, if it must not: Sail at another
+ * URL, or another account, answers 404 for it, and runs a re-sent request again — billing it twice.
+ */
+function elsewhere(job: JobRecord, here: Here, purpose: 'poll' | 'send'): string | undefined {
+  const then = purpose === 'poll' ? 'to fetch its answer' : 'to send it (sending it elsewhere could run, and bill, it twice)';
+  if (job.baseUrl && here.baseUrl && job.baseUrl !== here.baseUrl) {
+    return `It was sent to ${job.baseUrl}, but sail.baseUrl is now ${here.baseUrl}. Set the base URL back ${then}.`;
+  }
+  if (job.keyId && here.keyId && job.keyId !== here.keyId) {
+    return `It was sent with a different API key. Set that key again (Sail: Set API Key) ${then}.`;
+  }
+  return undefined;
 }
 
 function isKnownWindow(window: string | undefined): window is CompletionWindow {

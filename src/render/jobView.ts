@@ -1,5 +1,5 @@
 /** Job record + stored response → what the result view shows. Pure: every string is decided here. */
-import type { JobRecord } from '../jobs/job';
+import { isFinished, WAITING_FOR_ACCOUNT, type JobRecord } from '../jobs/job';
 import { lineSpan } from '../jobs/lines';
 import { outputText, reasoningText } from '../sail/output';
 import type { SailResponse } from '../sail/schemas';
@@ -18,7 +18,15 @@ export function windowLabel(window: string | undefined): string {
   return window ? (WINDOW_LABELS[window] ?? window) : 'chosen by Sail';
 }
 
+/** A job sent to another base URL or with another API key, which waits for them to come back. */
+function isWaiting(job: JobRecord): boolean {
+  return job.error?.kind === WAITING_FOR_ACCOUNT && !isFinished(job.state);
+}
+
 export function stateLabel(job: JobRecord): string {
+  if (isWaiting(job)) {
+    return 'Waiting for its base URL or API key';
+  }
   switch (job.state) {
     case 'submitting':
       return job.sendAttempts > 0 ? 'Sending to Sail (retrying)' : 'Sending to Sail';
@@ -42,6 +50,9 @@ export function stateLabel(job: JobRecord): string {
 }
 
 function tone(job: JobRecord): JobView['tone'] {
+  if (isWaiting(job)) {
+    return 'warning';
+  }
   switch (job.state) {
     case 'completed':
       return 'done';
@@ -58,6 +69,9 @@ function tone(job: JobRecord): JobView['tone'] {
 }
 
 function notice(job: JobRecord): string | undefined {
+  if (isWaiting(job)) {
+    return job.error?.message;
+  }
   switch (job.state) {
     case 'submitting':
       return job.error ? `The last attempt failed: ${job.error.message} It will be sent again with the same idempotency key, so it runs only once.` : undefined;

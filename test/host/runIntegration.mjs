@@ -21,7 +21,8 @@ const SIM_TIME_SCALE = 100;
  * @returns {Promise<{ passed: number, failed: number, exitCode: number }>}
  */
 export async function runIntegration() {
-  const sim = await startSimulator({ timeScale: SIM_TIME_SCALE });
+  // Two accounts: tests switch keys, and each account sees only its own responses.
+  const sim = await startSimulator({ timeScale: SIM_TIME_SCALE, apiKeys: ['sk_sim_test', 'sk_sim_second_account'] });
   const state = createState({ settings: { 'sail.baseUrl': sim.baseUrl } });
   const server = await startCodeServer(state, { testPayload: true });
   const browser = await launchBrowser(state.stateDir);
@@ -29,6 +30,7 @@ export async function runIntegration() {
     SAIL_SIM_URL: sim.baseUrl,
     SAIL_SIM_ADMIN: adminUrl(sim),
     SAIL_SIM_KEY: sim.apiKey,
+    SAIL_SIM_OTHER_KEY: 'sk_sim_second_account',
   };
   try {
     let result = { passed: 0, failed: 0 };

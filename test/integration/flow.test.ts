@@ -123,6 +123,32 @@ suite('Send → background job → result', () => {
     assert.equal((await sim.counters()).requests['GET getResponse'] ?? 0, polls);
   });
 
+  test("switching to another account's key mid-job: the job waits for its key, then completes once", async () => {
+    const api = await testApi();
+    const jobId = await sendSelection('switch.ts', 'let k = 7;\n', 'let k = 7;', { instruction: 'Explain', completionWindow: 'standard' });
+    const responseId = api.tracker.get(jobId)?.responseId;
+    assert.ok(responseId);
+    await vscode.commands.executeCommand('sail.setApiKey', sim.otherKey);
+    await waitFor('the job to say it waits for its key', () => {
+      api.tracker.refresh(jobId);
+      return api.tracker.get(jobId)?.error?.kind === 'elsewhere';
+    });
+    // Sail finishes the job meanwhile; asked with the other key it would answer 404 and the job would look expired.
+    await waitFor('Sail to finish the job', async () => (await sim.status(responseId)) === 'completed', 30_000);
+    api.tracker.refresh(jobId);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    assert.ok(['queued', 'in_progress'].includes(api.tracker.get(jobId)?.state ?? ''), `still waiting, not ${api.tracker.get(jobId)?.state}`);
+
+    // Setting the first key again is enough: the job is fetched without anything else being done.
+    await vscode.commands.executeCommand('sail.setApiKey', sim.key);
+    const job = await waitFor('the job to complete', () => {
+      const current = api.tracker.get(jobId);
+      return current?.state === 'completed' ? current : undefined;
+    });
+    assert.equal(job.error, undefined);
+    assert.equal((await sim.counters()).inferencesByIdempotencyKey[job.idempotencyKey], 1);
+  });
+
   test('a wrong API key fails the job as an auth problem, and runs nothing', async () => {
     const api = await testApi();
     await api.apiKey.set('sk_wrong_key');

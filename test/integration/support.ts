@@ -32,6 +32,10 @@ export const sim = {
   get key(): string {
     return env('SAIL_SIM_KEY');
   },
+  /** A second account's key: it sees none of the first account's responses. */
+  get otherKey(): string {
+    return env('SAIL_SIM_OTHER_KEY');
+  },
   async admin(method: string, path: string, body?: unknown): Promise<unknown> {
     const response = await fetch(`${env('SAIL_SIM_ADMIN')}${path}`, {
       method,
@@ -54,6 +58,11 @@ export const sim = {
   },
   async counters(): Promise<CounterSnapshot> {
     return (await this.admin('GET', '/counters')) as CounterSnapshot;
+  },
+  /** The status Sail reports for a response, asked with the first account's key. */
+  async status(id: string): Promise<string> {
+    const response = await fetch(`${this.url}/responses/${id}`, { headers: { authorization: `Bearer ${this.key}` } });
+    return ((await response.json()) as { status: string }).status;
   },
   /** What Sail itself says about a response, straight from the simulator. */
   async response(id: string): Promise<{ usage: { input_tokens: number; output_tokens: number; total_tokens: number } }> {

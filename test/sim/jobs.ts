@@ -20,6 +20,8 @@ export interface Job {
   /** Virtual ms from creation to the terminal state. */
   durationMs: number;
   request: ResponseRequest;
+  /** The key that created it: like OpenAI, Sail shows a response only to its own account. */
+  apiKey: string;
   result: Inference | { status: 'failed'; error: JobError };
 }
 
@@ -55,6 +57,7 @@ export class JobStore {
       createdAtMs: this.options.clock.now(),
       durationMs: WINDOW_LATENCY_MS[request.window] * jitter(id),
       request,
+      apiKey,
       result: failure === undefined ? runInference(request, cacheHit) : { status: 'failed', error: failure },
     };
     this.jobs.set(id, job);

@@ -99,7 +99,7 @@ export class SailService {
       case 'createResponse':
         return this.createResponse(request, apiKey);
       case 'getResponse':
-        return { status: 200, body: this.deps.jobs.render(this.findJob(first)) };
+        return { status: 200, body: this.deps.jobs.render(this.findJob(first, apiKey)) };
       case 'createBatch':
         return this.createBatch(request, apiKey);
       case 'listBatches':
@@ -204,9 +204,10 @@ export class SailService {
     return job;
   }
 
-  private findJob(id: string): Job {
+  /** Another account's response is as unknown as one that never existed. */
+  private findJob(id: string, apiKey: string): Job {
     const job = this.deps.jobs.get(id);
-    if (job === undefined) {
+    if (job === undefined || job.apiKey !== apiKey) {
       throw notFound('Response not found');
     }
     return job;

@@ -8,8 +8,10 @@ import { FileBlobStore, JOB_INDEX_KEY, JobStore, type KeyValueStore } from '../.
 import { JobTracker } from '../../src/jobs/jobTracker';
 import { DEFAULT_POLL_POLICY, type PollPolicy } from '../../src/jobs/pollPolicy';
 import { SailClient } from '../../src/sail/client';
+import { keyId } from '../../src/sail/keyId';
 import type { CreateResponseRequest } from '../../src/sail/schemas';
 import { startSimulator, type Simulator } from '../sim';
+import { isTerminal, pollResponse } from '../sim/testing';
 
 const TIME_SCALE = 1000;
 
@@ -33,6 +35,9 @@ class MemoryState implements KeyValueStore {
   }
 }
 
+/** A second account the simulator accepts: it sees none of the first one's responses. */
+const OTHER_ACCOUNT = 'sk_sim_other_account';
+
 const quietLog = { info() {}, warn() {}, debug() {} };
 
 function request(text: string, window: 'standard' | 'flex' | 'priority' = 'standard', extra: Partial<CreateResponseRequest> = {}): CreateResponseRequest {
@@ -52,11 +57,18 @@ describe('JobTracker against the simulator', () => {
     return c;
   }
 
-  function tracker(api = client()): { tracker: JobTracker; store: JobStore; warnings: string[] } {
+  function tracker(api = client(), key?: () => string): { tracker: JobTracker; store: JobStore; warnings: string[] } {
     const warnings: string[] = [];
     const store = new JobStore(state, new FileBlobStore(dir), { warn: (m) => warnings.push(m) });
     const log = { ...quietLog, warn: (m: string) => warnings.push(m) };
-    const t = new JobTracker({ store, api: () => api, clock: systemClock, log, policy: FAST_POLICY });
+    const t = new JobTracker({
+      store,
+      api: () => api,
+      clock: systemClock,
+      log,
+      policy: FAST_POLICY,
+      keyId: key && (async () => keyId(key())),
+    });
     open.push(t);
     return { tracker: t, store, warnings };
   }
@@ -76,7 +88,7 @@ describe('JobTracker against the simulator', () => {
   }
 
   before(async () => {
-    sim = await startSimulator({ timeScale: TIME_SCALE });
+    sim = await startSimulator({ timeScale: TIME_SCALE, apiKeys: ['sk_sim_test', OTHER_ACCOUNT] });
   });
 
   beforeEach(() => {
@@ -179,6 +191,86 @@ describe('JobTracker against the simulator', () => {
     } finally {
       await shortLived.close();
     }
+  });
+
+  /** A client and tracker whose API key the test switches, as a person running Set API Key would. */
+  function switchableKey(retry: Partial<{ maxAttemptsPost: number }> = {}) {
+    const key = { current: sim.apiKey };
+    const c = new SailClient({ baseUrl: sim.baseUrl, getApiKey: async () => key.current, retry: { baseDelayMs: 1, maxDelayMs: 5, ...retry } });
+    clients.push(c);
+    return { key, c, make: () => tracker(c, () => key.current) };
+  }
+
+  /** Resolves once `probe` holds for the job. */
+  function until(t: JobTracker, id: string, probe: (job: ReturnType<JobTracker['get']>) => boolean): Promise<void> {
+    return new Promise((resolve) => {
+      const check = () => {
+        if (probe(t.get(id))) {
+          sub.dispose();
+          resolve();
+        }
+      };
+      const sub = t.onDidChange(check);
+      check();
+    });
+  }
+
+  it("after switching to another account's key, a running job waits for its own key instead of expiring", async () => {
+    const { key, make } = switchableKey();
+    const { tracker: t } = make();
+    const job = await t.submit({ request: request('Explain: const k = 1;'), title: 'K', instruction: 'K' });
+    key.current = OTHER_ACCOUNT;
+    await until(t, job.id, (j) => j?.error?.kind === 'elsewhere');
+    assert.match(t.get(job.id)?.error?.message ?? '', /different API key/);
+    // Sail finished it meanwhile (standard ≈ 300 ms here); the tracker still waits rather than expiring it.
+    const atSail = await pollResponse(sim, job.responseId ?? '', isTerminal);
+    assert.equal(atSail.at(-1)?.status, 'completed');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.equal(t.get(job.id)?.state, 'queued');
+
+    key.current = sim.apiKey;
+    await t.reconsider();
+    await finished(t, job.id);
+    assert.equal(t.get(job.id)?.state, 'completed');
+    assert.equal(t.get(job.id)?.error, undefined);
+    assert.equal(sim.counters.inferences(job.idempotencyKey), 1);
+  });
+
+  it('a request never confirmed is not re-sent with another key (it would run twice), only with its own', async () => {
+    sim.faults.inject({ route: 'createResponse', fault: 'reset_after_record' });
+    const { key, make } = switchableKey({ maxAttemptsPost: 1 });
+    const first = make();
+    const job = await first.tracker.submit({ request: request('Document: function g() {}'), title: 'G', instruction: 'G' });
+    assert.equal(job.state, 'submitting');
+    first.tracker.dispose();
+
+    key.current = OTHER_ACCOUNT;
+    const next = make();
+    await next.tracker.resume();
+    assert.equal(next.tracker.get(job.id)?.state, 'submitting');
+    assert.equal(next.tracker.get(job.id)?.error?.kind, 'elsewhere');
+    assert.equal(sim.counters.requests('POST', 'createResponse'), 1, 'not sent with the other key');
+
+    key.current = sim.apiKey;
+    await next.tracker.reconsider();
+    await finished(next.tracker, job.id);
+    assert.equal(next.tracker.get(job.id)?.state, 'completed');
+    assert.equal(sim.counters.inferences(job.idempotencyKey), 1, 'Sail replayed the recorded job');
+    assert.equal(sim.counters.totalInferences(), 1);
+  });
+
+  it('Send Again after a refused key goes out with the key set since', async () => {
+    const { key, make } = switchableKey();
+    key.current = 'sk_not_a_key';
+    const { tracker: t } = make();
+    const job = await t.submit({ request: request('Explain: w'), title: 'W', instruction: 'W' });
+    assert.equal(job.state, 'failed');
+    assert.equal(job.error?.kind, 'auth');
+    key.current = sim.apiKey;
+    await t.retry(job.id);
+    await finished(t, job.id);
+    assert.equal(t.get(job.id)?.state, 'completed');
+    assert.equal(t.get(job.id)?.keyId, keyId(sim.apiKey));
   });
 
   it('stop tracking ends polling, and says the job goes on at Sail', async () => {

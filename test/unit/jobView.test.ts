@@ -67,6 +67,17 @@ describe('jobView', () => {
     assert.match(jobView({ job: { ...base, state: 'untracked' } }).notice ?? '', /no cancel endpoint.*billed/);
   });
 
+  it('a job waiting for the key or base URL it was sent with says so, and what to do', () => {
+    const message = 'It was sent with a different API key. Set that key again (Sail: Set API Key) to fetch its answer.';
+    const view = jobView({ job: { ...base, state: 'in_progress', error: { kind: 'elsewhere', message } } });
+    assert.equal(view.stateLabel, 'Waiting for its base URL or API key');
+    assert.equal(view.tone, 'warning');
+    assert.equal(view.notice, message);
+    assert.equal(view.canStop, true);
+    const sending = jobView({ job: { ...base, state: 'submitting', error: { kind: 'elsewhere', message } } });
+    assert.doesNotMatch(sending.notice ?? '', /sent again/, 'it is not re-sent until its key is back');
+  });
+
   it('a whole file cannot be replaced, only inserted', () => {
     const view = jobView({ job: { ...base, state: 'completed', source: { ...base.source!, range: undefined } }, response });
     assert.equal(view.canReplace, false);

@@ -192,6 +192,15 @@ describe('simulator: responses', () => {
     assert.equal(res.status, 404);
     assert.equal(res.body.error.message, 'Response not found');
   });
+
+  it("another account's response is 404, as if it did not exist", async () => {
+    const created = await create(sim, { model: KIMI, input: 'mine', background: true, metadata: { completion_window: 'priority' } });
+    const other = await call<WireError>(sim, 'GET', `/responses/${created.id}`, { apiKey: 'sk_sim_other' });
+    assert.equal(other.status, 404);
+    assert.equal(other.body.error.message, 'Response not found');
+    const own = await call(sim, 'GET', `/responses/${created.id}`);
+    assert.equal(own.status, 200);
+  });
 });
 
 describe('simulator: retention', () => {
