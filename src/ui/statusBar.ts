@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { isFinished, type JobRecord } from '../jobs/job';
+import { isFinished, WAITING_FOR_ACCOUNT, type JobRecord } from '../jobs/job';
 import type { JobTracker } from '../jobs/jobTracker';
 import { stateLabel } from '../render/jobView';
 
@@ -28,7 +28,8 @@ export class JobStatusBar implements vscode.Disposable {
     const unseen = jobs.filter((j) => isFinished(j.state) && !j.seen && j.state !== 'untracked');
     const failed = unseen.filter((j) => j.state === 'failed');
     const warned = unseen.filter((j) => j.state === 'incomplete' || j.state === 'expired' || j.state === 'cancelled');
-    const retrying = running.filter((j) => j.state === 'submitting' && j.sendAttempts > 0);
+    // Not sent yet after a failed attempt, or waiting for the key or base URL they were sent with.
+    const stuck = running.filter((j) => (j.state === 'submitting' && j.sendAttempts > 0) || j.error?.kind === WAITING_FOR_ACCOUNT);
     if (running.length === 0 && unseen.length === 0) {
       this.item.hide();
       return;
@@ -47,7 +48,7 @@ export class JobStatusBar implements vscode.Disposable {
     this.item.text = `Sail ${parts.join('  ')}`;
     this.item.backgroundColor = failed.length
       ? new vscode.ThemeColor('statusBarItem.errorBackground')
-      : warned.length || retrying.length
+      : warned.length || stuck.length
         ? new vscode.ThemeColor('statusBarItem.warningBackground')
         : undefined;
     this.item.tooltip = this.tooltip([...running, ...unseen]);
