@@ -84,6 +84,21 @@ export async function openWorkbench(options = {}) {
       }
     },
     /**
+     * Clicks a context menu item. A click that lands just as the menu opens can be swallowed (the
+     * menu stays open, the item highlighted): then the item is chosen with Enter, as from the keyboard.
+     * @param {import('playwright-core').Locator} item
+     */
+    async chooseMenuItem(item) {
+      const menu = page.locator('.context-view .monaco-menu').first();
+      await item.click();
+      if (await menu.waitFor({ state: 'detached', timeout: 3_000 }).then(() => true, () => false)) {
+        return;
+      }
+      await item.hover();
+      await page.keyboard.press('Enter');
+      await menu.waitFor({ state: 'detached', timeout: 5_000 });
+    },
+    /**
      * F1 → type the command's title → Enter, as a person would.
      * @param {string} title e.g. "Sail: Show Log"
      */
