@@ -45,7 +45,7 @@ class Session implements vscode.Disposable {
       clock: systemClock,
       log,
       baseUrl: () => configs.config.baseUrl,
-      keyId: () => this.apiKey.keyId(),
+      apiKey: () => this.apiKey.get(),
     });
     this.tracker.setFocused(vscode.window.state.focused);
     this.panels = new ResultPanels(context, this.tracker, log);
@@ -59,8 +59,8 @@ class Session implements vscode.Disposable {
       notifyOnFinish(this.tracker, this.panels, configs),
       vscode.window.onDidChangeWindowState((state) => this.tracker.setFocused(state.focused)),
       // Jobs waiting for the key or base URL they were sent with may go on.
-      this.apiKey.onDidChange(() => void this.tracker.reconsider()),
-      configs.onDidChange(() => void this.tracker.reconsider()),
+      this.apiKey.onDidChange(() => this.reconsider(log)),
+      configs.onDidChange(() => this.reconsider(log)),
       registerShowLog(log),
       ...registerApiKeyCommands(this.apiKey, log, context.extensionMode === vscode.ExtensionMode.Test),
       ...registerSendCommands({ configs, apiKey: this.apiKey, tracker: this.tracker, log }),
@@ -68,7 +68,14 @@ class Session implements vscode.Disposable {
       registerSelectModel(clients, configs, this.apiKey),
     );
     // Jobs outlive windows: pick up whatever was running before this window (re)loaded.
-    this.resumed = this.tracker.resume();
+    this.resumed = this.tracker.resume().catch((error: unknown) => {
+      log.error('Could not pick up the jobs of the previous window', error);
+      void vscode.window.showErrorMessage(vscode.l10n.t('Sail could not pick up your running jobs: {0}', error instanceof Error ? error.message : String(error)));
+    });
+  }
+
+  private reconsider(log: vscode.LogOutputChannel): void {
+    this.tracker.reconsider().catch((error: unknown) => log.error('Could not pick up jobs waiting for their key or base URL', error));
   }
 
   dispose(): void {

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { CompletionWindow } from '../jobs/pollPolicy';
-import { buildInput, buildRequest, hashText, promptCacheKey, unsendableReason, type CodeInput } from '../jobs/prompt';
+import { buildInput, buildRequest, hashText, promptCacheKey, tooLargeReason, unsendableReason, type CodeInput } from '../jobs/prompt';
 import type { JobSource } from '../jobs/job';
 import { lineSpan } from '../jobs/lines';
 import type { JobTracker } from '../jobs/jobTracker';
@@ -139,14 +139,21 @@ export function registerSendCommands(deps: SendDeps): vscode.Disposable[] {
     }
     // Check the bytes before opening: VS Code would happily open a binary or huge file as text.
     const fileName = path.basename(uri.path);
+    const maxBytes = deps.configs.config.maxFileSizeKB * 1024;
     let bytes: Uint8Array;
     try {
+      // The size first: a multi-gigabyte log is refused without being read into memory.
+      const tooLarge = tooLargeReason((await vscode.workspace.fs.stat(uri)).size, maxBytes, fileName);
+      if (tooLarge) {
+        void vscode.window.showErrorMessage(tooLarge);
+        return undefined;
+      }
       bytes = await vscode.workspace.fs.readFile(uri);
     } catch (error) {
       void vscode.window.showErrorMessage(vscode.l10n.t('Could not read {0}: {1}', fileName, error instanceof Error ? error.message : String(error)));
       return undefined;
     }
-    const reason = unsendableReason(bytes, deps.configs.config.maxFileSizeKB * 1024, fileName);
+    const reason = unsendableReason(bytes, maxBytes, fileName);
     if (reason) {
       void vscode.window.showErrorMessage(reason);
       return undefined;

@@ -10,6 +10,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { SailError } from '../sail/errors';
+import { keyId } from '../sail/keyId';
 import { SailResponseSchema, type CreateResponseRequest, type SailResponse } from '../sail/schemas';
 import { isTerminal } from '../sail/status';
 import type { Clock } from './clock';
@@ -20,8 +21,8 @@ import { PollScheduler, type PollOutcome, type PollTarget } from './pollSchedule
 
 /** The part of SailClient the tracker needs. */
 export interface ResponsesApi {
-  createResponse(body: CreateResponseRequest, options: { idempotencyKey: string }): Promise<{ response: SailResponse }>;
-  getResponse(id: string): Promise<SailResponse>;
+  createResponse(body: CreateResponseRequest, options: { idempotencyKey: string; apiKey?: string }): Promise<{ response: SailResponse }>;
+  getResponse(id: string, options?: { apiKey?: string }): Promise<SailResponse>;
 }
 
 export interface TrackerLogger {
@@ -41,8 +42,12 @@ export interface JobTrackerOptions {
   readonly newId?: () => string;
   /** The base URL requests go to now; jobs sent to another one are not looked up there. */
   readonly baseUrl?: () => string | undefined;
-  /** The current API key's keyId; jobs sent with another key are neither polled nor re-sent with this one. */
-  readonly keyId?: () => Promise<string | undefined>;
+  /**
+   * Reads the current API key. When given, each request reads it once and sends exactly that key, and
+   * jobs remember its keyId: a job is re-sent only with its own key, and a 404 under another key
+   * means "another account", not "expired".
+   */
+  readonly apiKey?: () => Promise<string | undefined>;
 }
 
 export interface SubmitInput {
@@ -75,6 +80,8 @@ export class JobTracker {
   private readonly scheduler: PollScheduler;
   private readonly listeners = new Set<Listener>();
   private readonly sending = new Set<string>();
+  /** Jobs to send once more when their current attempt ends (the key or base URL changed meanwhile). */
+  private readonly sendAgain = new Set<string>();
   private readonly resendTimers = new Map<string, unknown>();
   private readonly newId: () => string;
   private disposed = false;
@@ -134,7 +141,6 @@ export class JobTracker {
       source: input.source,
       createdAt: this.options.clock.now(),
       baseUrl: this.options.baseUrl?.(),
-      keyId: await this.options.keyId?.(),
       updatedAt: 0,
       seen: false,
       sendAttempts: 0,
@@ -153,19 +159,7 @@ export class JobTracker {
     const now = this.options.clock.now();
     const toSend: string[] = [];
     for (const job of this.options.store.all()) {
-      if (job.state === 'submitting' && now - job.createdAt > RESEND_HORIZON_MS) {
-        await this.update(
-          {
-            ...job,
-            state: 'failed',
-            error: {
-              kind: 'stale',
-              message: 'This request was never confirmed by Sail and is over a day old, so it was not sent again on its own. Use Send Again if you still need it.',
-            },
-          },
-          job.state,
-        );
-      } else if (job.state === 'submitting') {
+      if (job.state === 'submitting') {
         toSend.push(job.id);
       } else if (!isFinished(job.state) && job.responseId) {
         this.scheduler.track(this.target(job), now);
@@ -182,16 +176,20 @@ export class JobTracker {
     await Promise.all(toSend.map((id) => this.send(id)));
   }
 
-  /** Sends a failed-before-accepted job again, with its original key (Sail did not consume it). */
+  /**
+   * Sends a job Sail never accepted again, at the user's request, with its original idempotency key;
+   * it goes to the base URL, and with the API key, set now (it is bound to them before the POST).
+   */
   async retry(id: string): Promise<void> {
     await this.ready();
     const job = this.options.store.get(id);
     if (!job || job.responseId || (job.state !== 'failed' && job.state !== 'submitting')) {
       return;
     }
-    // Sail never accepted it: it goes where, and with the key, the user has now.
-    await this.update({ ...job, state: 'submitting', error: undefined, sendAttempts: 0, baseUrl: undefined, keyId: undefined }, job.state);
-    await this.send(id);
+    // A new attempt: the one-day limit on sending it again on its own counts from now.
+    const again = { ...job, state: 'submitting' as const, error: undefined, sendAttempts: 0, createdAt: this.options.clock.now(), baseUrl: undefined, keyId: undefined };
+    await this.update(again, job.state);
+    await this.send(id, true);
   }
 
   /**
@@ -205,7 +203,12 @@ export class JobTracker {
         continue;
       }
       if (job.state === 'submitting') {
-        void this.send(job.id);
+        if (this.sending.has(job.id)) {
+          // That attempt may have read the old key: look again once it is done.
+          this.sendAgain.add(job.id);
+        } else {
+          this.sendInBackground(job.id);
+        }
       } else if (this.scheduler.has(job.id)) {
         this.scheduler.pollSoon(job.id);
       }
@@ -280,21 +283,31 @@ export class JobTracker {
     this.listeners.clear();
   }
 
-  private async send(id: string): Promise<void> {
+  /** POSTs a job that is `submitting`. `byUser`: Send Again, or a new job (not an automatic re-send). */
+  private async send(id: string, byUser = false): Promise<void> {
     if (this.sending.has(id) || this.disposed) {
       return;
     }
     this.sending.add(id);
     this.cancelResend(id);
     try {
-      const job = this.options.store.get(id);
-      if (!job || job.state !== 'submitting') {
+      const found = this.options.store.get(id);
+      if (!found || found.state !== 'submitting') {
+        return;
+      }
+      if (!byUser && this.options.clock.now() - found.createdAt > RESEND_HORIZON_MS) {
+        await this.update({ ...found, state: 'failed', error: { kind: 'stale', message: STALE_MESSAGE } }, found.state);
         return;
       }
       const here = await this.here();
-      const waiting = elsewhere(job, here, 'send');
+      const waiting = blocked(found, here, 'send');
       if (waiting) {
-        await this.markWaiting(job, waiting);
+        await this.markWaiting(found, waiting);
+        return;
+      }
+      // Bound before the POST: if its answer is lost, it is re-sent only there and with this key.
+      const job = await this.bind(found, here);
+      if (!job) {
         return;
       }
       const request = (await this.options.store.readPayload(id, 'request')) as CreateResponseRequest | undefined;
@@ -303,14 +316,12 @@ export class JobTracker {
         return;
       }
       try {
-        const { response } = await this.options.api().createResponse(request, { idempotencyKey: job.idempotencyKey });
+        const { response } = await this.options.api().createResponse(request, { idempotencyKey: job.idempotencyKey, apiKey: here.apiKey });
         const accepted: JobRecord = {
           ...job,
           responseId: response.id,
           submittedAt: this.options.clock.now(),
           serverCreatedAt: response.created_at,
-          baseUrl: job.baseUrl ?? here.baseUrl,
-          keyId: job.keyId ?? here.keyId,
           sendAttempts: 0,
           error: undefined,
         };
@@ -321,7 +332,17 @@ export class JobTracker {
       }
     } finally {
       this.sending.delete(id);
+      if (this.sendAgain.delete(id)) {
+        this.sendInBackground(id);
+      }
     }
+  }
+
+  /** A send nobody awaits: a failure to write the job down is logged, never left unhandled. */
+  private sendInBackground(id: string): void {
+    this.send(id).catch((error: unknown) => {
+      this.options.log.warn(`Job ${id}: could not be sent or recorded (${error instanceof Error ? error.message : String(error)})`);
+    });
   }
 
   private async sendFailed(sent: JobRecord, error: unknown): Promise<void> {
@@ -347,7 +368,7 @@ export class JobTracker {
       job.id,
       this.options.clock.setTimer(() => {
         this.resendTimers.delete(job.id);
-        void this.send(job.id);
+        this.sendInBackground(job.id);
       }, delay),
     );
   }
@@ -365,31 +386,53 @@ export class JobTracker {
     if (!job?.responseId || isFinished(job.state)) {
       return { kind: 'done' };
     }
-    const waiting = elsewhere(job, await this.here(), 'poll');
+    const here = await this.here();
+    const waiting = blocked(job, here, 'poll');
     if (waiting) {
-      // Sail at another URL, or another account, would answer 404 and the job would look expired.
+      // Sail at another URL would answer 404 and the job would look expired.
       await this.markWaiting(job, waiting);
       return { kind: 'failed' };
     }
+    // Another key may belong to the same account (a rotated key): a GET costs nothing, so ask.
+    const otherKey = job.keyId !== undefined && here.keyId !== undefined && job.keyId !== here.keyId;
     try {
-      const response = await this.options.api().getResponse(job.responseId);
-      const finished = await this.apply(job, response);
+      const response = await this.options.api().getResponse(job.responseId, { apiKey: here.apiKey });
+      // The key that could read it is the job's key from now on.
+      const seen = otherKey || (job.keyId === undefined && here.keyId !== undefined) ? { ...job, keyId: here.keyId } : job;
+      const finished = await this.apply(seen, response);
       return finished ? { kind: 'done' } : { kind: 'pending' };
     } catch (error) {
       if (error instanceof SailError && error.kind === 'not_found') {
+        const now = await this.here();
+        if (otherKey) {
+          await this.markWaiting(job, waitingMessage('key', 'poll'));
+          return { kind: 'failed' };
+        }
+        if (now.keyId !== here.keyId || now.baseUrl !== here.baseUrl) {
+          // The key or URL changed while the request was out: the 404 may not be about this job's account.
+          return { kind: 'failed' };
+        }
+        const latest = this.options.store.get(job.id);
+        if (!latest || isFinished(latest.state)) {
+          return { kind: 'done' };
+        }
         await this.update(
           {
-            ...job,
+            ...latest,
             state: 'expired',
             finishedAt: this.options.clock.now(),
             error: { kind: 'not_found', message: error.userMessage },
           },
-          job.state,
+          latest.state,
         );
         return { kind: 'done' };
       }
       const kind = error instanceof SailError ? error.kind : 'error';
       this.options.log.debug(`Poll of job ${job.id} failed (${kind}); the job keeps running`);
+      if (!otherKey && job.error?.kind === WAITING_FOR_ACCOUNT) {
+        // It no longer waits for its key or URL, whatever this failure was.
+        await this.clearWaiting(job);
+      }
       return { kind: 'failed', retryAfterMs: error instanceof SailError ? error.retryAfterMs : undefined };
     }
   }
@@ -436,18 +479,56 @@ export class JobTracker {
     return true;
   }
 
-  /** Where, and with which key, requests go now. */
+  /** Where, and with which key, requests go now (the key read once, for the request about to go). */
   private async here(): Promise<Here> {
-    return { baseUrl: this.options.baseUrl?.(), keyId: await this.options.keyId?.() };
+    const baseUrl = this.options.baseUrl?.();
+    if (!this.options.apiKey) {
+      return { baseUrl, tracksKey: false };
+    }
+    const apiKey = (await this.options.apiKey())?.trim() || undefined;
+    return { baseUrl, tracksKey: true, apiKey, keyId: apiKey === undefined ? undefined : keyId(apiKey) };
   }
 
-  /** Says, once, why the job waits; it stays unfinished. */
+  /** Says, once, why the job waits; it stays unfinished. Leaves a job that changed meanwhile alone. */
   private async markWaiting(job: JobRecord, message: string): Promise<void> {
-    if (job.error?.kind === WAITING_FOR_ACCOUNT && job.error.message === message) {
+    const latest = this.options.store.get(job.id);
+    if (!latest || isFinished(latest.state) || latest.state !== job.state) {
+      return;
+    }
+    if (latest.error?.kind === WAITING_FOR_ACCOUNT && latest.error.message === message) {
       return;
     }
     this.options.log.info(`Job ${job.id} waits: ${message}`);
-    await this.update({ ...job, error: { kind: WAITING_FOR_ACCOUNT, message } }, job.state);
+    await this.update({ ...latest, error: { kind: WAITING_FOR_ACCOUNT, message } }, latest.state);
+  }
+
+  private async clearWaiting(job: JobRecord): Promise<void> {
+    const latest = this.options.store.get(job.id);
+    if (latest && !isFinished(latest.state) && latest.error?.kind === WAITING_FOR_ACCOUNT) {
+      await this.update({ ...latest, error: undefined }, latest.state);
+    }
+  }
+
+  /**
+   * Records the base URL and key a job is about to be sent with (if it has none yet) and clears a
+   * "waiting" mark; undefined when the job changed meanwhile (stopped, removed).
+   */
+  private async bind(job: JobRecord, here: Here): Promise<JobRecord | undefined> {
+    const bound: JobRecord = {
+      ...job,
+      baseUrl: job.baseUrl ?? here.baseUrl,
+      keyId: job.keyId ?? here.keyId,
+      error: job.error?.kind === WAITING_FOR_ACCOUNT ? undefined : job.error,
+    };
+    if (bound.baseUrl === job.baseUrl && bound.keyId === job.keyId && bound.error === job.error) {
+      return job;
+    }
+    const latest = this.options.store.get(job.id);
+    if (!latest || latest.state !== 'submitting') {
+      return undefined;
+    }
+    await this.update(bound, job.state);
+    return bound;
   }
 
   private target(job: JobRecord): PollTarget {
@@ -475,20 +556,42 @@ export class JobTracker {
 
 interface Here {
   readonly baseUrl?: string;
+  /** Whether keys are tracked at all (the tracker was given `apiKey`). */
+  readonly tracksKey: boolean;
+  readonly apiKey?: string;
   readonly keyId?: string;
 }
 
-/**
- * Why the job must not be asked about (poll) or sent (send) from here, if it must not: Sail at another
- * URL, or another account, answers 404 for it, and runs a re-sent request again — billing it twice.
- */
-function elsewhere(job: JobRecord, here: Here, purpose: 'poll' | 'send'): string | undefined {
-  const then = purpose === 'poll' ? 'to fetch its answer' : 'to send it (sending it elsewhere could run, and bill, it twice)';
-  if (job.baseUrl && here.baseUrl && job.baseUrl !== here.baseUrl) {
-    return `It was sent to ${job.baseUrl}, but sail.baseUrl is now ${here.baseUrl}. Set the base URL back ${then}.`;
+const STALE_MESSAGE =
+  'This request was never confirmed by Sail and is over a day old, so it was not sent again on its own. Use Send Again if you still need it.';
+
+function waitingMessage(reason: 'baseUrl' | 'key' | 'noKey', purpose: 'poll' | 'send', sentTo?: string, now?: string): string {
+  const then = purpose === 'poll' ? 'to fetch its answer' : 'to send it';
+  switch (reason) {
+    case 'baseUrl':
+      return `It was sent to ${sentTo ?? '?'}, but sail.baseUrl is now ${now ?? '?'}. Set the base URL back ${then}.`;
+    case 'noKey':
+      return `No Sail API key is set. Run Sail: Set API Key ${then}.`;
+    case 'key':
+      return purpose === 'poll'
+        ? 'Sail does not show it to the current API key: it was sent with another account\'s key. Set that key again (Sail: Set API Key) to fetch its answer.'
+        : "It was sent with a different API key. Set that key again (Sail: Set API Key) to send it, or use Send Again to send it with the current key — if the first attempt reached Sail, that runs, and bills, it a second time.";
   }
-  if (job.keyId && here.keyId && job.keyId !== here.keyId) {
-    return `It was sent with a different API key. Set that key again (Sail: Set API Key) ${then}.`;
+}
+
+/**
+ * Why the job must wait instead of being asked about (poll) or sent (send) from here, if it must: Sail
+ * at another URL answers 404 for it; a request re-sent with another key runs again, billed twice.
+ */
+function blocked(job: JobRecord, here: Here, purpose: 'poll' | 'send'): string | undefined {
+  if (job.baseUrl && here.baseUrl && job.baseUrl !== here.baseUrl) {
+    return waitingMessage('baseUrl', purpose, job.baseUrl, here.baseUrl);
+  }
+  if (here.tracksKey && here.keyId === undefined) {
+    return waitingMessage('noKey', purpose);
+  }
+  if (purpose === 'send' && job.keyId && here.keyId && job.keyId !== here.keyId) {
+    return waitingMessage('key', purpose);
   }
   return undefined;
 }

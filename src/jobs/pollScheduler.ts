@@ -31,6 +31,8 @@ interface Entry {
   consecutiveErrors: number;
   retryAfterMs: number | undefined;
   inFlight: boolean;
+  /** pollSoon() came while a poll was out: poll again as soon as it is back. */
+  soonAgain: boolean;
 }
 
 /**
@@ -84,6 +86,7 @@ export class PollScheduler {
       consecutiveErrors: 0,
       retryAfterMs: undefined,
       inFlight: false,
+      soonAgain: false,
     };
     entry.dueAt = dueAt ?? now + this.delayFor(entry, now);
     this.entries.set(target.jobId, entry);
@@ -98,7 +101,9 @@ export class PollScheduler {
   /** Polls a job as soon as a slot is free (e.g. the user opened it). */
   pollSoon(jobId: string): void {
     const entry = this.entries.get(jobId);
-    if (entry && !entry.inFlight) {
+    if (entry?.inFlight) {
+      entry.soonAgain = true;
+    } else if (entry) {
       entry.dueAt = this.clock.now();
       this.arm();
     }
@@ -224,7 +229,8 @@ export class PollScheduler {
         entry.previousIntervalMs = this.delayFor(entry, now, true);
       }
       entry.plannedAt = now;
-      entry.dueAt = now + delay;
+      entry.dueAt = entry.soonAgain ? now : now + delay;
+      entry.soonAgain = false;
     }
     // Slots freed: start anything already due, then re-arm.
     this.runDue();

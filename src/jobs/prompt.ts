@@ -93,9 +93,18 @@ export function buildRequest(
 }
 
 /** Why a file's bytes cannot be sent, or undefined when they can. */
+/** Why `byteLength` bytes are too many to send, if they are. */
+export function tooLargeReason(byteLength: number, maxBytes: number, fileName: string): string | undefined {
+  if (byteLength > maxBytes) {
+    return `${fileName} is ${Math.ceil(byteLength / 1024)} KB, over the ${Math.floor(maxBytes / 1024)} KB limit (sail.maxFileSizeKB). Select the part you need and use Send Selection.`;
+  }
+  return undefined;
+}
+
 export function unsendableReason(bytes: Uint8Array, maxBytes: number, fileName: string): string | undefined {
-  if (bytes.byteLength > maxBytes) {
-    return `${fileName} is ${Math.ceil(bytes.byteLength / 1024)} KB, over the ${Math.floor(maxBytes / 1024)} KB limit (sail.maxFileSizeKB). Select the part you need and use Send Selection.`;
+  const tooLarge = tooLargeReason(bytes.byteLength, maxBytes, fileName);
+  if (tooLarge) {
+    return tooLarge;
   }
   // A NUL byte in the first 8 KB is how git and most editors tell binary from text.
   if (bytes.subarray(0, 8192).includes(0)) {

@@ -143,6 +143,7 @@ export function jobView({ job, response, nextCheckAt }: JobViewInput): JobView {
     canReplace: hasOutput && job.source?.range !== undefined,
     canInsert: hasOutput,
     canStop: job.state === 'submitting' || job.state === 'queued' || job.state === 'in_progress',
-    canRetry: job.state === 'failed' && !job.responseId,
+    // Also for a request waiting for the key it was sent with: send it with the current one instead.
+    canRetry: !job.responseId && (job.state === 'failed' || (job.state === 'submitting' && isWaiting(job))),
   };
 }

@@ -64,6 +64,11 @@ export interface SailClientOptions {
 
 export interface CallOptions {
   signal?: AbortSignal;
+  /**
+   * The key to send, instead of reading it through `getApiKey`: for a caller that must know exactly
+   * which key a request went out with. Never logged, like the other.
+   */
+  apiKey?: string;
 }
 
 export interface PostOptions extends CallOptions {
@@ -104,6 +109,7 @@ interface RequestSpec<T> {
   body?: unknown;
   idempotencyKey?: string;
   signal?: AbortSignal;
+  apiKey?: string;
 }
 
 export class SailClient {
@@ -156,6 +162,7 @@ export class SailClient {
       body,
       idempotencyKey,
       signal: options.signal,
+      apiKey: options.apiKey,
     });
     return { response: value, httpStatus: status, idempotencyKey };
   }
@@ -163,22 +170,22 @@ export class SailClient {
   /** GET /responses/{id}. A 404 for a known id usually means Sail's 48 h retention has passed. */
   async getResponse(id: string, options: CallOptions = {}): Promise<SailResponse> {
     const path = `/responses/${encodeURIComponent(id)}`;
-    return (await this.#call({ method: 'GET', path, schema: SailResponseSchema, signal: options.signal })).value;
+    return (await this.#call({ method: 'GET', path, schema: SailResponseSchema, signal: options.signal, apiKey: options.apiKey })).value;
   }
 
   async listModels(options: CallOptions = {}): Promise<SailModel[]> {
-    return (await this.#call({ method: 'GET', path: '/models', schema: SailModelListSchema, signal: options.signal })).value;
+    return (await this.#call({ method: 'GET', path: '/models', schema: SailModelListSchema, signal: options.signal, apiKey: options.apiKey })).value;
   }
 
   async createBatch(body: CreateBatchRequest, options: PostOptions = {}): Promise<SailBatch> {
     const idempotencyKey = checkedIdempotencyKey(options.idempotencyKey);
-    const request = { method: 'POST', path: '/batches', schema: SailBatchSchema, body, idempotencyKey, signal: options.signal } as const;
+    const request = { method: 'POST', path: '/batches', schema: SailBatchSchema, body, idempotencyKey, signal: options.signal, apiKey: options.apiKey } as const;
     return (await this.#call(request)).value;
   }
 
   async getBatch(id: string, options: CallOptions = {}): Promise<SailBatchDetail> {
     const path = `/batches/${encodeURIComponent(id)}`;
-    return (await this.#call({ method: 'GET', path, schema: SailBatchDetailSchema, signal: options.signal })).value;
+    return (await this.#call({ method: 'GET', path, schema: SailBatchDetailSchema, signal: options.signal, apiKey: options.apiKey })).value;
   }
 
   async listBatches(query: BatchListQuery = {}, options: CallOptions = {}): Promise<SailBatch[]> {
@@ -193,12 +200,12 @@ export class SailClient {
       params.set('limit', String(query.limit));
     }
     const search = params.size ? `?${params}` : '';
-    return (await this.#call({ method: 'GET', path: `/batches${search}`, schema: SailBatchListSchema, signal: options.signal })).value;
+    return (await this.#call({ method: 'GET', path: `/batches${search}`, schema: SailBatchListSchema, signal: options.signal, apiKey: options.apiKey })).value;
   }
 
   async getBatchItem(batchId: string, customId: string, options: CallOptions = {}): Promise<SailResponse> {
     const path = `/batches/${encodeURIComponent(batchId)}/${encodeURIComponent(customId)}`;
-    return (await this.#call({ method: 'GET', path, schema: SailResponseSchema, signal: options.signal })).value;
+    return (await this.#call({ method: 'GET', path, schema: SailResponseSchema, signal: options.signal, apiKey: options.apiKey })).value;
   }
 
   /** Closes the pooled connections once in-flight requests finish. Later calls fail with 'aborted'. */
@@ -247,7 +254,7 @@ export class SailClient {
     if (this.#closing) {
       throw new SailError('aborted', `${spec.method} ${spec.path}: the Sail client is closed`);
     }
-    const apiKey = await this.#readApiKey();
+    const apiKey = await this.#readApiKey(spec.apiKey);
     const payload = spec.body === undefined ? undefined : JSON.stringify(spec.body);
     if (payload !== undefined) {
       this.#log.trace(`${spec.method} ${spec.path} body: ${excerpt(payload, [apiKey], 100_000)}`);
@@ -265,10 +272,10 @@ export class SailClient {
     });
   }
 
-  async #readApiKey(): Promise<string> {
+  async #readApiKey(given: string | undefined): Promise<string> {
     let key: string | undefined;
     try {
-      key = (await this.#getApiKey())?.trim();
+      key = (given ?? (await this.#getApiKey()))?.trim();
     } catch (error) {
       throw new SailError('auth', 'could not read the Sail API key from storage', {
         cause: error,

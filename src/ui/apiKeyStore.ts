@@ -1,5 +1,4 @@
 import * as vscode from 'vscode';
-import { keyId } from '../sail/keyId';
 
 const SECRET_KEY = 'sail.apiKey';
 
@@ -23,12 +22,6 @@ export class ApiKeyStore implements vscode.Disposable {
   async get(): Promise<string | undefined> {
     const key = await this.secrets.get(SECRET_KEY);
     return key ? key : undefined;
-  }
-
-  /** The current key's one-way keyId (never the key), or undefined without a key. */
-  async keyId(): Promise<string | undefined> {
-    const key = await this.get();
-    return key ? keyId(key) : undefined;
   }
 
   async set(key: string): Promise<void> {

@@ -136,10 +136,31 @@ export class ResultPanels implements vscode.Disposable {
       case 'stopTracking':
         return this.stopTracking(job);
       case 'retry':
-        return this.tracker.retry(job.id);
+        return this.retry(job);
       case 'ready':
         return;
     }
+  }
+
+  /** Send Again; for a request that may have reached Sail under another key, only once the user agrees. */
+  private async retry(job: JobRecord): Promise<void> {
+    if (job.state === 'submitting') {
+      const send = vscode.l10n.t('Send Now');
+      const choice = await vscode.window.showWarningMessage(
+        vscode.l10n.t('Send "{0}" now, with the current API key and base URL?', job.title),
+        {
+          modal: true,
+          detail: vscode.l10n.t(
+            'Sail never confirmed the earlier attempt. If it did reach Sail, sending the request with another key or to another URL runs it, and bills it, a second time.',
+          ),
+        },
+        send,
+      );
+      if (choice !== send) {
+        return;
+      }
+    }
+    await this.tracker.retry(job.id);
   }
 
   private async insert(code: string): Promise<void> {

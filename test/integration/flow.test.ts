@@ -184,6 +184,19 @@ suite('Send → background job → result', () => {
     assert.equal(api.tracker.jobs().length, before);
   });
 
+  test('a file over sail.maxFileSizeKB is refused and sends nothing', async () => {
+    const api = await testApi();
+    const folder = vscode.workspace.workspaceFolders?.[0];
+    assert.ok(folder);
+    const uri = vscode.Uri.joinPath(folder.uri, 'big.log');
+    await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode('a log line that repeats\n'.repeat(200_000)));
+    const before = api.tracker.jobs().length;
+    const jobId = await vscode.commands.executeCommand<string | undefined>('sail.sendFile', uri, { instruction: 'Summarize' });
+    assert.equal(jobId, undefined);
+    assert.equal(api.tracker.jobs().length, before);
+    assert.equal((await sim.counters()).requests['POST createResponse'] ?? 0, 0);
+  });
+
   test('invalid settings fall back to defaults: the request still goes out without them', async () => {
     const api = await testApi();
     const config = vscode.workspace.getConfiguration('sail');

@@ -15,8 +15,10 @@ import { matchRoute, SailService, type Reply } from './service';
 export interface SimulatorOptions {
   /** Default 0 (a free port). The server always binds 127.0.0.1. */
   port?: number;
-  /** Accepted Bearer keys; default `['sk_sim_test']`. */
+  /** Accepted Bearer keys; default `['sk_sim_test']`. Each key is an account of its own… */
   apiKeys?: string[];
+  /** …except keys grouped here, which share one account (a key and its rotated successor, say). */
+  sharedAccounts?: string[][];
   /** Virtual-time multiplier; default 1. At 1000 a standard job (~5 min) completes in ~300 ms. */
   timeScale?: number;
   /** Emit SPEC's `pending`/`running` instead of the live `queued`/`in_progress`. */
@@ -67,6 +69,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const counters = new CounterBook();
   const service = new SailService({
     apiKeys,
+    sharedAccounts: options.sharedAccounts ?? [],
     models: options.models ?? DEFAULT_MODELS,
     jobs,
     batches,

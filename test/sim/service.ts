@@ -33,6 +33,8 @@ export interface Reply {
 
 export interface SailServiceDeps {
   apiKeys: readonly string[];
+  /** Groups of keys that are one account; any other key is an account of its own. */
+  sharedAccounts: readonly (readonly string[])[];
   models: readonly SimModel[];
   jobs: JobStore;
   batches: BatchStore;
@@ -116,6 +118,10 @@ export class SailService {
       case 'unknown':
         throw unknownPath(request);
     }
+  }
+
+  private account(apiKey: string): string {
+    return this.deps.sharedAccounts.find((keys) => keys.includes(apiKey))?.[0] ?? apiKey;
   }
 
   private authenticate(headers: IncomingHttpHeaders): string {
@@ -207,7 +213,7 @@ export class SailService {
   /** Another account's response is as unknown as one that never existed. */
   private findJob(id: string, apiKey: string): Job {
     const job = this.deps.jobs.get(id);
-    if (job === undefined || job.apiKey !== apiKey) {
+    if (job === undefined || this.account(job.apiKey) !== this.account(apiKey)) {
       throw notFound('Response not found');
     }
     return job;

@@ -37,6 +37,8 @@ class MemoryState implements KeyValueStore {
 
 /** A second account the simulator accepts: it sees none of the first one's responses. */
 const OTHER_ACCOUNT = 'sk_sim_other_account';
+/** The first account's new key, after the user rotated the old one. */
+const ROTATED_KEY = 'sk_sim_rotated';
 
 const quietLog = { info() {}, warn() {}, debug() {} };
 
@@ -67,7 +69,7 @@ describe('JobTracker against the simulator', () => {
       clock: systemClock,
       log,
       policy: FAST_POLICY,
-      keyId: key && (async () => keyId(key())),
+      apiKey: key && (async () => key()),
     });
     open.push(t);
     return { tracker: t, store, warnings };
@@ -88,7 +90,7 @@ describe('JobTracker against the simulator', () => {
   }
 
   before(async () => {
-    sim = await startSimulator({ timeScale: TIME_SCALE, apiKeys: ['sk_sim_test', OTHER_ACCOUNT] });
+    sim = await startSimulator({ timeScale: TIME_SCALE, apiKeys: ['sk_sim_test', OTHER_ACCOUNT, ROTATED_KEY], sharedAccounts: [['sk_sim_test', ROTATED_KEY]] });
   });
 
   beforeEach(() => {
@@ -221,7 +223,7 @@ describe('JobTracker against the simulator', () => {
     const job = await t.submit({ request: request('Explain: const k = 1;'), title: 'K', instruction: 'K' });
     key.current = OTHER_ACCOUNT;
     await until(t, job.id, (j) => j?.error?.kind === 'elsewhere');
-    assert.match(t.get(job.id)?.error?.message ?? '', /different API key/);
+    assert.match(t.get(job.id)?.error?.message ?? '', /another account's key/);
     // Sail finished it meanwhile (standard ≈ 300 ms here); the tracker still waits rather than expiring it.
     const atSail = await pollResponse(sim, job.responseId ?? '', isTerminal);
     assert.equal(atSail.at(-1)?.status, 'completed');
@@ -234,6 +236,44 @@ describe('JobTracker against the simulator', () => {
     assert.equal(t.get(job.id)?.state, 'completed');
     assert.equal(t.get(job.id)?.error, undefined);
     assert.equal(sim.counters.inferences(job.idempotencyKey), 1);
+  });
+
+  it('after rotating to a new key of the same account, a running job is fetched with the new key', async () => {
+    const { key, make } = switchableKey();
+    const { tracker: t } = make();
+    const job = await t.submit({ request: request('Explain: const r = 2;'), title: 'R', instruction: 'R' });
+    key.current = ROTATED_KEY;
+    await finished(t, job.id);
+    const done = t.get(job.id);
+    assert.equal(done?.state, 'completed');
+    assert.equal(done?.keyId, keyId(ROTATED_KEY), 'the key that could read it is its key from now on');
+    assert.equal(sim.counters.inferences(job.idempotencyKey), 1);
+  });
+
+  it('with no key set, jobs wait instead of failing, and go on once a key is set', async () => {
+    sim.faults.inject({ route: 'createResponse', fault: 'reset_after_record' });
+    const { key, make } = switchableKey({ maxAttemptsPost: 1 });
+    const first = make();
+    const unconfirmed = await first.tracker.submit({ request: request('Document: const n = 0;'), title: 'N', instruction: 'N' });
+    const running = await first.tracker.submit({ request: request('Explain: const m = 0;'), title: 'M', instruction: 'M' });
+    first.tracker.dispose();
+
+    key.current = '';
+    const next = make();
+    await next.tracker.resume();
+    await until(next.tracker, running.id, (j) => j?.error?.kind === 'elsewhere');
+    for (const id of [unconfirmed.id, running.id]) {
+      assert.ok(['submitting', 'queued'].includes(next.tracker.get(id)?.state ?? ''), `${id} still unfinished`);
+      assert.match(next.tracker.get(id)?.error?.message ?? '', /No Sail API key is set/);
+    }
+
+    key.current = sim.apiKey;
+    await next.tracker.reconsider();
+    await finished(next.tracker, unconfirmed.id);
+    await finished(next.tracker, running.id);
+    assert.equal(next.tracker.get(unconfirmed.id)?.state, 'completed');
+    assert.equal(next.tracker.get(running.id)?.state, 'completed');
+    assert.equal(sim.counters.totalInferences(), 2);
   });
 
   it('a request never confirmed is not re-sent with another key (it would run twice), only with its own', async () => {

@@ -76,6 +76,8 @@ describe('jobView', () => {
     assert.equal(view.canStop, true);
     const sending = jobView({ job: { ...base, state: 'submitting', error: { kind: 'elsewhere', message } } });
     assert.doesNotMatch(sending.notice ?? '', /sent again/, 'it is not re-sent until its key is back');
+    assert.equal(sending.canRetry, true, 'Send Again offers to send it with the current key');
+    assert.equal(view.canRetry, false, 'a job Sail accepted is never sent again');
   });
 
   it('a whole file cannot be replaced, only inserted', () => {

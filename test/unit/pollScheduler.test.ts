@@ -148,4 +148,29 @@ describe('PollScheduler', () => {
     scheduler.dispose();
     assert.equal(clock.pendingTimers, 0);
   });
+
+  it("pollSoon while that job's poll is out: it is asked again as soon as that poll is back", async () => {
+    const clock = new VirtualClock();
+    let polls = 0;
+    let release = () => {};
+    const scheduler = new PollScheduler({
+      clock,
+      poll: () => {
+        polls += 1;
+        return new Promise<PollOutcome>((resolve) => {
+          release = () => resolve({ kind: 'failed' });
+        });
+      },
+    });
+    scheduler.track(target('a', clock, 'flex'));
+    scheduler.pollSoon('a');
+    await clock.advance(0);
+    assert.equal(polls, 1);
+    // The key comes back while that poll is on the wire: the answer must not wait for the error backoff.
+    scheduler.pollSoon('a');
+    release();
+    await clock.advance(0);
+    assert.equal(polls, 2);
+    scheduler.dispose();
+  });
 });

@@ -43,7 +43,7 @@ describe('simulator: response lifecycle', () => {
 describe('simulator: responses', () => {
   let sim: Simulator;
   before(async () => {
-    sim = await startSimulator({ timeScale: 1000, apiKeys: ['sk_sim_test', 'sk_sim_other'] });
+    sim = await startSimulator({ timeScale: 1000, apiKeys: ['sk_sim_test', 'sk_sim_other', 'sk_sim_rotated'], sharedAccounts: [['sk_sim_test', 'sk_sim_rotated']] });
   });
   after(() => sim.close());
   beforeEach(() => sim.reset());
@@ -193,13 +193,15 @@ describe('simulator: responses', () => {
     assert.equal(res.body.error.message, 'Response not found');
   });
 
-  it("another account's response is 404, as if it did not exist", async () => {
+  it("another account's response is 404, as if it did not exist; another key of the same account sees it", async () => {
     const created = await create(sim, { model: KIMI, input: 'mine', background: true, metadata: { completion_window: 'priority' } });
     const other = await call<WireError>(sim, 'GET', `/responses/${created.id}`, { apiKey: 'sk_sim_other' });
     assert.equal(other.status, 404);
     assert.equal(other.body.error.message, 'Response not found');
     const own = await call(sim, 'GET', `/responses/${created.id}`);
     assert.equal(own.status, 200);
+    const rotated = await call(sim, 'GET', `/responses/${created.id}`, { apiKey: 'sk_sim_rotated' });
+    assert.equal(rotated.status, 200);
   });
 });
 
