@@ -11,6 +11,9 @@ const CODE = `export function add(a: number, b: number): number {
 }
 `;
 
+/** A second account: Sail shows it none of the first account's jobs. */
+const OTHER_ACCOUNT_KEY = 'sk_sim_other_account';
+
 describe('Send selection → status bar → result view (packaged .vsix)', () => {
   /**
    * Opens the file, selects all of it and sends it from the palette with a typed instruction.
@@ -31,7 +34,7 @@ describe('Send selection → status bar → result view (packaged .vsix)', () =>
 
   before(async () => {
     // 100× real time: a standard job takes about 3 s.
-    sim = await startSimulator({ timeScale: 100 });
+    sim = await startSimulator({ timeScale: 100, apiKeys: ['sk_sim_test', OTHER_ACCOUNT_KEY] });
     workbench = await openWorkbench({
       files: { 'add.ts': CODE },
       settings: { 'sail.baseUrl': sim.baseUrl, 'sail.completionWindow': 'standard' },
@@ -238,10 +241,44 @@ describe('Send selection → status bar → result view (packaged .vsix)', () =>
     await page.locator('.monaco-diff-editor').first().waitFor({ timeout: 10_000 });
     await workbench.screenshot('replace-diff-question');
     await dialog.getByRole('button', { name: 'Replace' }).click();
-    // The simulator's longest code block quotes the prompt, so that is what replaces the selection.
-    await page.locator('.editor-instance .view-lines', { hasText: /Refactor\splease/ }).first().waitFor({ timeout: 10_000 });
+    // The simulator's longest code block quotes the prompt, so that is what replaces the selection —
+    // in the file itself, which Sail shows as the active editor (not in the diff's preview).
+    const group = page.locator('.editor-group-container.active');
+    await group.locator('.tab.active', { hasText: 'add.ts' }).filter({ hasNotText: 'Sail answer' }).waitFor({ timeout: 10_000 });
+    await group.locator('.editor-instance .view-lines', { hasText: /Refactor\splease/ }).first().waitFor({ timeout: 10_000 });
+    assert.equal(await group.locator('.monaco-diff-editor').count(), 0, 'the active editor is the file, not the diff');
     await workbench.screenshot('replaced');
     await workbench.runCommand('File: Revert File');
+    await group.locator('.editor-instance .view-lines', { hasText: /Refactor\splease/ }).waitFor({ state: 'detached', timeout: 10_000 });
   });
 
+  it("a job under another account's key waits, says so in its view, and finishes once the key is back", async () => {
+    const { page } = workbench;
+    await workbench.reset();
+    const before = sim.counters.totalInferences();
+    await sendAllOf('add.ts', 'Wait for my key');
+    await page.locator('.statusbar-item', { hasText: /1 running/ }).waitFor({ timeout: 15_000 });
+
+    /** Sail: Set API Key from the palette, typed into its password box. @param {string} key */
+    const setKey = async (key) => {
+      await workbench.runCommand('Sail: Set API Key');
+      const box = page.locator('.quick-input-widget input[type="password"]');
+      await box.waitFor();
+      await box.fill(key);
+      await page.keyboard.press('Enter');
+      await box.waitFor({ state: 'hidden' });
+    };
+    await setKey(OTHER_ACCOUNT_KEY);
+    await workbench.runCommand('Sail: Show Jobs');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Wait for my key' }).first().click();
+    const view = workbench.webview();
+    await view.locator('.state-label', { hasText: 'Waiting for its base URL or API key' }).waitFor({ timeout: 60_000 });
+    assert.match(await view.locator('.notice').innerText(), /another account's key/);
+    await workbench.screenshot('waiting-for-key');
+
+    await setKey(sim.apiKey);
+    await view.locator('.state-label', { hasText: 'Completed' }).waitFor({ timeout: 30_000 });
+    assert.match(await view.locator('article.output h2').first().innerText(), /Wait for my key/);
+    assert.equal(sim.counters.totalInferences(), before + 1);
+  });
 });
