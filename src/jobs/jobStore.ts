@@ -5,7 +5,7 @@
  * and a reload can lose the last writes — which must never lose a paid job.
  *
  * Several windows share one job list, so nothing overwrites it wholesale: every copy (memory, the
- * key-value store, the file) is merged record by record, the newer `updatedAt` winning, with
+ * key-value store, the file) is merged record by record (see `supersedes`), with
  * tombstones so a removed job stays removed. Everything read back is validated; an entry this version
  * cannot read is kept as it is and written back, so an older version never deletes a newer one's jobs.
  */
@@ -13,7 +13,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { JobRecordSchema, type JobRecord } from './job';
+import { isFinished, JobRecordSchema, type JobRecord } from './job';
 
 /** The part of VS Code's Memento this store uses. */
 export interface KeyValueStore {
@@ -159,7 +159,7 @@ export class JobStore {
       if ((this.removed.get(incoming.id) ?? -1) >= incoming.updatedAt) {
         continue;
       }
-      if (!local || incoming.updatedAt > local.updatedAt) {
+      if (!local || supersedes(incoming, local)) {
         this.jobs.set(incoming.id, incoming);
       }
     }
@@ -188,6 +188,23 @@ export class JobStore {
     this.writing = this.writing.then(write, write);
     return this.writing;
   }
+}
+
+/**
+ * Whether `incoming` wins over `local`, two versions of one job from different windows. A later
+ * attempt (Send Again restarts `createdAt`) wins; within one attempt a finished copy wins over an
+ * unfinished one, whatever their stamps — a window still holding the running copy must not bring a
+ * finished job back to life; otherwise the newer change wins.
+ */
+export function supersedes(incoming: JobRecord, local: JobRecord): boolean {
+  if (incoming.createdAt !== local.createdAt) {
+    return incoming.createdAt > local.createdAt;
+  }
+  const incomingFinished = isFinished(incoming.state);
+  if (incomingFinished !== isFinished(local.state)) {
+    return incomingFinished;
+  }
+  return incoming.updatedAt > local.updatedAt;
 }
 
 function blobName(id: string, payload: Payload): string {

@@ -65,10 +65,32 @@ describe('JobStore shared by several windows', () => {
     const a = await open();
     await a.save(job('x'));
     const b = await open();
-    await b.save({ ...(b.get('x') as JobRecord), state: 'completed' });
-    await a.save({ ...(a.get('x') as JobRecord), seen: true, state: 'queued' });
+    await b.save({ ...(b.get('x') as JobRecord), state: 'in_progress' });
+    await a.save({ ...(a.get('x') as JobRecord), error: { kind: 'elsewhere', message: 'waiting' } });
     const c = await open();
-    assert.equal(c.get('x')?.seen, true, 'a later change is kept');
+    assert.equal(c.get('x')?.error?.kind, 'elsewhere', 'a later change is kept');
+  });
+
+  it('a finished job is not made unfinished again by a window writing its older copy', async () => {
+    const a = await open();
+    await a.save(job('x'));
+    const b = await open();
+    // Window b finishes the job; window a, still holding the running copy, writes it afterwards.
+    await b.save({ ...(b.get('x') as JobRecord), state: 'completed', finishedAt: 5 });
+    await a.save({ ...(a.get('x') as JobRecord), state: 'in_progress', error: { kind: 'elsewhere', message: 'waiting' } });
+    assert.equal(a.get('x')?.state, 'completed', 'the writing window takes the finished copy in');
+    const c = await open();
+    assert.equal(c.get('x')?.state, 'completed');
+  });
+
+  it('Send Again (a new attempt) does make a failed job unfinished again, in every window', async () => {
+    const a = await open();
+    await a.save({ ...job('x'), state: 'failed' });
+    const b = await open();
+    await b.save({ ...(b.get('x') as JobRecord), state: 'submitting', createdAt: 2_000 });
+    await a.save({ ...(a.get('x') as JobRecord), seen: true });
+    const c = await open();
+    assert.equal(c.get('x')?.state, 'submitting');
   });
 
   it('a removed job stays removed when a window that still had it writes', async () => {

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { systemClock } from '../../src/jobs/clock';
+import { systemClock, type Clock } from '../../src/jobs/clock';
 import { FileBlobStore, JOB_INDEX_KEY, JobStore, type KeyValueStore } from '../../src/jobs/jobStore';
 import { JobTracker } from '../../src/jobs/jobTracker';
 import { DEFAULT_POLL_POLICY, type PollPolicy } from '../../src/jobs/pollPolicy';
@@ -59,14 +59,14 @@ describe('JobTracker against the simulator', () => {
     return c;
   }
 
-  function tracker(api = client(), key?: () => string): { tracker: JobTracker; store: JobStore; warnings: string[] } {
+  function tracker(api = client(), key?: () => string, clock: Clock = systemClock): { tracker: JobTracker; store: JobStore; warnings: string[] } {
     const warnings: string[] = [];
     const store = new JobStore(state, new FileBlobStore(dir), { warn: (m) => warnings.push(m) });
     const log = { ...quietLog, warn: (m: string) => warnings.push(m) };
     const t = new JobTracker({
       store,
       api: () => api,
-      clock: systemClock,
+      clock,
       log,
       policy: FAST_POLICY,
       apiKey: key && (async () => key()),
@@ -358,11 +358,9 @@ describe('JobTracker against the simulator', () => {
     assert.equal(job.state, 'submitting');
     first.tracker.dispose();
     // A day and a bit later, the next window starts.
-    const index = state.get<{ version: number; jobs: { createdAt: number }[] }>(JOB_INDEX_KEY);
-    assert.ok(index);
-    await state.update(JOB_INDEX_KEY, { ...index, jobs: index.jobs.map((j) => ({ ...j, createdAt: j.createdAt - 25 * 60 * 60_000, updatedAt: Date.now() + 1000 })) });
+    const dayLater: Clock = { ...systemClock, now: () => Date.now() + 25 * 60 * 60_000 };
     const posts = sim.counters.requests('POST', 'createResponse');
-    const next = tracker();
+    const next = tracker(client(), undefined, dayLater);
     await next.tracker.resume();
     assert.equal(next.tracker.get(job.id)?.state, 'failed');
     assert.match(next.tracker.get(job.id)?.error?.message ?? '', /over a day old/);
