@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { isFinished } from '../jobs/job';
 import type { JobTracker } from '../jobs/jobTracker';
+import { stateLabel } from '../render/jobView';
 import { outputText } from '../sail/output';
 import type { ConfigWatcher } from './configWatcher';
 import type { ResultPanels } from './resultPanel';
@@ -29,7 +30,7 @@ export function notifyOnFinish(tracker: JobTracker, panels: ResultPanels, config
       const actions = [open, ...(job.responseId ? [] : [retry]), ...(job.error?.kind === 'auth' ? [setKey] : [])];
       shown = vscode.window.showErrorMessage(vscode.l10n.t('Sail job "{0}" failed: {1}', job.title, job.error?.message ?? ''), ...actions);
     } else {
-      shown = vscode.window.showWarningMessage(vscode.l10n.t('Sail job "{0}" ended: {1}.', job.title, job.state), open, ...(job.state === 'incomplete' ? [copy] : []));
+      shown = vscode.window.showWarningMessage(vscode.l10n.t('Sail job "{0}" ended: {1}.', job.title, stateLabel(job).toLowerCase()), open, ...(job.state === 'incomplete' ? [copy] : []));
     }
     void shown.then(async (choice) => {
       if (choice === open) {
