@@ -3,6 +3,7 @@
  * WorkspaceConfiguration, so it is unit-tested without VS Code. Every invalid value falls back to its
  * default and is reported with the setting's name, so a typo never silently changes behaviour.
  */
+import * as l10n from '@vscode/l10n';
 import { z } from 'zod';
 import { checkBaseUrl } from './sail/baseUrl';
 
@@ -81,17 +82,19 @@ export function readConfig(reader: ConfigurationReader): { config: SailConfig; p
   const inspected = reader.inspect<string>('baseUrl');
   const rawBaseUrl = inspected?.globalValue ?? inspected?.defaultValue ?? DEFAULT_BASE_URL;
   let baseUrl: string | undefined;
-  const checked = typeof rawBaseUrl === 'string' ? checkBaseUrl(rawBaseUrl) : { ok: false as const, message: 'It must be a URL string.' };
+  const checked = typeof rawBaseUrl === 'string' ? checkBaseUrl(rawBaseUrl) : { ok: false as const, message: l10n.t('It must be a URL string.') };
   if (checked.ok) {
     baseUrl = checked.url;
   } else {
-    problems.push({ setting: 'sail.baseUrl', message: `sail.baseUrl is invalid: ${checked.message}` });
+    problems.push({ setting: 'sail.baseUrl', message: l10n.t('sail.baseUrl is invalid: {0}', checked.message) });
   }
   return { config: Object.freeze({ ...(values as Settings), baseUrl }), problems };
 }
 
 function describeIssue(key: string, raw: unknown, error: z.ZodError): string {
   const issue = error.issues[0];
-  const where = issue?.path.length ? ` (at ${issue.path.join('.')})` : '';
-  return `sail.${key} = ${JSON.stringify(raw)} is invalid${where}: ${issue?.message ?? 'unexpected value'}. Using the default instead.`;
+  const reason = issue?.message ?? l10n.t('unexpected value');
+  return issue?.path.length
+    ? l10n.t('sail.{0} = {1} is invalid (at {2}): {3}. Using the default instead.', key, JSON.stringify(raw), issue.path.join('.'), reason)
+    : l10n.t('sail.{0} = {1} is invalid: {2}. Using the default instead.', key, JSON.stringify(raw), reason);
 }

@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import * as l10n from '@vscode/l10n';
 import * as vscode from 'vscode';
 import { registerApiKeyCommands } from './commands/apiKey';
 import { registerJobCommands } from './commands/jobs';
@@ -86,6 +87,10 @@ class Session implements vscode.Disposable {
 }
 
 export function activate(context: vscode.ExtensionContext): SailTestApi | undefined {
+  // The pure modules (messages, labels) translate through @vscode/l10n: give it VS Code's bundle.
+  if (vscode.l10n.bundle) {
+    l10n.config({ contents: vscode.l10n.bundle });
+  }
   const log = vscode.window.createOutputChannel('Sail', { log: true });
   context.subscriptions.push(log);
   try {

@@ -19,8 +19,8 @@ const STATE_ICONS: Record<JobRecord['state'], string> = {
 
 type JobItem = vscode.QuickPickItem & { jobId: string };
 
-const stopButton: vscode.QuickInputButton = { iconPath: new vscode.ThemeIcon('debug-stop'), tooltip: 'Stop tracking (the job keeps running on Sail)' };
-const removeButton: vscode.QuickInputButton = { iconPath: new vscode.ThemeIcon('trash'), tooltip: 'Remove from the list' };
+const stopButton: vscode.QuickInputButton = { iconPath: new vscode.ThemeIcon('debug-stop'), tooltip: vscode.l10n.t('Stop tracking (the job keeps running on Sail)') };
+const removeButton: vscode.QuickInputButton = { iconPath: new vscode.ThemeIcon('trash'), tooltip: vscode.l10n.t('Remove from the list') };
 
 function item(job: JobRecord, now: number): JobItem {
   const age = formatDuration((job.finishedAt ?? now) - job.createdAt);
@@ -28,7 +28,7 @@ function item(job: JobRecord, now: number): JobItem {
     jobId: job.id,
     label: `$(${STATE_ICONS[job.state]}) ${job.title}`,
     description: `${stateLabel(job)} · ${age}`,
-    detail: `${job.model} · ${windowLabel(job.window)}${job.usage ? ` · ${job.usage.total.toLocaleString('en-US')} tokens` : ''}`,
+    detail: [job.model, windowLabel(job.window), ...(job.usage ? [vscode.l10n.t('{0} tokens', job.usage.total.toLocaleString('en-US'))] : [])].join(' · '),
     buttons: isFinished(job.state) ? [removeButton] : [stopButton],
   };
 }

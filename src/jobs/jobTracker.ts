@@ -9,6 +9,7 @@
  *   finish  → store the response as a file (Sail deletes it), the usage in the record.
  */
 import { randomUUID } from 'node:crypto';
+import * as l10n from '@vscode/l10n';
 import { SailError } from '../sail/errors';
 import { keyId } from '../sail/keyId';
 import { SailResponseSchema, type CreateResponseRequest, type SailResponse } from '../sail/schemas';
@@ -296,7 +297,7 @@ export class JobTracker {
         return;
       }
       if (!byUser && this.options.clock.now() - found.createdAt > RESEND_HORIZON_MS) {
-        await this.update({ ...found, state: 'failed', error: { kind: 'stale', message: STALE_MESSAGE } }, found.state);
+        await this.update({ ...found, state: 'failed', error: { kind: 'stale', message: staleMessage() } }, found.state);
         return;
       }
       const here = await this.here();
@@ -312,7 +313,7 @@ export class JobTracker {
       }
       const request = (await this.options.store.readPayload(id, 'request')) as CreateResponseRequest | undefined;
       if (!request) {
-        await this.update({ ...job, state: 'failed', error: { kind: 'lost', message: 'The stored request is missing, so it cannot be sent.' } }, job.state);
+        await this.update({ ...job, state: 'failed', error: { kind: 'lost', message: l10n.t('The stored request is missing, so it cannot be sent.') } }, job.state);
         return;
       }
       try {
@@ -562,20 +563,25 @@ interface Here {
   readonly keyId?: string;
 }
 
-const STALE_MESSAGE =
-  'This request was never confirmed by Sail and is over a day old, so it was not sent again on its own. Use Send Again if you still need it.';
+function staleMessage(): string {
+  return l10n.t('This request was never confirmed by Sail and is over a day old, so it was not sent again on its own. Use Send Again if you still need it.');
+}
 
-function waitingMessage(reason: 'baseUrl' | 'key' | 'noKey', purpose: 'poll' | 'send', sentTo?: string, now?: string): string {
-  const then = purpose === 'poll' ? 'to fetch its answer' : 'to send it';
+function waitingMessage(reason: 'baseUrl' | 'key' | 'noKey', purpose: 'poll' | 'send', sentTo = '?', now = '?'): string {
+  const poll = purpose === 'poll';
   switch (reason) {
     case 'baseUrl':
-      return `It was sent to ${sentTo ?? '?'}, but sail.baseUrl is now ${now ?? '?'}. Set the base URL back ${then}.`;
+      return poll
+        ? l10n.t('It was sent to {0}, but sail.baseUrl is now {1}. Set the base URL back to fetch its answer.', sentTo, now)
+        : l10n.t('It was sent to {0}, but sail.baseUrl is now {1}. Set the base URL back to send it.', sentTo, now);
     case 'noKey':
-      return `No Sail API key is set. Run Sail: Set API Key ${then}.`;
+      return poll ? l10n.t('No Sail API key is set. Run Sail: Set API Key to fetch its answer.') : l10n.t('No Sail API key is set. Run Sail: Set API Key to send it.');
     case 'key':
-      return purpose === 'poll'
-        ? 'Sail does not show it to the current API key: it was sent with another account\'s key. Set that key again (Sail: Set API Key) to fetch its answer.'
-        : "It was sent with a different API key. Set that key again (Sail: Set API Key) to send it, or use Send Again to send it with the current key — if the first attempt reached Sail, that runs, and bills, it a second time.";
+      return poll
+        ? l10n.t("Sail does not show it to the current API key: it was sent with another account's key. Set that key again (Sail: Set API Key) to fetch its answer.")
+        : l10n.t(
+            'It was sent with a different API key. Set that key again (Sail: Set API Key) to send it, or use Send Again to send it with the current key — if the first attempt reached Sail, that runs, and bills, it a second time.',
+          );
   }
 }
 

@@ -3,6 +3,7 @@
  * fenced so the model cannot mistake code for instructions; plus the request fields from settings.
  */
 import { createHash } from 'node:crypto';
+import * as l10n from '@vscode/l10n';
 import type { SailConfig } from '../config';
 import type { CreateResponseRequest } from '../sail/schemas';
 import type { CompletionWindow } from './pollPolicy';
@@ -96,7 +97,12 @@ export function buildRequest(
 /** Why `byteLength` bytes are too many to send, if they are. */
 export function tooLargeReason(byteLength: number, maxBytes: number, fileName: string): string | undefined {
   if (byteLength > maxBytes) {
-    return `${fileName} is ${Math.ceil(byteLength / 1024)} KB, over the ${Math.floor(maxBytes / 1024)} KB limit (sail.maxFileSizeKB). Select the part you need and use Send Selection.`;
+    return l10n.t(
+      '{0} is {1} KB, over the {2} KB limit (sail.maxFileSizeKB). Select the part you need and use Send Selection.',
+      fileName,
+      Math.ceil(byteLength / 1024),
+      Math.floor(maxBytes / 1024),
+    );
   }
   return undefined;
 }
@@ -108,13 +114,13 @@ export function unsendableReason(bytes: Uint8Array, maxBytes: number, fileName: 
   }
   // A NUL byte in the first 8 KB is how git and most editors tell binary from text.
   if (bytes.subarray(0, 8192).includes(0)) {
-    return `${fileName} looks like a binary file; Sail accepts text only.`;
+    return l10n.t('{0} looks like a binary file; Sail accepts text only.', fileName);
   }
   try {
     // `stream` tolerates a multi-byte character cut at the end of the sample.
     new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(0, 65536), { stream: true });
   } catch {
-    return `${fileName} is not UTF-8 text; Sail accepts text only.`;
+    return l10n.t('{0} is not UTF-8 text; Sail accepts text only.', fileName);
   }
   return undefined;
 }

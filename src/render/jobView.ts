@@ -1,4 +1,5 @@
 /** Job record + stored response → what the result view shows. Pure: every string is decided here. */
+import * as l10n from '@vscode/l10n';
 import { isFinished, WAITING_FOR_ACCOUNT, type JobRecord } from '../jobs/job';
 import { lineSpan } from '../jobs/lines';
 import { outputText, reasoningText } from '../sail/output';
@@ -7,15 +8,21 @@ import { renderMarkdown } from './markdown';
 import type { JobView } from './messages';
 import { formatDuration, usageRows } from './usage';
 
-const WINDOW_LABELS: Record<string, string> = {
-  asap: 'asap (seconds)',
-  priority: 'priority (about a minute)',
-  standard: 'standard (about 5 minutes)',
-  flex: 'flex (hours)',
-};
-
 export function windowLabel(window: string | undefined): string {
-  return window ? (WINDOW_LABELS[window] ?? window) : 'chosen by Sail';
+  switch (window) {
+    case undefined:
+      return l10n.t('chosen by Sail');
+    case 'asap':
+      return l10n.t('asap (seconds)');
+    case 'priority':
+      return l10n.t('priority (about a minute)');
+    case 'standard':
+      return l10n.t('standard (about 5 minutes)');
+    case 'flex':
+      return l10n.t('flex (hours)');
+    default:
+      return window;
+  }
 }
 
 /** A job sent to another base URL or with another API key, which waits for them to come back. */
@@ -25,27 +32,27 @@ function isWaiting(job: JobRecord): boolean {
 
 export function stateLabel(job: JobRecord): string {
   if (isWaiting(job)) {
-    return 'Waiting for its base URL or API key';
+    return l10n.t('Waiting for its base URL or API key');
   }
   switch (job.state) {
     case 'submitting':
-      return job.sendAttempts > 0 ? 'Sending to Sail (retrying)' : 'Sending to Sail';
+      return job.sendAttempts > 0 ? l10n.t('Sending to Sail (retrying)') : l10n.t('Sending to Sail');
     case 'queued':
-      return 'Queued';
+      return l10n.t('Queued');
     case 'in_progress':
-      return 'Running';
+      return l10n.t('Running');
     case 'completed':
-      return 'Completed';
+      return l10n.t('Completed');
     case 'incomplete':
-      return 'Incomplete';
+      return l10n.t('Incomplete');
     case 'failed':
-      return 'Failed';
+      return l10n.t('Failed');
     case 'cancelled':
-      return 'Cancelled';
+      return l10n.t('Cancelled');
     case 'expired':
-      return 'Expired';
+      return l10n.t('Expired');
     case 'untracked':
-      return 'No longer tracked';
+      return l10n.t('No longer tracked');
   }
 }
 
@@ -74,22 +81,44 @@ function notice(job: JobRecord): string | undefined {
   }
   switch (job.state) {
     case 'submitting':
-      return job.error ? `The last attempt failed: ${job.error.message} It will be sent again with the same idempotency key, so it runs only once.` : undefined;
+      return job.error
+        ? l10n.t('The last attempt failed: {0} It will be sent again with the same idempotency key, so it runs only once.', job.error.message)
+        : undefined;
     case 'incomplete':
-      return job.incompleteReason === 'max_output_tokens'
-        ? 'The answer was cut off at the output token limit (sail.maxOutputTokens).'
-        : `The answer is incomplete${job.incompleteReason ? ` (${job.incompleteReason})` : ''}.`;
+      if (job.incompleteReason === 'max_output_tokens') {
+        return l10n.t('The answer was cut off at the output token limit (sail.maxOutputTokens).');
+      }
+      return job.incompleteReason ? l10n.t('The answer is incomplete ({0}).', job.incompleteReason) : l10n.t('The answer is incomplete.');
     case 'failed':
-      return job.error?.message ?? 'Sail reported that the job failed.';
+      return job.error?.message ?? l10n.t('Sail reported that the job failed.');
     case 'expired':
-      return 'Sail no longer has this job: it keeps results for at most 48 hours.';
+      return l10n.t('Sail no longer has this job: it keeps results for at most 48 hours.');
     case 'untracked':
-      return 'Sail has no cancel endpoint: the job may still run, and be billed, on Sail. Its result will not be fetched.';
+      return l10n.t('Sail has no cancel endpoint: the job may still run, and be billed, on Sail. Its result will not be fetched.');
     case 'cancelled':
-      return 'Sail cancelled this job.';
+      return l10n.t('Sail cancelled this job.');
     default:
       return undefined;
   }
+}
+
+/** The webview's own words (buttons, captions, the clock), decided here like every other string. */
+function viewLabels(): JobView['labels'] {
+  return {
+    copy: l10n.t('Copy'),
+    insert: l10n.t('Insert at Cursor'),
+    replace: l10n.t('Replace Selection'),
+    openUntitled: l10n.t('Open as Document'),
+    checkNow: l10n.t('Check Now'),
+    stopTracking: l10n.t('Stop Tracking'),
+    sendAgain: l10n.t('Send Again'),
+    reasoning: l10n.t('Reasoning'),
+    usage: l10n.t('Token usage'),
+    details: l10n.t('Details'),
+    elapsed: l10n.t('elapsed {0}'),
+    nextCheck: l10n.t('next check in {0}'),
+    checkingNow: l10n.t('checking now'),
+  };
 }
 
 function timestamp(ms: number | undefined): string {
@@ -112,15 +141,18 @@ export interface JobViewInput {
 
 export function jobView({ job, response, nextCheckAt }: JobViewInput): JobView {
   const facts = [
-    { label: 'Model', value: response?.model ?? job.model },
-    { label: 'Completion window', value: windowLabel(job.window) },
-    { label: 'Created', value: timestamp(job.createdAt) },
+    { label: l10n.t('Model'), value: response?.model ?? job.model },
+    { label: l10n.t('Completion window'), value: windowLabel(job.window) },
+    { label: l10n.t('Created'), value: timestamp(job.createdAt) },
   ];
   if (job.finishedAt !== undefined) {
-    facts.push({ label: 'Finished', value: timestamp(job.finishedAt) }, { label: 'Duration', value: formatDuration(job.finishedAt - job.createdAt) });
+    facts.push(
+      { label: l10n.t('Finished'), value: timestamp(job.finishedAt) },
+      { label: l10n.t('Duration'), value: formatDuration(job.finishedAt - job.createdAt) },
+    );
   }
   if (job.responseId) {
-    facts.push({ label: 'Response id', value: job.responseId });
+    facts.push({ label: l10n.t('Response id'), value: job.responseId });
   }
   const text = response ? outputText(response) : '';
   const reasoning = response ? reasoningText(response) : '';
@@ -144,6 +176,7 @@ export function jobView({ job, response, nextCheckAt }: JobViewInput): JobView {
     canInsert: hasOutput,
     canStop: job.state === 'submitting' || job.state === 'queued' || job.state === 'in_progress',
     // Also for a request waiting for the key it was sent with: send it with the current one instead.
+    labels: viewLabels(),
     canRetry: !job.responseId && (job.state === 'failed' || (job.state === 'submitting' && isWaiting(job))),
   };
 }

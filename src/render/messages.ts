@@ -27,6 +27,22 @@ export const JobViewSchema = z.object({
   canInsert: z.boolean(),
   canStop: z.boolean(),
   canRetry: z.boolean(),
+  /** The view's own words; `elapsed` and `nextCheck` hold a `{0}` for the time. */
+  labels: z.object({
+    copy: z.string(),
+    insert: z.string(),
+    replace: z.string(),
+    openUntitled: z.string(),
+    checkNow: z.string(),
+    stopTracking: z.string(),
+    sendAgain: z.string(),
+    reasoning: z.string(),
+    usage: z.string(),
+    details: z.string(),
+    elapsed: z.string(),
+    nextCheck: z.string(),
+    checkingNow: z.string(),
+  }),
 });
 export type JobView = z.infer<typeof JobViewSchema>;
 

@@ -1,3 +1,4 @@
+import * as l10n from '@vscode/l10n';
 import type { SailUsage } from '../sail/schemas';
 
 export interface UsageRow {
@@ -12,11 +13,11 @@ const numberFormat = new Intl.NumberFormat('en-US');
 /** The token-usage table of a result: input, cached, output, reasoning, total. */
 export function usageRows(usage: SailUsage): UsageRow[] {
   const rows: [string, number][] = [
-    ['Input tokens', usage.input_tokens],
-    ['Cached input tokens', usage.input_tokens_details.cached_tokens],
-    ['Output tokens', usage.output_tokens],
-    ['Reasoning tokens', usage.output_tokens_details.reasoning_tokens],
-    ['Total tokens', usage.total_tokens],
+    [l10n.t('Input tokens'), usage.input_tokens],
+    [l10n.t('Cached input tokens'), usage.input_tokens_details.cached_tokens],
+    [l10n.t('Output tokens'), usage.output_tokens],
+    [l10n.t('Reasoning tokens'), usage.output_tokens_details.reasoning_tokens],
+    [l10n.t('Total tokens'), usage.total_tokens],
   ];
   return rows.map(([label, tokens]) => ({ label, tokens, value: numberFormat.format(tokens) }));
 }
@@ -27,15 +28,15 @@ export function formatDuration(ms: number): string {
     return '—';
   }
   if (ms < 1_000) {
-    return `${Math.round(ms)} ms`;
+    return l10n.t('{0} ms', Math.round(ms));
   }
   const seconds = Math.round(ms / 1_000);
   if (seconds < 60) {
-    return `${seconds} s`;
+    return l10n.t('{0} s', seconds);
   }
   const minutes = Math.floor(seconds / 60);
   if (minutes < 60) {
-    return `${minutes} min ${String(seconds % 60).padStart(2, '0')} s`;
+    return l10n.t('{0} min {1} s', minutes, String(seconds % 60).padStart(2, '0'));
   }
-  return `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, '0')} min`;
+  return l10n.t('{0} h {1} min', Math.floor(minutes / 60), String(minutes % 60).padStart(2, '0'));
 }

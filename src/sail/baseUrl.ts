@@ -2,6 +2,8 @@
  * Sail base URLs: https anywhere, plain http only to this machine (the local simulator or a
  * loopback proxy), so the API key never travels unencrypted.
  */
+import * as l10n from '@vscode/l10n';
+
 export type BaseUrlCheck = { ok: true; url: string } | { ok: false; message: string };
 
 const LOOPBACK_HOSTS = new Set(['localhost', '[::1]']);
@@ -18,16 +20,16 @@ export function checkBaseUrl(raw: string): BaseUrlCheck {
     return { ok: false, message: `"${raw}" is not a URL. Use e.g. https://api.sailresearch.com/v1.` };
   }
   if (parsed.username || parsed.password) {
-    return { ok: false, message: 'The base URL must not contain a user name or password.' };
+    return { ok: false, message: l10n.t('The base URL must not contain a user name or password.') };
   }
   if (parsed.protocol === 'http:' && !isLoopbackHost(parsed.hostname)) {
-    return { ok: false, message: `Plain http is allowed only for loopback addresses; use https for ${parsed.host}.` };
+    return { ok: false, message: l10n.t('Plain http is allowed only for loopback addresses; use https for {0}.', parsed.host) };
   }
   if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
-    return { ok: false, message: `Unsupported protocol ${parsed.protocol} in the base URL; use https.` };
+    return { ok: false, message: l10n.t('Unsupported protocol {0} in the base URL; use https.', parsed.protocol) };
   }
   if (parsed.search || parsed.hash) {
-    return { ok: false, message: 'The base URL must not have a query or fragment.' };
+    return { ok: false, message: l10n.t('The base URL must not have a query or fragment.') };
   }
   return { ok: true, url: parsed.href.replace(/\/+$/, '') };
 }

@@ -4,10 +4,11 @@
  * ./retry. The API key is read for every call and never stored, logged or put in a message.
  */
 import { randomUUID } from 'node:crypto';
+import * as l10n from '@vscode/l10n';
 import { Agent, Pool, ProxyAgent, type Dispatcher } from 'undici';
 import type { z } from 'zod';
 import { checkBaseUrl } from './baseUrl';
-import { errorFromException, errorFromHttp, excerpt, SailError, SET_KEY_HINT } from './errors';
+import { errorFromException, errorFromHttp, excerpt, SailError, setKeyHint } from './errors';
 import { describeProxy, resolveProxy, type Env, type ProxySettings } from './proxy';
 import { DEFAULT_RETRY_POLICY, defaultSleep, parseRetryAfter, withRetry, type HttpMethod, type RetryPolicy, type Sleep } from './retry';
 import {
@@ -235,7 +236,7 @@ export class SailClient {
     if (proxyUrl === undefined || (proxyUrl.protocol !== 'http:' && proxyUrl.protocol !== 'https:')) {
       throw new SailError('network', `unusable proxy URL from ${decision.source}: ${describeProxy(decision.proxyUrl)}`, {
         code: 'proxy_refused',
-        userMessage: "The proxy address is not an http:// or https:// URL. Fix VS Code's http.proxy setting or the HTTPS_PROXY / HTTP_PROXY variable.",
+        userMessage: l10n.t("The proxy address is not an http:// or https:// URL. Fix VS Code's http.proxy setting or the HTTPS_PROXY / HTTP_PROXY variable."),
       });
     }
     this.#log.info(`Sail client for ${base.origin}${this.#basePath}, through proxy ${describeProxy(proxyUrl.href)} (from ${decision.source})`);
@@ -279,15 +280,15 @@ export class SailClient {
     } catch (error) {
       throw new SailError('auth', 'could not read the Sail API key from storage', {
         cause: error,
-        userMessage: `Could not read the Sail API key from VS Code's secret storage. ${SET_KEY_HINT}`,
+        userMessage: l10n.t("Could not read the Sail API key from VS Code's secret storage. {0}", setKeyHint()),
       });
     }
     if (!key) {
-      throw new SailError('auth', 'no Sail API key is set', { userMessage: "No Sail API key is set. Run 'Sail: Set API Key' to enter one." });
+      throw new SailError('auth', 'no Sail API key is set', { userMessage: l10n.t("No Sail API key is set. Run 'Sail: Set API Key' to enter one.") });
     }
     if (/[^\x21-\x7e]/.test(key)) {
       throw new SailError('auth', 'the Sail API key contains characters that cannot be sent in an HTTP header', {
-        userMessage: `The stored Sail API key contains spaces or other invalid characters. ${SET_KEY_HINT}`,
+        userMessage: l10n.t('The stored Sail API key contains spaces or other invalid characters. {0}', setKeyHint()),
       });
     }
     return key;
@@ -384,7 +385,7 @@ function checkedIdempotencyKey(key: string | undefined): string {
   }
   if (key.length === 0 || key.length > 255 || /[^\x20-\x7e]/.test(key)) {
     throw new SailError('invalid_request', 'idempotency key must be 1..255 printable ASCII characters', {
-      userMessage: 'The request could not be sent: its idempotency key is invalid (1 to 255 printable ASCII characters).',
+      userMessage: l10n.t('The request could not be sent: its idempotency key is invalid (1 to 255 printable ASCII characters).'),
     });
   }
   return key;

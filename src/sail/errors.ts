@@ -2,6 +2,8 @@
  * One error type for everything the Sail client can fail with. `message` is for the log (never
  * holds the API key), `userMessage` is a sentence to show the user, saying what to do next.
  */
+import * as l10n from '@vscode/l10n';
+
 export type SailErrorKind =
   | 'auth'
   | 'invalid_request'
@@ -37,7 +39,7 @@ export class SailError extends Error {
   constructor(kind: SailErrorKind, message: string, details: SailErrorDetails = {}) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
     this.kind = kind;
-    this.userMessage = details.userMessage ?? DEFAULT_USER_MESSAGES[kind];
+    this.userMessage = details.userMessage ?? defaultUserMessage(kind);
     this.status = details.status;
     this.code = details.code;
     this.retryAfterMs = details.retryAfterMs;
@@ -45,21 +47,33 @@ export class SailError extends Error {
   }
 }
 
-export const SET_KEY_HINT = "Run 'Sail: Set API Key' to enter a valid key.";
+export function setKeyHint(): string {
+  return l10n.t("Run 'Sail: Set API Key' to enter a valid key.");
+}
 
-const DEFAULT_USER_MESSAGES: Readonly<Record<SailErrorKind, string>> = {
-  auth: `Sail rejected the API key. ${SET_KEY_HINT}`,
-  invalid_request: 'Sail refused the request. Check the model, completion window and request settings.',
-  not_found:
-    'Sail no longer has this result: Sail keeps responses and batch results for at most 48 hours. Send the request again if you still need it.',
-  rate_limited: 'Sail is limiting the request rate. Wait a moment and try again.',
-  server: 'Sail had a server error. Try again in a minute; if it keeps failing, check https://status.sailresearch.com.',
-  timeout: 'Sail did not answer in time. Check your connection and proxy settings, then try again.',
-  network: 'Could not reach Sail. Check your network connection and proxy settings, then try again.',
-  unexpected_response:
-    "Sail sent a reply this extension does not understand. Try again; if it keeps happening, run 'Sail: Show Log' and report the log.",
-  aborted: 'The request was cancelled.',
-};
+/** Read when an error is made, not at load time, so the user's display language applies. */
+function defaultUserMessage(kind: SailErrorKind): string {
+  switch (kind) {
+    case 'auth':
+      return l10n.t('Sail rejected the API key. {0}', setKeyHint());
+    case 'invalid_request':
+      return l10n.t('Sail refused the request. Check the model, completion window and request settings.');
+    case 'not_found':
+      return l10n.t('Sail no longer has this result: Sail keeps responses and batch results for at most 48 hours. Send the request again if you still need it.');
+    case 'rate_limited':
+      return l10n.t('Sail is limiting the request rate. Wait a moment and try again.');
+    case 'server':
+      return l10n.t('Sail had a server error. Try again in a minute; if it keeps failing, check https://status.sailresearch.com.');
+    case 'timeout':
+      return l10n.t('Sail did not answer in time. Check your connection and proxy settings, then try again.');
+    case 'network':
+      return l10n.t('Could not reach Sail. Check your network connection and proxy settings, then try again.');
+    case 'unexpected_response':
+      return l10n.t("Sail sent a reply this extension does not understand. Try again; if it keeps happening, run 'Sail: Show Log' and report the log.");
+    case 'aborted':
+      return l10n.t('The request was cancelled.');
+  }
+}
 
 const REDACTED = '[redacted]';
 
@@ -142,26 +156,28 @@ export function errorFromHttp(failure: HttpFailure): SailError {
   }
   if (status === 404) {
     const userMessage =
-      path === '/models' ? "Sail's API was not found at this address. Check the Sail base URL setting." : undefined;
+      path === '/models' ? l10n.t("Sail's API was not found at this address. Check the Sail base URL setting.") : undefined;
     return new SailError('not_found', message, { ...base, userMessage });
   }
   if (status === 429) {
-    const wait = retryAfterMs !== undefined ? ` Sail asks to wait ${Math.max(1, Math.ceil(retryAfterMs / 1000))} s.` : '';
     return new SailError('rate_limited', message, {
       ...base,
       retryAfterMs,
-      userMessage: `Sail is limiting the request rate.${wait} Try again later.`,
+      userMessage:
+        retryAfterMs !== undefined
+          ? l10n.t('Sail is limiting the request rate. Sail asks to wait {0} s. Try again later.', Math.max(1, Math.ceil(retryAfterMs / 1000)))
+          : l10n.t('Sail is limiting the request rate. Try again later.'),
     });
   }
   if (status === 408) {
     // Sail's "timed out waiting for completion"; a retry with the same idempotency key collects the job.
-    return new SailError('timeout', message, { ...base, userMessage: 'Sail took too long to finish the request. Try again, or send it as a background request.' });
+    return new SailError('timeout', message, { ...base, userMessage: l10n.t('Sail took too long to finish the request. Try again, or send it as a background request.') });
   }
   if (status >= 500) {
     return new SailError('server', message, {
       ...base,
       retryAfterMs,
-      userMessage: `Sail had a server error (HTTP ${status}). Try again in a minute; if it keeps failing, check https://status.sailresearch.com.`,
+      userMessage: l10n.t('Sail had a server error (HTTP {0}). Try again in a minute; if it keeps failing, check https://status.sailresearch.com.', status),
     });
   }
   if (status >= 400) {
@@ -173,13 +189,13 @@ export function errorFromHttp(failure: HttpFailure): SailError {
 function invalidRequestMessage(code: string | undefined, serverMessage: string | undefined): string {
   switch (code) {
     case 'idempotency_error':
-      return 'Sail already has a different request under the same idempotency key. Send the request again as a new request.';
+      return l10n.t('Sail already has a different request under the same idempotency key. Send the request again as a new request.');
     case 'unsupported_asap_request':
-      return "The 'asap' completion window cannot run in the background. Pick another completion window, or send the request in the foreground.";
+      return l10n.t("The 'asap' completion window cannot run in the background. Pick another completion window, or send the request in the foreground.");
     default:
       return serverMessage
-        ? `Sail refused the request: ${serverMessage}. Check the model, completion window and request settings.`
-        : DEFAULT_USER_MESSAGES.invalid_request;
+        ? l10n.t('Sail refused the request: {0}. Check the model, completion window and request settings.', serverMessage)
+        : defaultUserMessage('invalid_request');
   }
 }
 
@@ -228,13 +244,13 @@ export function errorFromException(error: unknown, context: ExceptionContext): S
     return new SailError('aborted', `${method} ${path} was cancelled`, { cause: error });
   }
   if (rawCode !== undefined && TIMEOUT_CODES.has(rawCode)) {
-    const phase =
-      rawCode === 'UND_ERR_CONNECT_TIMEOUT' ? 'connecting to' : rawCode === 'UND_ERR_BODY_TIMEOUT' ? 'reading the reply from' : 'waiting for';
-    return new SailError('timeout', message, {
-      code: rawCode,
-      cause: error,
-      userMessage: `Timed out ${phase} Sail at ${host}. Check your connection and proxy settings, then try again.`,
-    });
+    const userMessage =
+      rawCode === 'UND_ERR_CONNECT_TIMEOUT'
+        ? l10n.t('Timed out connecting to Sail at {0}. Check your connection and proxy settings, then try again.', host)
+        : rawCode === 'UND_ERR_BODY_TIMEOUT'
+          ? l10n.t('Timed out reading the reply from Sail at {0}. Check your connection and proxy settings, then try again.', host)
+          : l10n.t('Timed out waiting for Sail at {0}. Check your connection and proxy settings, then try again.', host);
+    return new SailError('timeout', message, { code: rawCode, cause: error, userMessage });
   }
   const proxyStatus = /Proxy response \((\d{3})\)/.exec(reason)?.[1] ?? (/\(407\)/.test(reason) ? '407' : undefined);
   if (proxyStatus !== undefined) {
@@ -242,19 +258,24 @@ export function errorFromException(error: unknown, context: ExceptionContext): S
       code: 'proxy_refused',
       status: Number(proxyStatus),
       cause: error,
-      userMessage: `The proxy refused to connect to Sail (HTTP ${proxyStatus}). Check the proxy address and credentials in VS Code's http.proxy setting.`,
+      userMessage: l10n.t("The proxy refused to connect to Sail (HTTP {0}). Check the proxy address and credentials in VS Code's http.proxy setting.", proxyStatus),
     });
   }
   if (isCertificateError(rawCode)) {
     return new SailError('network', message, {
       code: rawCode,
       cause: error,
-      userMessage: `The TLS certificate of ${host} was not accepted (${rawCode}). If a corporate proxy inspects TLS, install its certificate or turn off VS Code's http.proxyStrictSSL setting.`,
+      userMessage: l10n.t(
+        "The TLS certificate of {0} was not accepted ({1}). If a corporate proxy inspects TLS, install its certificate or turn off VS Code's http.proxyStrictSSL setting.",
+        host,
+        rawCode ?? '',
+      ),
     });
   }
   return new SailError('network', message, {
     code: rawCode,
     cause: error,
-    userMessage: `Could not reach Sail at ${host}. Check your network connection and proxy settings, then try again.`,
+    userMessage: l10n.t('Could not reach Sail at {0}. Check your network connection and proxy settings, then try again.', host),
   });
 }
+

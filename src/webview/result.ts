@@ -77,20 +77,20 @@ function render(view: JobView): void {
 
   const actions = el('div', 'actions');
   if (view.outputHtml) {
-    actions.append(button('Copy', 'copy', { type: 'copy' }, true));
+    actions.append(button(view.labels.copy, 'copy', { type: 'copy' }, true));
     if (view.canInsert) {
-      actions.append(button('Insert at Cursor', 'insert', { type: 'insert' }));
+      actions.append(button(view.labels.insert, 'insert', { type: 'insert' }));
     }
     if (view.canReplace) {
-      actions.append(button('Replace Selection', 'replace', { type: 'replace' }));
+      actions.append(button(view.labels.replace, 'replace', { type: 'replace' }));
     }
-    actions.append(button('Open as Document', 'go-to-file', { type: 'openUntitled' }));
+    actions.append(button(view.labels.openUntitled, 'go-to-file', { type: 'openUntitled' }));
   }
   if (view.canStop) {
-    actions.append(button('Check Now', 'refresh', { type: 'refresh' }), button('Stop Tracking', 'debug-stop', { type: 'stopTracking' }));
+    actions.append(button(view.labels.checkNow, 'refresh', { type: 'refresh' }), button(view.labels.stopTracking, 'debug-stop', { type: 'stopTracking' }));
   }
   if (view.canRetry) {
-    actions.append(button('Send Again', 'debug-restart', { type: 'retry' }, true));
+    actions.append(button(view.labels.sendAgain, 'debug-restart', { type: 'retry' }, true));
   }
 
   const body: HTMLElement[] = [header];
@@ -109,7 +109,7 @@ function render(view: JobView): void {
   }
   if (view.reasoningHtml) {
     const details = el('details', 'reasoning');
-    details.append(el('summary', undefined, 'Reasoning'));
+    details.append(el('summary', undefined, view.labels.reasoning));
     const inner = el('div');
     inner.innerHTML = view.reasoningHtml;
     details.append(inner);
@@ -117,12 +117,17 @@ function render(view: JobView): void {
   }
   const aside = el('section', 'meta');
   if (view.usage) {
-    aside.append(table(view.usage, 'usage', 'Token usage'));
+    aside.append(table(view.usage, 'usage', view.labels.usage));
   }
-  aside.append(table(view.facts, 'facts', 'Details'));
+  aside.append(table(view.facts, 'facts', view.labels.details));
   body.push(aside);
   root.replaceChildren(...body);
   tick();
+}
+
+/** Puts `value` where the host's label has `{0}`. */
+function fill(label: string, value: string): string {
+  return label.replace('{0}', value);
 }
 
 function tick(): void {
@@ -137,9 +142,10 @@ function tick(): void {
     clock.textContent = '';
     return;
   }
-  const parts = [`elapsed ${elapsed(Date.now() - current.createdAt)}`];
+  const { labels } = current;
+  const parts = [fill(labels.elapsed, elapsed(Date.now() - current.createdAt))];
   if (current.nextCheckAt !== undefined) {
-    parts.push(current.nextCheckAt <= Date.now() ? 'checking now' : `next check in ${elapsed(current.nextCheckAt - Date.now())}`);
+    parts.push(current.nextCheckAt <= Date.now() ? labels.checkingNow : fill(labels.nextCheck, elapsed(current.nextCheckAt - Date.now())));
   }
   clock.textContent = ` · ${parts.join(' · ')}`;
 }
