@@ -84,6 +84,8 @@ export const JobRecordSchema = z.object({
   seen: z.boolean().default(false),
   /** The Sail base URL the job was sent to: after a change of URL it is not looked up elsewhere. */
   baseUrl: z.string().optional(),
+  /** The JobStore folder that holds its request and answer files (see JobStore.storageId). */
+  storageId: z.string().optional(),
   /** Which API key sent it (see keyId): it is polled and re-sent only with that key. */
   keyId: z.string().optional(),
   /** When this record last changed (ms); the newer copy wins when windows share the job list. */

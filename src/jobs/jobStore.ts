@@ -34,6 +34,7 @@ export interface StoreLogger {
 export const JOB_INDEX_KEY = 'sail.jobs';
 export const JOB_INDEX_VERSION = 1;
 const INDEX_FILE = 'index.json';
+const STORAGE_ID_FILE = 'storage-id';
 /** How long a removed job's tombstone is kept: longer than any window stays away. */
 const TOMBSTONE_MS = 30 * 24 * 60 * 60_000;
 
@@ -54,6 +55,12 @@ export class JobStore {
   private writing: Promise<void>;
   /** Settles once the file copy of the index has been merged in. */
   readonly ready: Promise<void>;
+  /**
+   * Names the folder holding this store's request and answer files (set once `ready`). VS Code
+   * Remote windows share the job list but each has its own folder: a job whose files are elsewhere is
+   * left to the window that has them.
+   */
+  storageId = '';
 
   constructor(
     private readonly index: KeyValueStore,
@@ -62,7 +69,7 @@ export class JobStore {
     private readonly now: () => number = Date.now,
   ) {
     this.merge(this.index.get<unknown>(JOB_INDEX_KEY), 'stored job list');
-    this.ready = this.mergeFile();
+    this.ready = Promise.all([this.mergeFile(), this.loadStorageId()]).then(() => undefined);
     // Nothing is written before both copies are merged in.
     this.writing = this.ready;
   }
@@ -110,6 +117,18 @@ export class JobStore {
   private stamp(): number {
     this.lastStamp = Math.max(this.lastStamp + 1, this.now());
     return this.lastStamp;
+  }
+
+  private async loadStorageId(): Promise<void> {
+    const stored = (await this.blobs.read(STORAGE_ID_FILE).catch(() => undefined))?.trim();
+    if (stored) {
+      this.storageId = stored;
+      return;
+    }
+    this.storageId = randomUUID();
+    await this.blobs.write(STORAGE_ID_FILE, this.storageId).catch((error: unknown) => {
+      this.log.warn(`Could not record the job storage id: ${error instanceof Error ? error.message : String(error)}`);
+    });
   }
 
   private async mergeFile(): Promise<void> {

@@ -81,6 +81,8 @@ export class JobTracker {
   private readonly scheduler: PollScheduler;
   private readonly listeners = new Set<Listener>();
   private readonly sending = new Set<string>();
+  /** Finished jobs whose missing answer was already asked for again (once per window). */
+  private readonly fetchedAgain = new Set<string>();
   /** Jobs to send once more when their current attempt ends (the key or base URL changed meanwhile). */
   private readonly sendAgain = new Set<string>();
   private readonly resendTimers = new Map<string, unknown>();
@@ -142,6 +144,7 @@ export class JobTracker {
       source: input.source,
       createdAt: this.options.clock.now(),
       baseUrl: this.options.baseUrl?.(),
+      storageId: this.options.store.storageId,
       updatedAt: 0,
       seen: false,
       sendAttempts: 0,
@@ -257,11 +260,15 @@ export class JobTracker {
     }
   }
 
-  /** The answer kept locally for a finished job, validated; undefined when missing or damaged. */
+  /**
+   * The answer kept locally for a finished job, validated; undefined when missing or damaged. A
+   * missing one (stored by a window on another host, say) is fetched from Sail again, once, while
+   * Sail still has it: a GET costs nothing.
+   */
   async response(id: string): Promise<SailResponse | undefined> {
     const stored = await this.options.store.readPayload(id, 'response');
     if (stored === undefined) {
-      return undefined;
+      return this.fetchAgain(id);
     }
     const parsed = SailResponseSchema.safeParse(stored);
     if (!parsed.success) {
@@ -269,6 +276,31 @@ export class JobTracker {
       return undefined;
     }
     return parsed.data;
+  }
+
+  private async fetchAgain(id: string): Promise<SailResponse | undefined> {
+    const job = this.options.store.get(id);
+    const answered = job?.state === 'completed' || job?.state === 'incomplete' || job?.state === 'failed';
+    if (!job?.responseId || !answered || this.fetchedAgain.has(id)) {
+      return undefined;
+    }
+    this.fetchedAgain.add(id);
+    const here = await this.here();
+    if (blocked(job, here, 'poll')) {
+      return undefined;
+    }
+    try {
+      const response = await this.options.api().getResponse(job.responseId, { apiKey: here.apiKey });
+      if (!isTerminal(response.status)) {
+        return undefined;
+      }
+      await this.options.store.writePayload(id, 'response', response);
+      this.options.log.info(`Fetched the answer of job ${id} from Sail again (it was not stored here)`);
+      return response;
+    } catch (error) {
+      this.options.log.debug(`Could not fetch the answer of job ${id} again (${error instanceof SailError ? error.kind : 'error'})`);
+      return undefined;
+    }
   }
 
   setFocused(focused: boolean): void {
@@ -312,6 +344,11 @@ export class JobTracker {
         return;
       }
       const request = (await this.options.store.readPayload(id, 'request')) as CreateResponseRequest | undefined;
+      if (!request && job.storageId !== undefined && job.storageId !== this.options.store.storageId) {
+        // Sent from a window whose files live elsewhere (a VS Code Remote host): that window sends it.
+        this.options.log.debug(`Job ${id} was written down by another host; leaving it to that host`);
+        return;
+      }
       if (!request) {
         await this.update({ ...job, state: 'failed', error: { kind: 'lost', message: l10n.t('The stored request is missing, so it cannot be sent.') } }, job.state);
         return;

@@ -313,6 +313,41 @@ describe('JobTracker against the simulator', () => {
     assert.equal(t.get(job.id)?.keyId, keyId(sim.apiKey));
   });
 
+  it('a window on another host (VS Code Remote) shares the list, not the files: it leaves the job alone, then fetches the answer', async () => {
+    sim.faults.inject({ route: 'createResponse', fault: 'reset_after_record' });
+    const local = tracker(client({ maxAttemptsPost: 1 }));
+    const job = await local.tracker.submit({ request: request('Explain: const h = 1;'), title: 'H', instruction: 'H' });
+    assert.equal(job.state, 'submitting');
+    local.tracker.dispose();
+
+    // The same job list, another folder of files.
+    const remoteDir = mkdtempSync(join(tmpdir(), 'sail-jobs-remote-'));
+    try {
+      const remoteStore = new JobStore(state, new FileBlobStore(remoteDir), { warn() {} });
+      const remote = new JobTracker({ store: remoteStore, api: () => client(), clock: systemClock, log: quietLog, policy: FAST_POLICY });
+      open.push(remote);
+      await remote.resume();
+      assert.equal(remote.get(job.id)?.state, 'submitting', 'not failed for want of a request file it never had');
+      assert.equal(sim.counters.requests('POST', 'createResponse'), 1);
+
+      const again = tracker();
+      await again.tracker.resume();
+      await finished(again.tracker, job.id);
+      assert.equal(again.tracker.get(job.id)?.state, 'completed');
+
+      // The other host's window shows the answer, fetched from Sail since its files lack it.
+      const reopened = new JobStore(state, new FileBlobStore(remoteDir), { warn() {} });
+      const viewer = new JobTracker({ store: reopened, api: () => client(), clock: systemClock, log: quietLog, policy: FAST_POLICY });
+      open.push(viewer);
+      await viewer.ready();
+      const answer = await viewer.response(job.id);
+      assert.ok(answer && answer.output.length > 0);
+      assert.equal(sim.counters.inferences(job.idempotencyKey), 1);
+    } finally {
+      rmSync(remoteDir, { recursive: true, force: true });
+    }
+  });
+
   it('stop tracking ends polling, and says the job goes on at Sail', async () => {
     const { tracker: t } = tracker();
     const job = await t.submit({ request: request('Explain: w', 'flex'), title: 'Explain', instruction: 'Explain' });
