@@ -195,6 +195,19 @@ describe('JobTracker against the simulator', () => {
     }
   });
 
+  /**
+   * A job whose POST got no answer (the connection cut, after or before Sail recorded it), written
+   * down by a window that then closed. `make` builds that window's tracker.
+   */
+  async function unconfirmedJob(text: string, fault: 'reset_after_record' | 'reset_before_record', make = () => tracker(client({ maxAttemptsPost: 1 }))) {
+    sim.faults.inject({ route: 'createResponse', fault });
+    const first = make();
+    const job = await first.tracker.submit({ request: request(text), title: text, instruction: text });
+    assert.equal(job.state, 'submitting', 'no answer: the job waits to be re-sent');
+    first.tracker.dispose();
+    return job;
+  }
+
   /** A client and tracker whose API key the test switches, as a person running Set API Key would. */
   function switchableKey(retry: Partial<{ maxAttemptsPost: number }> = {}) {
     const key = { current: sim.apiKey };
@@ -277,12 +290,8 @@ describe('JobTracker against the simulator', () => {
   });
 
   it('a request never confirmed is not re-sent with another key (it would run twice), only with its own', async () => {
-    sim.faults.inject({ route: 'createResponse', fault: 'reset_after_record' });
     const { key, make } = switchableKey({ maxAttemptsPost: 1 });
-    const first = make();
-    const job = await first.tracker.submit({ request: request('Document: function g() {}'), title: 'G', instruction: 'G' });
-    assert.equal(job.state, 'submitting');
-    first.tracker.dispose();
+    const job = await unconfirmedJob('Document: function g() {}', 'reset_after_record', make);
 
     key.current = OTHER_ACCOUNT;
     const next = make();
@@ -314,11 +323,7 @@ describe('JobTracker against the simulator', () => {
   });
 
   it('a window on another host (VS Code Remote) shares the list, not the files: it leaves the job alone, then fetches the answer', async () => {
-    sim.faults.inject({ route: 'createResponse', fault: 'reset_after_record' });
-    const local = tracker(client({ maxAttemptsPost: 1 }));
-    const job = await local.tracker.submit({ request: request('Explain: const h = 1;'), title: 'H', instruction: 'H' });
-    assert.equal(job.state, 'submitting');
-    local.tracker.dispose();
+    const job = await unconfirmedJob('Explain: const h = 1;', 'reset_after_record');
 
     // The same job list, another folder of files.
     const remoteDir = mkdtempSync(join(tmpdir(), 'sail-jobs-remote-'));
@@ -387,11 +392,7 @@ describe('JobTracker against the simulator', () => {
   });
 
   it('a request left unconfirmed for over a day is not re-sent on its own', async () => {
-    sim.faults.inject({ route: 'createResponse', fault: 'reset_before_record' });
-    const first = tracker(client({ maxAttemptsPost: 1 }));
-    const job = await first.tracker.submit({ request: request('Explain: old'), title: 'Old', instruction: 'Old' });
-    assert.equal(job.state, 'submitting');
-    first.tracker.dispose();
+    const job = await unconfirmedJob('Explain: old', 'reset_before_record');
     // A day and a bit later, the next window starts.
     const dayLater: Clock = { ...systemClock, now: () => Date.now() + 25 * 60 * 60_000 };
     const posts = sim.counters.requests('POST', 'createResponse');
