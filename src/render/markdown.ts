@@ -56,6 +56,18 @@ function createRenderer(): MarkdownIt.MarkdownIt {
     tokens[idx].attrSet('rel', 'noopener noreferrer');
     return defaultLinkOpen(tokens, idx, options, env, self);
   };
+  // markdown-it aligns table columns with inline styles, which the webview's CSP blocks: use classes.
+  for (const rule of ['th_open', 'td_open'] as const) {
+    md.renderer.rules[rule] = (tokens, idx, options, _env, self) => {
+      const token = tokens[idx];
+      const align = /text-align:(left|center|right)/.exec(String(token.attrGet('style') ?? ''))?.[1];
+      if (align) {
+        token.attrs = (token.attrs ?? []).filter(([name]) => name !== 'style');
+        token.attrJoin('class', `align-${align}`);
+      }
+      return self.renderToken(tokens, idx, options);
+    };
+  }
   return md;
 }
 

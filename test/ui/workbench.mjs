@@ -145,9 +145,11 @@ export async function openWorkbench(options = {}) {
     /** A clean slate between tests: no editors, no notifications. */
     async reset() {
       await this.dismissMenus();
+      const dirty = await page.locator('.tab.dirty').count();
       await this.runCommand('View: Close All Editors');
+      // A file left changed asks whether to save it; the question may take a moment to show.
       const dontSave = page.locator('.monaco-dialog-box').getByRole('button', { name: "Don't Save" });
-      if (await dontSave.isVisible().catch(() => false)) {
+      if (await dontSave.waitFor({ timeout: dirty ? 10_000 : 500 }).then(() => true, () => false)) {
         await dontSave.click();
       }
       await page.locator('.editor-instance').first().waitFor({ state: 'detached' }).catch(() => {});

@@ -40,6 +40,13 @@ describe('renderMarkdown', () => {
     assert.match(html, /&lt;script&gt;alert\(1\)&lt;\/script&gt;/, 'raw HTML is shown as text');
   });
 
+  it('aligns table columns with classes, not the inline styles the CSP would block', () => {
+    const html = renderMarkdown('| name | tokens |\n|:-----|------:|\n| a | 1 |\n');
+    assert.match(html, /<th class="align-left">name<\/th>/);
+    assert.match(html, /<td class="align-right">1<\/td>/);
+    assert.doesNotMatch(html, /style=/);
+  });
+
   it('keeps http(s) links, marked noopener', () => {
     const html = renderMarkdown('[docs](https://docs.sailresearch.com) and https://example.com');
     assert.match(html, /<a href="https:\/\/docs.sailresearch.com" rel="noopener noreferrer">docs<\/a>/);
