@@ -9,7 +9,8 @@ import { openWorkbench } from '../ui/workbench.mjs';
 const RUNS = 3;
 const times = [];
 for (let i = 0; i < RUNS; i++) {
-  const workbench = await openWorkbench();
+  // A file in the folder: the workbench counts as restored once the Explorer lists it.
+  const workbench = await openWorkbench({ files: { 'hello.ts': 'export const hello = 1;\n' } });
   try {
     await workbench.runCommand('Sail: Show Log');
     const line = workbench.page.locator('.part.panel .monaco-editor .view-lines').filter({ hasText: /activated\sin/ });
