@@ -90,6 +90,8 @@ export const JobRecordSchema = z.object({
   keyId: z.string().optional(),
   /** When this record last changed (ms); the newer copy wins when windows share the job list. */
   updatedAt: z.number().default(0),
+  /** Which Send Again this record belongs to (1 = the first send): a later attempt wins merges. */
+  attempt: z.number().int().min(1).default(1),
   /** Consecutive failed attempts to send the POST (network gone, server down). */
   sendAttempts: z.number().int().min(0).default(0),
 });

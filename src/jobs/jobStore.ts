@@ -211,19 +211,24 @@ export class JobStore {
 
 /**
  * Whether `incoming` wins over `local`, two versions of one job from different windows. A later
- * attempt (Send Again restarts `createdAt`) wins; within one attempt a finished copy wins over an
- * unfinished one, whatever their stamps — a window still holding the running copy must not bring a
- * finished job back to life; otherwise the newer change wins.
+ * attempt (Send Again) wins; within one attempt, a finished copy wins over an unfinished one (a window
+ * still holding the running copy must not bring a finished job back to life), and an answered one
+ * (completed, incomplete, failed, cancelled) over one that was given up (expired, no longer tracked) —
+ * the answer is what was paid for; otherwise the newer change wins.
  */
 export function supersedes(incoming: JobRecord, local: JobRecord): boolean {
-  if (incoming.createdAt !== local.createdAt) {
-    return incoming.createdAt > local.createdAt;
+  if (incoming.attempt !== local.attempt) {
+    return incoming.attempt > local.attempt;
   }
-  const incomingFinished = isFinished(incoming.state);
-  if (incomingFinished !== isFinished(local.state)) {
-    return incomingFinished;
+  const rank = finality(incoming) - finality(local);
+  return rank !== 0 ? rank > 0 : incoming.updatedAt > local.updatedAt;
+}
+
+function finality(job: JobRecord): number {
+  if (!isFinished(job.state)) {
+    return 0;
   }
-  return incoming.updatedAt > local.updatedAt;
+  return job.state === 'expired' || job.state === 'untracked' ? 1 : 2;
 }
 
 function blobName(id: string, payload: Payload): string {

@@ -51,6 +51,9 @@ export interface JobTrackerOptions {
   readonly apiKey?: () => Promise<string | undefined>;
 }
 
+/** What Send Again did: sent; nothing to do; an attempt already on the wire; the request is on another host. */
+export type RetryResult = 'sent' | 'not_needed' | 'busy' | 'elsewhere';
+
 export interface SubmitInput {
   readonly request: CreateResponseRequest;
   readonly title: string;
@@ -81,8 +84,9 @@ export class JobTracker {
   private readonly scheduler: PollScheduler;
   private readonly listeners = new Set<Listener>();
   private readonly sending = new Set<string>();
-  /** Finished jobs whose missing answer was already asked for again (once per window). */
+  /** Finished jobs whose missing answer Sail gave, or no longer has (not asked for again). */
   private readonly fetchedAgain = new Set<string>();
+  private readonly fetching = new Map<string, Promise<SailResponse | undefined>>();
   /** Jobs to send once more when their current attempt ends (the key or base URL changed meanwhile). */
   private readonly sendAgain = new Set<string>();
   private readonly resendTimers = new Map<string, unknown>();
@@ -148,6 +152,7 @@ export class JobTracker {
       updatedAt: 0,
       seen: false,
       sendAttempts: 0,
+      attempt: 1,
     };
     // Request first: a record in the index always has the body it will be re-sent with.
     await this.options.store.writePayload(record.id, 'request', request);
@@ -184,16 +189,25 @@ export class JobTracker {
    * Sends a job Sail never accepted again, at the user's request, with its original idempotency key;
    * it goes to the base URL, and with the API key, set now (it is bound to them before the POST).
    */
-  async retry(id: string): Promise<void> {
+  async retry(id: string): Promise<RetryResult> {
     await this.ready();
     const job = this.options.store.get(id);
     if (!job || job.responseId || (job.state !== 'failed' && job.state !== 'submitting')) {
-      return;
+      return 'not_needed';
     }
-    // A new attempt: the one-day limit on sending it again on its own counts from now.
-    const again = { ...job, state: 'submitting' as const, error: undefined, sendAttempts: 0, createdAt: this.options.clock.now(), baseUrl: undefined, keyId: undefined };
+    if (this.sending.has(id)) {
+      // An attempt is on the wire: its answer decides; a second one would race it.
+      return 'busy';
+    }
+    if (!(await this.hasRequest(job))) {
+      return 'elsewhere';
+    }
+    // A new attempt (it wins over older copies in other windows). The one-day limit on sending it
+    // again on its own still counts from when it was first written down: Sail forgets keys after 48 h.
+    const again = { ...job, state: 'submitting' as const, error: undefined, sendAttempts: 0, attempt: job.attempt + 1, baseUrl: undefined, keyId: undefined };
     await this.update(again, job.state);
     await this.send(id, true);
+    return 'sent';
   }
 
   /**
@@ -278,15 +292,25 @@ export class JobTracker {
     return parsed.data;
   }
 
-  private async fetchAgain(id: string): Promise<SailResponse | undefined> {
+  /** One GET per job at a time; a job is asked for again only until Sail gives a final answer. */
+  private fetchAgain(id: string): Promise<SailResponse | undefined> {
+    let fetching = this.fetching.get(id);
+    if (!fetching) {
+      fetching = this.fetchOnce(id).finally(() => this.fetching.delete(id));
+      this.fetching.set(id, fetching);
+    }
+    return fetching;
+  }
+
+  private async fetchOnce(id: string): Promise<SailResponse | undefined> {
     const job = this.options.store.get(id);
     const answered = job?.state === 'completed' || job?.state === 'incomplete' || job?.state === 'failed';
     if (!job?.responseId || !answered || this.fetchedAgain.has(id)) {
       return undefined;
     }
-    this.fetchedAgain.add(id);
     const here = await this.here();
-    if (blocked(job, here, 'poll')) {
+    // Only where, and with the key, Sail would show it: otherwise wait for them (see reconsider).
+    if (blocked(job, here, 'poll') || (job.keyId !== undefined && here.keyId !== undefined && job.keyId !== here.keyId)) {
       return undefined;
     }
     try {
@@ -294,10 +318,15 @@ export class JobTracker {
       if (!isTerminal(response.status)) {
         return undefined;
       }
+      this.fetchedAgain.add(id);
       await this.options.store.writePayload(id, 'response', response);
       this.options.log.info(`Fetched the answer of job ${id} from Sail again (it was not stored here)`);
       return response;
     } catch (error) {
+      if (error instanceof SailError && error.kind === 'not_found') {
+        // Gone (48 h): asking again cannot help.
+        this.fetchedAgain.add(id);
+      }
       this.options.log.debug(`Could not fetch the answer of job ${id} again (${error instanceof SailError ? error.kind : 'error'})`);
       return undefined;
     }
@@ -328,8 +357,19 @@ export class JobTracker {
       if (!found || found.state !== 'submitting') {
         return;
       }
-      if (!byUser && this.options.clock.now() - found.createdAt > RESEND_HORIZON_MS) {
+      const stale = !byUser && this.options.clock.now() - found.createdAt > RESEND_HORIZON_MS;
+      const request = (await this.options.store.readPayload(id, 'request')) as CreateResponseRequest | undefined;
+      if (!request && found.storageId !== this.options.store.storageId && !stale) {
+        // Written down by a window whose files live elsewhere (a VS Code Remote host): that one sends it.
+        this.options.log.debug(`Job ${id} was written down by another host; leaving it to that host`);
+        return;
+      }
+      if (stale) {
         await this.update({ ...found, state: 'failed', error: { kind: 'stale', message: staleMessage() } }, found.state);
+        return;
+      }
+      if (!request) {
+        await this.update({ ...found, state: 'failed', error: { kind: 'lost', message: l10n.t('The stored request is missing, so it cannot be sent.') } }, found.state);
         return;
       }
       const here = await this.here();
@@ -341,16 +381,6 @@ export class JobTracker {
       // Bound before the POST: if its answer is lost, it is re-sent only there and with this key.
       const job = await this.bind(found, here);
       if (!job) {
-        return;
-      }
-      const request = (await this.options.store.readPayload(id, 'request')) as CreateResponseRequest | undefined;
-      if (!request && job.storageId !== undefined && job.storageId !== this.options.store.storageId) {
-        // Sent from a window whose files live elsewhere (a VS Code Remote host): that window sends it.
-        this.options.log.debug(`Job ${id} was written down by another host; leaving it to that host`);
-        return;
-      }
-      if (!request) {
-        await this.update({ ...job, state: 'failed', error: { kind: 'lost', message: l10n.t('The stored request is missing, so it cannot be sent.') } }, job.state);
         return;
       }
       try {
@@ -442,12 +472,12 @@ export class JobTracker {
     } catch (error) {
       if (error instanceof SailError && error.kind === 'not_found') {
         const now = await this.here();
-        if (otherKey) {
-          await this.markWaiting(job, waitingMessage('key', 'poll'));
-          return { kind: 'failed' };
-        }
         if (now.keyId !== here.keyId || now.baseUrl !== here.baseUrl) {
           // The key or URL changed while the request was out: the 404 may not be about this job's account.
+          return { kind: 'failed' };
+        }
+        if (otherKey) {
+          await this.markWaiting(job, waitingMessage('key', 'poll'));
           return { kind: 'failed' };
         }
         const latest = this.options.store.get(job.id);
@@ -478,8 +508,8 @@ export class JobTracker {
   /** Records what Sail said about a job; returns true when the job is finished. */
   private async apply(job: JobRecord, response: SailResponse): Promise<boolean> {
     const latest = this.options.store.get(job.id);
-    if (!latest || isFinished(latest.state)) {
-      // Stopped or removed meanwhile: the user's choice wins.
+    if (!latest || isFinished(latest.state) || latest.attempt !== job.attempt) {
+      // Stopped, removed or sent again meanwhile: the user's choice wins.
       return true;
     }
     const status = response.status;
@@ -517,20 +547,26 @@ export class JobTracker {
     return true;
   }
 
+  /** Whether this window can send the job: its request is stored here (not on another host). */
+  private async hasRequest(job: JobRecord): Promise<boolean> {
+    return (await this.options.store.readPayload(job.id, 'request')) !== undefined;
+  }
+
   /** Where, and with which key, requests go now (the key read once, for the request about to go). */
   private async here(): Promise<Here> {
     const baseUrl = this.options.baseUrl?.();
+    const tracksBaseUrl = this.options.baseUrl !== undefined;
     if (!this.options.apiKey) {
-      return { baseUrl, tracksKey: false };
+      return { baseUrl, tracksBaseUrl, tracksKey: false };
     }
     const apiKey = (await this.options.apiKey())?.trim() || undefined;
-    return { baseUrl, tracksKey: true, apiKey, keyId: apiKey === undefined ? undefined : keyId(apiKey) };
+    return { baseUrl, tracksBaseUrl, tracksKey: true, apiKey, keyId: apiKey === undefined ? undefined : keyId(apiKey) };
   }
 
   /** Says, once, why the job waits; it stays unfinished. Leaves a job that changed meanwhile alone. */
   private async markWaiting(job: JobRecord, message: string): Promise<void> {
     const latest = this.options.store.get(job.id);
-    if (!latest || isFinished(latest.state) || latest.state !== job.state) {
+    if (!latest || isFinished(latest.state) || latest.state !== job.state || latest.attempt !== job.attempt) {
       return;
     }
     if (latest.error?.kind === WAITING_FOR_ACCOUNT && latest.error.message === message) {
@@ -562,7 +598,7 @@ export class JobTracker {
       return job;
     }
     const latest = this.options.store.get(job.id);
-    if (!latest || latest.state !== 'submitting') {
+    if (!latest || latest.state !== 'submitting' || latest.attempt !== job.attempt) {
       return undefined;
     }
     await this.update(bound, job.state);
@@ -593,7 +629,9 @@ export class JobTracker {
 }
 
 interface Here {
+  /** Undefined when `sail.baseUrl` is invalid (if base URLs are tracked at all). */
   readonly baseUrl?: string;
+  readonly tracksBaseUrl: boolean;
   /** Whether keys are tracked at all (the tracker was given `apiKey`). */
   readonly tracksKey: boolean;
   readonly apiKey?: string;
@@ -604,9 +642,13 @@ function staleMessage(): string {
   return l10n.t('This request was never confirmed by Sail and is over a day old, so it was not sent again on its own. Use Send Again if you still need it.');
 }
 
-function waitingMessage(reason: 'baseUrl' | 'key' | 'noKey', purpose: 'poll' | 'send', sentTo = '?', now = '?'): string {
+function waitingMessage(reason: 'baseUrl' | 'badBaseUrl' | 'key' | 'noKey', purpose: 'poll' | 'send', sentTo = '?', now = '?'): string {
   const poll = purpose === 'poll';
   switch (reason) {
+    case 'badBaseUrl':
+      return poll
+        ? l10n.t('The setting sail.baseUrl is invalid. Fix it in your user settings to fetch its answer.')
+        : l10n.t('The setting sail.baseUrl is invalid. Fix it in your user settings to send it.');
     case 'baseUrl':
       return poll
         ? l10n.t('It was sent to {0}, but sail.baseUrl is now {1}. Set the base URL back to fetch its answer.', sentTo, now)
@@ -627,6 +669,9 @@ function waitingMessage(reason: 'baseUrl' | 'key' | 'noKey', purpose: 'poll' | '
  * at another URL answers 404 for it; a request re-sent with another key runs again, billed twice.
  */
 function blocked(job: JobRecord, here: Here, purpose: 'poll' | 'send'): string | undefined {
+  if (here.tracksBaseUrl && here.baseUrl === undefined) {
+    return waitingMessage('badBaseUrl', purpose);
+  }
   if (job.baseUrl && here.baseUrl && job.baseUrl !== here.baseUrl) {
     return waitingMessage('baseUrl', purpose, job.baseUrl, here.baseUrl);
   }

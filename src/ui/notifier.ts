@@ -4,7 +4,7 @@ import type { JobTracker } from '../jobs/jobTracker';
 import { stateLabel } from '../render/jobView';
 import { outputText } from '../sail/output';
 import type { ConfigWatcher } from './configWatcher';
-import type { ResultPanels } from './resultPanel';
+import { sendAgain, type ResultPanels } from './resultPanel';
 
 /** Tells the user when a job finishes: the result view at once (sail.openResult = open) or a notification. */
 export function notifyOnFinish(tracker: JobTracker, panels: ResultPanels, configs: ConfigWatcher): { dispose(): void } {
@@ -40,7 +40,7 @@ export function notifyOnFinish(tracker: JobTracker, panels: ResultPanels, config
         await vscode.env.clipboard.writeText(response ? outputText(response) : '');
         await tracker.markSeen(job.id);
       } else if (choice === retry) {
-        await tracker.retry(job.id);
+        await sendAgain(tracker, job.id);
       } else if (choice === setKey) {
         await vscode.commands.executeCommand('sail.setApiKey');
       }

@@ -160,7 +160,7 @@ export class ResultPanels implements vscode.Disposable {
         return;
       }
     }
-    await this.tracker.retry(job.id);
+    await sendAgain(this.tracker, job.id);
   }
 
   private async insert(code: string): Promise<void> {
@@ -336,5 +336,17 @@ class ResultPanel {
       s.dispose();
     }
     this.panel.dispose();
+  }
+}
+
+/** Send Again, saying why when it cannot be done from this window. */
+export async function sendAgain(tracker: JobTracker, jobId: string): Promise<void> {
+  const result = await tracker.retry(jobId);
+  if (result === 'elsewhere') {
+    void vscode.window.showWarningMessage(
+      vscode.l10n.t('This request is stored on another machine (a VS Code Remote window wrote it down). Send it again from that window.'),
+    );
+  } else if (result === 'busy') {
+    vscode.window.setStatusBarMessage(vscode.l10n.t('$(sync~spin) Sail is sending this request already'), 3000);
   }
 }

@@ -28,6 +28,7 @@ function job(id: string, extra: Partial<JobRecord> = {}): JobRecord {
     createdAt: 1,
     seen: false,
     sendAttempts: 0,
+    attempt: 1,
     updatedAt: 0,
     ...extra,
   };
@@ -83,11 +84,21 @@ describe('JobStore shared by several windows', () => {
     assert.equal(c.get('x')?.state, 'completed');
   });
 
+  it('an answer wins over Stop Tracking or expiry from a window that had not seen it', async () => {
+    const a = await open();
+    await a.save(job('x'));
+    const b = await open();
+    await b.save({ ...(b.get('x') as JobRecord), state: 'completed', finishedAt: 5 });
+    await a.save({ ...(a.get('x') as JobRecord), state: 'untracked', finishedAt: 6 });
+    const c = await open();
+    assert.equal(c.get('x')?.state, 'completed', 'the paid-for answer is kept');
+  });
+
   it('Send Again (a new attempt) does make a failed job unfinished again, in every window', async () => {
     const a = await open();
     await a.save({ ...job('x'), state: 'failed' });
     const b = await open();
-    await b.save({ ...(b.get('x') as JobRecord), state: 'submitting', createdAt: 2_000 });
+    await b.save({ ...(b.get('x') as JobRecord), state: 'submitting', attempt: 2 });
     await a.save({ ...(a.get('x') as JobRecord), seen: true });
     const c = await open();
     assert.equal(c.get('x')?.state, 'submitting');

@@ -353,6 +353,48 @@ describe('JobTracker against the simulator', () => {
     }
   });
 
+  it('Send Again while an attempt is on the wire leaves it to that attempt, whose answer is kept', async () => {
+    const job = await unconfirmedJob('Explain: busy', 'reset_before_record');
+    // The next window re-sends it, slowly: Send Again arrives while that POST is out.
+    sim.faults.inject({ route: 'createResponse', fault: 'slow_headers', delayMs: 300 });
+    const next = tracker();
+    const resuming = next.tracker.resume();
+    assert.equal(await next.tracker.retry(job.id), 'busy');
+    await resuming;
+    await finished(next.tracker, job.id);
+    assert.equal(next.tracker.get(job.id)?.state, 'completed');
+    assert.ok(next.tracker.get(job.id)?.responseId);
+    assert.equal(sim.counters.inferences(job.idempotencyKey), 1);
+    assert.equal(sim.counters.requests('POST', 'createResponse'), 2, 'the cut-off POST and the re-send, no third');
+  });
+
+  it("a window on another host does not bind or mark another host's job, and Send Again there says where it is", async () => {
+    const job = await unconfirmedJob('Explain: const r = 3;', 'reset_after_record');
+    const remoteDir = mkdtempSync(join(tmpdir(), 'sail-jobs-remote-'));
+    try {
+      const remoteStore = new JobStore(state, new FileBlobStore(remoteDir), { warn() {} });
+      const remote = new JobTracker({
+        store: remoteStore,
+        api: () => client(),
+        clock: systemClock,
+        log: quietLog,
+        policy: FAST_POLICY,
+        baseUrl: () => 'https://elsewhere.example/v1',
+        apiKey: async () => OTHER_ACCOUNT,
+      });
+      open.push(remote);
+      await remote.resume();
+      const seen = remote.get(job.id);
+      assert.equal(seen?.state, 'submitting');
+      assert.equal(seen?.keyId, undefined, "not bound to this host's key");
+      assert.equal(seen?.baseUrl, job.baseUrl, 'nor to its base URL');
+      assert.equal(await remote.retry(job.id), 'elsewhere');
+      assert.equal(sim.counters.requests('POST', 'createResponse'), 1);
+    } finally {
+      rmSync(remoteDir, { recursive: true, force: true });
+    }
+  });
+
   it('stop tracking ends polling, and says the job goes on at Sail', async () => {
     const { tracker: t } = tracker();
     const job = await t.submit({ request: request('Explain: w', 'flex'), title: 'Explain', instruction: 'Explain' });

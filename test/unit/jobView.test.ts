@@ -16,6 +16,7 @@ const base: JobRecord = {
   createdAt: 1_000,
   seen: false,
   sendAttempts: 0,
+  attempt: 1,
   updatedAt: 0,
   source: {
     uri: 'file:///w/add.ts',

@@ -21,6 +21,7 @@ const job: JobRecord = {
   finishedAt: 2_000,
   seen: false,
   sendAttempts: 0,
+  attempt: 1,
   updatedAt: 0,
 };
 
