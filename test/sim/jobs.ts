@@ -38,6 +38,7 @@ const LEGACY_NAMES: Partial<Record<JobStatus, string>> = { queued: 'pending', in
 
 export class JobStore {
   private readonly jobs = new Map<string, Job>();
+  private holding = false;
   /** prompt_cache_key values seen, per API key. */
   private readonly cacheKeys = new Set<string>();
 
@@ -55,7 +56,8 @@ export class JobStore {
     const job: Job = {
       id,
       createdAtMs: this.options.clock.now(),
-      durationMs: WINDOW_LATENCY_MS[request.window] * jitter(id),
+      // A held job runs until finishAll(), however long its window.
+      durationMs: this.holding ? Number.POSITIVE_INFINITY : WINDOW_LATENCY_MS[request.window] * jitter(id),
       request,
       apiKey,
       result: failure === undefined ? runInference(request, cacheHit) : { status: 'failed', error: failure },
@@ -79,6 +81,7 @@ export class JobStore {
   }
 
   clear(): void {
+    this.holding = false;
     this.jobs.clear();
     this.cacheKeys.clear();
   }
@@ -86,6 +89,18 @@ export class JobStore {
   /** Forgets every response at once, as if Sail's retention had passed for all of them. */
   expireAll(): void {
     this.jobs.clear();
+  }
+
+  /** While on, new jobs keep running until finishAll(): tests look at a running job without racing it. */
+  hold(on: boolean): void {
+    this.holding = on;
+  }
+
+  /** Every job still running reaches its end now, as if its completion window had passed. */
+  finishAll(): void {
+    for (const job of this.jobs.values()) {
+      job.durationMs = Math.min(job.durationMs, this.options.clock.virtualSince(job.createdAtMs));
+    }
   }
 
   status(job: Job): JobStatus {

@@ -41,6 +41,10 @@ export interface Simulator {
   reset(): void;
   /** Sail forgets every response now (GET answers 404), as when its 48 h retention has passed. */
   expire(): void;
+  /** While on, new responses keep running until finishAll(), whatever their window. */
+  hold(on: boolean): void;
+  /** Every running response finishes now (its window has passed). */
+  finishAll(): void;
   /** When a response job was created and when it becomes terminal (wall-clock ms), for measuring detection delay. */
   timing(responseId: string): { createdAtMs: number; terminalAtMs: number } | undefined;
   /** Stops listening and destroys every open socket, stalled ones included. */
@@ -110,6 +114,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     counters,
     reset,
     expire,
+    hold: (on) => jobs.hold(on),
+    finishAll: () => jobs.finishAll(),
     timing: (responseId) => {
       const job = jobs.get(responseId);
       return job && { createdAtMs: job.createdAtMs, terminalAtMs: job.createdAtMs + clock.realDuration(job.durationMs) };

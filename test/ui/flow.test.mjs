@@ -46,7 +46,15 @@ describe('Send selection → status bar → result view (packaged .vsix)', () =>
   afterEach(async (t) => {
     // What the screen showed when each test ended, to look at when one fails.
     await workbench?.screenshot(`end-${t.name.replace(/[^\w]+/g, '-').slice(0, 60)}`);
+    // A test that held jobs running (and perhaps failed before letting them go) must not hold the next.
+    release();
   });
+
+  /** Ends every job the simulator was holding, and holds no more. */
+  function release() {
+    sim?.hold(false);
+    sim?.finishAll();
+  }
 
   after(async () => {
     await workbench?.close();
@@ -128,13 +136,15 @@ describe('Send selection → status bar → result view (packaged .vsix)', () =>
     await workbench.reset();
     const postsBefore = sim.counters.requests('POST', 'createResponse');
     const before = sim.counters.totalInferences();
+    // The simulator keeps the job running across the reload, and ends it after.
+    sim.hold(true);
     await sendAllOf('add.ts', 'Find bugs before the reload');
     await page.locator('.statusbar-item', { hasText: /1 running/ }).waitFor({ timeout: 15_000 });
     // Reload once Sail has accepted the job ("1 running" shows from the moment it is written down).
     for (let attempt = 1; ; attempt++) {
       await workbench.runCommand('Sail: Show Jobs');
       const listed = page.locator('.quick-input-list .monaco-list-row', { hasText: 'Find bugs before the reload' }).first();
-      const accepted = /Queued|Running|Completed/.test(await listed.innerText());
+      const accepted = /Queued|Running/.test(await listed.innerText());
       await page.keyboard.press('Escape');
       if (accepted) {
         break;
@@ -145,19 +155,24 @@ describe('Send selection → status bar → result view (packaged .vsix)', () =>
 
     await page.reload();
     await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
-    // The reloaded window picks the job up (or finds it finished): it ends up among the ready results.
-    const sail = page.locator('.statusbar-item', { hasText: /^Sail/ });
-    await page.locator('.statusbar-item', { hasText: /^Sail(?!.*running).*ready/ }).waitFor({ timeout: 60_000 });
-    await workbench.screenshot('after-reload-ready');
-    await sail.click();
+    // The reloaded window has picked the running job up again; then Sail finishes it.
+    await page.locator('.statusbar-item', { hasText: /1 running/ }).waitFor({ timeout: 60_000 });
+    release();
+    await workbench.runCommand('Sail: Show Jobs');
     const row = page.locator('.quick-input-list .monaco-list-row', { hasText: 'Find bugs before the reload' }).first();
     await row.waitFor();
-    assert.match(await row.innerText(), /Completed/);
     await workbench.screenshot('jobs-quick-pick');
     await row.click();
     const view = workbench.webview();
+    // Its schedule would look again in minutes (flex): ask now, unless the window already found it done.
+    await view.locator('.state-label').waitFor({ timeout: 30_000 });
+    if (!/Completed/.test(await view.locator('.state-label').innerText())) {
+      await view.getByRole('button', { name: 'Check Now' }).click();
+    }
     await view.locator('.state-label', { hasText: 'Completed' }).waitFor({ timeout: 30_000 });
     assert.match(await view.locator('article.output h2').first().innerText(), /Find bugs before the reload/);
+    await page.locator('.statusbar-item', { hasText: /^Sail(?!.*running)/ }).waitFor({ timeout: 10_000 });
+    await workbench.screenshot('after-reload-ready');
     assert.equal(sim.counters.totalInferences(), before + 1, 'Sail ran the job once, reload or not');
     assert.equal(sim.counters.requests('POST', 'createResponse'), postsBefore + 1, 'the job was not sent again');
   });
@@ -199,8 +214,8 @@ describe('Send selection → status bar → result view (packaged .vsix)', () =>
   it('while a job runs its view shows the window, elapsed time and next check; Stop Tracking says the job goes on', async () => {
     const { page } = workbench;
     await workbench.reset();
-    // flex takes about 72 s at this time scale: long enough to look at a running job.
-    await workbench.updateSettings({ 'sail.completionWindow': 'flex' });
+    // The simulator keeps the job running while we look at it.
+    sim.hold(true);
     await sendAllOf('add.ts', 'A long flex job');
     await page.locator('.statusbar-item', { hasText: /1 running/ }).click();
     await workbench.screenshot('jobs-while-running');
@@ -216,7 +231,6 @@ describe('Send selection → status bar → result view (packaged .vsix)', () =>
     await dialog.getByRole('button', { name: 'Stop Tracking' }).click();
     await view.locator('.state-label', { hasText: 'No longer tracked' }).waitFor({ timeout: 10_000 });
     assert.match(await view.locator('.notice').innerText(), /no cancel endpoint/);
-    await workbench.updateSettings({ 'sail.completionWindow': 'standard' });
   });
 
   it('an open result view comes back after a page reload', async () => {
@@ -238,40 +252,45 @@ describe('Send selection → status bar → result view (packaged .vsix)', () =>
   it('Replace Selection puts the answer\'s code in place; a file changed since gets a diff and a question first', async () => {
     const { page } = workbench;
     await workbench.reset();
-    await sendAllOf('add.ts', 'Refactor please');
-    const notification = page.locator('.notification-toast', { hasText: 'Refactor please' }).first();
-    await notification.waitFor({ timeout: 60_000 });
-    // The person keeps editing while Sail works.
-    await workbench.activeEditor().click();
-    await page.keyboard.press('Control+Home');
-    await page.keyboard.type('// edited meanwhile');
-    await page.keyboard.press('Enter');
-    await notification.getByRole('button', { name: 'Open' }).click();
-    const view = workbench.webview();
-    await view.getByRole('button', { name: 'Replace Selection' }).click();
-    const dialog = page.locator('.monaco-dialog-box');
-    await dialog.waitFor({ timeout: 10_000 });
-    assert.match(await dialog.innerText(), /changed since the request was sent/);
-    await page.locator('.monaco-diff-editor').first().waitFor({ timeout: 10_000 });
-    await workbench.screenshot('replace-diff-question');
-    await dialog.getByRole('button', { name: 'Replace' }).click();
-    // The simulator's longest code block quotes the prompt, so that is what replaces the selection —
-    // in the file itself, which Sail shows as the active editor (not in the diff's preview).
-    const group = page.locator('.editor-group-container.active');
-    await group.locator('.tab.active', { hasText: 'add.ts' }).filter({ hasNotText: 'Sail answer' }).waitFor({ timeout: 10_000 });
-    await group.locator('.editor-instance .view-lines', { hasText: /Refactor\splease/ }).first().waitFor({ timeout: 10_000 });
-    assert.equal(await group.locator('.monaco-diff-editor').count(), 0, 'the active editor is the file, not the diff');
-    await workbench.screenshot('replaced');
-    // Put the file back for the next test: close it unsaved, and write the original over whatever
-    // auto save may already have put on disk.
-    await workbench.reset();
-    writeFileSync(join(workbench.state.workspace, 'add.ts'), CODE);
+    try {
+      await sendAllOf('add.ts', 'Refactor please');
+      const notification = page.locator('.notification-toast', { hasText: 'Refactor please' }).first();
+      await notification.waitFor({ timeout: 60_000 });
+      // The person keeps editing while Sail works.
+      await workbench.activeEditor().click();
+      await page.keyboard.press('Control+Home');
+      await page.keyboard.type('// edited meanwhile');
+      await page.keyboard.press('Enter');
+      await notification.getByRole('button', { name: 'Open' }).click();
+      const view = workbench.webview();
+      await view.getByRole('button', { name: 'Replace Selection' }).click();
+      const dialog = page.locator('.monaco-dialog-box');
+      await dialog.waitFor({ timeout: 10_000 });
+      assert.match(await dialog.innerText(), /changed since the request was sent/);
+      await page.locator('.monaco-diff-editor').first().waitFor({ timeout: 10_000 });
+      await workbench.screenshot('replace-diff-question');
+      await dialog.getByRole('button', { name: 'Replace' }).click();
+      // The simulator's longest code block quotes the prompt, so that is what replaces the selection —
+      // in the file itself, which Sail shows as the active editor (not in the diff's preview).
+      const group = page.locator('.editor-group-container.active');
+      await group.locator('.tab.active', { hasText: 'add.ts' }).filter({ hasNotText: 'Sail answer' }).waitFor({ timeout: 10_000 });
+      await group.locator('.editor-instance .view-lines', { hasText: /Refactor\splease/ }).first().waitFor({ timeout: 10_000 });
+      assert.equal(await group.locator('.monaco-diff-editor').count(), 0, 'the active editor is the file, not the diff');
+      await workbench.screenshot('replaced');
+    } finally {
+      // Put the file back for the next test, even after a failure: close it unsaved, and write the
+      // original over whatever auto save may already have put on disk.
+      await workbench.reset();
+      writeFileSync(join(workbench.state.workspace, 'add.ts'), CODE);
+    }
   });
 
   it("a job under another account's key waits, says so in its view, and finishes once the key is back", async () => {
     const { page } = workbench;
     await workbench.reset();
     const before = sim.counters.totalInferences();
+    // The simulator keeps the job running while the key changes.
+    sim.hold(true);
     await sendAllOf('add.ts', 'Wait for my key');
     await page.locator('.statusbar-item', { hasText: /1 running/ }).waitFor({ timeout: 15_000 });
 
@@ -293,6 +312,9 @@ describe('Send selection → status bar → result view (packaged .vsix)', () =>
     await workbench.screenshot('waiting-for-key');
 
     await setKey(sim.apiKey);
+    await view.locator('.state-label', { hasText: /Queued|Running/ }).waitFor({ timeout: 30_000 });
+    release();
+    await view.getByRole('button', { name: 'Check Now' }).click();
     await view.locator('.state-label', { hasText: 'Completed' }).waitFor({ timeout: 30_000 });
     assert.match(await view.locator('article.output h2').first().innerText(), /Wait for my key/);
     assert.equal(sim.counters.totalInferences(), before + 1);

@@ -1,7 +1,7 @@
 // @ts-check
 // A person's view of VS Code: the packaged .vsix installed into code-server, the workbench open in
 // headless Chromium, driven through the keyboard and mouse as a person would.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createState, installExtension, launchBrowser, removeState, startCodeServer } from '../host/codeServer.mjs';
 import { RESULTS_DIR, VSIX } from '../host/paths.mjs';
@@ -132,15 +132,6 @@ export async function openWorkbench(options = {}) {
     /** The text editor's lines (tests keep one editor open: see reset). */
     activeEditor() {
       return page.locator('.editor-instance .monaco-editor .view-lines').first();
-    },
-    /**
-     * Edits the user's settings.json on disk, as a person would in an editor; VS Code picks it up.
-     * @param {Record<string, unknown>} changes
-     */
-    async updateSettings(changes) {
-      const file = join(state.userDataDir, 'User', 'settings.json');
-      writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(file, 'utf8')), ...changes }, null, 2));
-      await page.waitForTimeout(1500);
     },
     /** A clean slate between tests: no editors, no notifications. */
     async reset() {

@@ -205,6 +205,21 @@ describe('simulator: responses', () => {
   });
 });
 
+describe('simulator: test controls', () => {
+  it('hold keeps new jobs running until finishAll ends them', async (t) => {
+    const sim = await startSimulator({ timeScale: 1_000_000 });
+    t.after(() => sim.close());
+    sim.hold(true);
+    const created = await create(sim, { model: KIMI, input: 'x', background: true, metadata: { completion_window: 'priority' } });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal((await call(sim, 'GET', `/responses/${created.id}`)).body.status, 'queued', 'a minute of Sail time passed 800 times over');
+    sim.finishAll();
+    const done = await call(sim, 'GET', `/responses/${created.id}`);
+    assert.equal(done.body.status, 'completed');
+    assert.ok(outputText(done.body).length > 0);
+  });
+});
+
 describe('simulator: retention', () => {
   it('a response and a batch answer 404 once past retentionMs (virtual)', async (t) => {
     // An hour of retention is 3.6 s here: ample margin over the ~0.3 s job on a busy machine.
