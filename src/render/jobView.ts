@@ -118,6 +118,9 @@ function viewLabels(): JobView['labels'] {
     elapsed: l10n.t('elapsed {0}'),
     nextCheck: l10n.t('next check in {0}'),
     checkingNow: l10n.t('checking now'),
+    seconds: l10n.t('{0} s'),
+    minutes: l10n.t('{0} min {1} s'),
+    hours: l10n.t('{0} h {1} min'),
   };
 }
 

@@ -42,6 +42,10 @@ export const JobViewSchema = z.object({
     elapsed: z.string(),
     nextCheck: z.string(),
     checkingNow: z.string(),
+    /** Durations: `{0}` seconds; `{0}` min `{1}` s; `{0}` h `{1}` min. */
+    seconds: z.string(),
+    minutes: z.string(),
+    hours: z.string(),
   }),
 });
 export type JobView = z.infer<typeof JobViewSchema>;

@@ -17,7 +17,7 @@ export function checkBaseUrl(raw: string): BaseUrlCheck {
   try {
     parsed = new URL(raw.trim());
   } catch {
-    return { ok: false, message: `"${raw}" is not a URL. Use e.g. https://api.sailresearch.com/v1.` };
+    return { ok: false, message: l10n.t('"{0}" is not a URL. Use e.g. https://api.sailresearch.com/v1.', raw) };
   }
   if (parsed.username || parsed.password) {
     return { ok: false, message: l10n.t('The base URL must not contain a user name or password.') };

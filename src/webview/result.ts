@@ -36,13 +36,14 @@ function button(label: string, codicon: string, message: WebviewMessage, primary
   return node;
 }
 
+/** "12 s", "4 min 05 s", "2 h 03 min", in the host's words (`labels.seconds` etc. hold `{0}`/`{1}`). */
 function elapsed(ms: number): string {
+  const labels = current?.labels;
   const s = Math.max(0, Math.round(ms / 1000));
-  if (s < 60) {
-    return `${s} s`;
-  }
   const m = Math.floor(s / 60);
-  return m < 60 ? `${m} min ${String(s % 60).padStart(2, '0')} s` : `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, '0')} min`;
+  const pattern = s < 60 ? (labels?.seconds ?? '{0} s') : m < 60 ? (labels?.minutes ?? '{0} min {1} s') : (labels?.hours ?? '{0} h {1} min');
+  const [first, second] = s < 60 ? [s, 0] : m < 60 ? [m, s % 60] : [Math.floor(m / 60), m % 60];
+  return pattern.replace('{0}', String(first)).replace('{1}', String(second).padStart(2, '0'));
 }
 
 function table(rows: { label: string; value: string }[], className: string, caption?: string): HTMLTableElement {
