@@ -199,7 +199,7 @@ export class JobTracker {
       // An attempt is on the wire: its answer decides; a second one would race it.
       return 'busy';
     }
-    if (!(await this.hasRequest(job))) {
+    if (job.storageId !== this.options.store.storageId && !(await this.hasRequest(job))) {
       return 'elsewhere';
     }
     // A new attempt (it wins over older copies in other windows). The one-day limit on sending it
