@@ -216,10 +216,10 @@ describe('Send selection → status bar → result view (packaged .vsix)', () =>
     await workbench.reset();
     // The simulator keeps the job running while we look at it.
     sim.hold(true);
-    await sendAllOf('add.ts', 'A long flex job');
+    await sendAllOf('add.ts', 'A job Sail holds running');
     await page.locator('.statusbar-item', { hasText: /1 running/ }).click();
     await workbench.screenshot('jobs-while-running');
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'A long flex job' }).first().click();
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'A job Sail holds running' }).first().click();
     const view = workbench.webview();
     await view.locator('.state-label', { hasText: /Queued|Running/ }).waitFor({ timeout: 30_000 });
     await view.locator('.clock', { hasText: /elapsed .* next check in|elapsed .* checking now/ }).waitFor({ timeout: 10_000 });
