@@ -310,7 +310,7 @@ export class JobTracker {
     }
     const here = await this.here();
     // Only where, and with the key, Sail would show it: otherwise wait for them (see reconsider).
-    if (blocked(job, here, 'poll') || (job.keyId !== undefined && here.keyId !== undefined && job.keyId !== here.keyId)) {
+    if (blocked(job, here, 'poll') || sentWithOtherKey(job, here)) {
       return undefined;
     }
     try {
@@ -462,11 +462,11 @@ export class JobTracker {
       return { kind: 'failed' };
     }
     // Another key may belong to the same account (a rotated key): a GET costs nothing, so ask.
-    const otherKey = job.keyId !== undefined && here.keyId !== undefined && job.keyId !== here.keyId;
+    const otherKey = sentWithOtherKey(job, here);
     try {
       const response = await this.options.api().getResponse(job.responseId, { apiKey: here.apiKey });
       // The key that could read it is the job's key from now on.
-      const seen = otherKey || (job.keyId === undefined && here.keyId !== undefined) ? { ...job, keyId: here.keyId } : job;
+      const seen = here.keyId !== undefined && job.keyId !== here.keyId ? { ...job, keyId: here.keyId } : job;
       const finished = await this.apply(seen, response);
       return finished ? { kind: 'done' } : { kind: 'pending' };
     } catch (error) {
@@ -664,6 +664,11 @@ function waitingMessage(reason: 'baseUrl' | 'badBaseUrl' | 'key' | 'noKey', purp
   }
 }
 
+/** The job is bound to a key, and the current key is another one. */
+function sentWithOtherKey(job: JobRecord, here: Here): boolean {
+  return job.keyId !== undefined && here.keyId !== undefined && job.keyId !== here.keyId;
+}
+
 /**
  * Why the job must wait instead of being asked about (poll) or sent (send) from here, if it must: Sail
  * at another URL answers 404 for it; a request re-sent with another key runs again, billed twice.
@@ -678,7 +683,7 @@ function blocked(job: JobRecord, here: Here, purpose: 'poll' | 'send'): string |
   if (here.tracksKey && here.keyId === undefined) {
     return waitingMessage('noKey', purpose);
   }
-  if (purpose === 'send' && job.keyId && here.keyId && job.keyId !== here.keyId) {
+  if (purpose === 'send' && sentWithOtherKey(job, here)) {
     return waitingMessage('key', purpose);
   }
   return undefined;

@@ -6,7 +6,7 @@ import { outputText, reasoningText } from '../sail/output';
 import type { SailResponse } from '../sail/schemas';
 import { renderMarkdown } from './markdown';
 import type { JobView } from './messages';
-import { formatDuration, usageRows } from './usage';
+import { durationWords, formatDuration, usageRows } from './usage';
 
 export function windowLabel(window: string | undefined): string {
   switch (window) {
@@ -118,9 +118,7 @@ function viewLabels(): JobView['labels'] {
     elapsed: l10n.t('elapsed {0}'),
     nextCheck: l10n.t('next check in {0}'),
     checkingNow: l10n.t('checking now'),
-    seconds: l10n.t('{0} s'),
-    minutes: l10n.t('{0} min {1} s'),
-    hours: l10n.t('{0} h {1} min'),
+    ...durationWords(),
   };
 }
 

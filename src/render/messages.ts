@@ -42,7 +42,8 @@ export const JobViewSchema = z.object({
     elapsed: z.string(),
     nextCheck: z.string(),
     checkingNow: z.string(),
-    /** Durations: `{0}` seconds; `{0}` min `{1}` s; `{0}` h `{1}` min. */
+    /** Durations (see DurationWords). */
+    milliseconds: z.string(),
     seconds: z.string(),
     minutes: z.string(),
     hours: z.string(),

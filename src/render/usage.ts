@@ -1,4 +1,5 @@
 import * as l10n from '@vscode/l10n';
+import { formatDuration as formatDurationIn, type DurationWords } from './duration';
 import type { SailUsage } from '../sail/schemas';
 
 export interface UsageRow {
@@ -22,21 +23,12 @@ export function usageRows(usage: SailUsage): UsageRow[] {
   return rows.map(([label, tokens]) => ({ label, tokens, value: numberFormat.format(tokens) }));
 }
 
-/** "850 ms", "12 s", "4 min 05 s", "2 h 03 min". */
+/** The words for durations in the user's language. */
+export function durationWords(): DurationWords {
+  return { milliseconds: l10n.t('{0} ms'), seconds: l10n.t('{0} s'), minutes: l10n.t('{0} min {1} s'), hours: l10n.t('{0} h {1} min') };
+}
+
+/** "850 ms", "12 s", "4 min 05 s", "2 h 03 min", in the user's language. */
 export function formatDuration(ms: number): string {
-  if (!Number.isFinite(ms) || ms < 0) {
-    return '—';
-  }
-  if (ms < 1_000) {
-    return l10n.t('{0} ms', Math.round(ms));
-  }
-  const seconds = Math.round(ms / 1_000);
-  if (seconds < 60) {
-    return l10n.t('{0} s', seconds);
-  }
-  const minutes = Math.floor(seconds / 60);
-  if (minutes < 60) {
-    return l10n.t('{0} min {1} s', minutes, String(seconds % 60).padStart(2, '0'));
-  }
-  return l10n.t('{0} h {1} min', Math.floor(minutes / 60), String(minutes % 60).padStart(2, '0'));
+  return formatDurationIn(ms, durationWords());
 }

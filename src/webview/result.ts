@@ -1,6 +1,7 @@
 // The result view's script: renders what the host sends, and sends back what the user clicks.
 // All text goes in through textContent; only `outputHtml`/`reasoningHtml`, rendered and sanitized on
 // the host, go in as HTML.
+import { fill, formatDuration } from '../render/duration';
 import { HostMessageSchema, type JobView, type WebviewMessage } from '../render/messages';
 
 interface VsCodeApi {
@@ -34,16 +35,6 @@ function button(label: string, codicon: string, message: WebviewMessage, primary
   node.append(icon(codicon), el('span', undefined, label));
   node.addEventListener('click', () => vscode.postMessage(message));
   return node;
-}
-
-/** "12 s", "4 min 05 s", "2 h 03 min", in the host's words (`labels.seconds` etc. hold `{0}`/`{1}`). */
-function elapsed(ms: number): string {
-  const labels = current?.labels;
-  const s = Math.max(0, Math.round(ms / 1000));
-  const m = Math.floor(s / 60);
-  const pattern = s < 60 ? (labels?.seconds ?? '{0} s') : m < 60 ? (labels?.minutes ?? '{0} min {1} s') : (labels?.hours ?? '{0} h {1} min');
-  const [first, second] = s < 60 ? [s, 0] : m < 60 ? [m, s % 60] : [Math.floor(m / 60), m % 60];
-  return pattern.replace('{0}', String(first)).replace('{1}', String(second).padStart(2, '0'));
 }
 
 function table(rows: { label: string; value: string }[], className: string, caption?: string): HTMLTableElement {
@@ -126,11 +117,6 @@ function render(view: JobView): void {
   tick();
 }
 
-/** Puts `value` where the host's label has `{0}`. */
-function fill(label: string, value: string): string {
-  return label.replace('{0}', value);
-}
-
 function tick(): void {
   if (!current) {
     return;
@@ -144,9 +130,9 @@ function tick(): void {
     return;
   }
   const { labels } = current;
-  const parts = [fill(labels.elapsed, elapsed(Date.now() - current.createdAt))];
+  const parts = [fill(labels.elapsed, formatDuration(Date.now() - current.createdAt, labels))];
   if (current.nextCheckAt !== undefined) {
-    parts.push(current.nextCheckAt <= Date.now() ? labels.checkingNow : fill(labels.nextCheck, elapsed(current.nextCheckAt - Date.now())));
+    parts.push(current.nextCheckAt <= Date.now() ? labels.checkingNow : fill(labels.nextCheck, formatDuration(current.nextCheckAt - Date.now(), labels)));
   }
   clock.textContent = ` · ${parts.join(' · ')}`;
 }

@@ -145,25 +145,43 @@ export class SailService {
   }
 
   private async createResponse(request: SimRequest, apiKey: string): Promise<Reply> {
-    const { jobs, idempotency } = this.deps;
+    const { jobs } = this.deps;
+    const job = this.idempotent(request, apiKey, 'createResponse', (id) => jobs.get(id), (body, key) => {
+      return this.runJob(parseResponseRequest(body, this.deps.models), apiKey, key, request);
+    });
+    return this.replyWithJob(job);
+  }
+
+  /**
+   * Sail's idempotency for a POST: the same key and body replays the live record (found by `find`)
+   * without running anything; otherwise `create` runs, and the key is reserved for what it made. A
+   * key whose record is gone is freed; a validation error thrown by `create` reserves nothing.
+   */
+  private idempotent<T extends { id: string }>(
+    request: SimRequest,
+    apiKey: string,
+    route: 'createResponse' | 'createBatch',
+    find: (id: string) => T | undefined,
+    create: (body: unknown, key: string | undefined) => T,
+  ): T {
+    const { idempotency } = this.deps;
     const body = parseJsonBody(request.body);
     const key = readIdempotencyKey(request.headers['idempotency-key']);
     if (key !== undefined) {
-      const lookup = idempotency.lookup(apiKey, key, 'createResponse', body);
+      const lookup = idempotency.lookup(apiKey, key, route, body);
       if (lookup.kind === 'replay') {
-        const job = jobs.get(lookup.targetId);
-        if (job !== undefined) {
-          return this.replyWithJob(job);
+        const found = find(lookup.targetId);
+        if (found !== undefined) {
+          return found;
         }
         idempotency.release(apiKey, key);
       }
     }
-    const parsed = parseResponseRequest(body, this.deps.models);
-    const job = this.runJob(parsed, apiKey, key, request);
+    const made = create(body, key);
     if (key !== undefined) {
-      idempotency.reserve(apiKey, key, 'createResponse', body, job.id);
+      idempotency.reserve(apiKey, key, route, body, made.id);
     }
-    return this.replyWithJob(job);
+    return made;
   }
 
   /** Background: 202 with the current state. Foreground: 200 once terminal (replays wait too). */
@@ -176,29 +194,15 @@ export class SailService {
   }
 
   private createBatch(request: SimRequest, apiKey: string): Reply {
-    const { batches, idempotency } = this.deps;
-    const body = parseJsonBody(request.body);
-    const key = readIdempotencyKey(request.headers['idempotency-key']);
-    if (key !== undefined) {
-      const lookup = idempotency.lookup(apiKey, key, 'createBatch', body);
-      if (lookup.kind === 'replay') {
-        const batch = batches.get(lookup.targetId);
-        if (batch !== undefined) {
-          return { status: 200, body: batches.summary(batch) };
-        }
-        idempotency.release(apiKey, key);
-      }
-    }
-    const parsed = parseBatchRequest(body, this.deps.models);
-    const items = parsed.items.map((item) => ({ customId: item.customId, job: this.runJob(item.request, apiKey, key, request) }));
-    const batch = batches.create(parsed.label, items, items[0].job.createdAtMs);
-    if (key !== undefined) {
-      idempotency.reserve(apiKey, key, 'createBatch', body, batch.id);
-    }
+    const { batches } = this.deps;
+    const batch = this.idempotent(request, apiKey, 'createBatch', (id) => batches.get(id), (body, key) => {
+      const parsed = parseBatchRequest(body, this.deps.models);
+      const items = parsed.items.map((item) => ({ customId: item.customId, job: this.runJob(item.request, apiKey, key, request) }));
+      return batches.create(parsed.label, items, items[0].job.createdAtMs);
+    });
     return { status: 200, body: batches.summary(batch) };
   }
 
-  /** Records a job and counts its inference; a pending `fail_job` fault makes it fail. */
   private runJob(parsed: ResponseRequest, apiKey: string, key: string | undefined, request: SimRequest): Job {
     const failure = this.deps.faults.takeJobFailure(request.method, request.path, request.route.name);
     const job = this.deps.jobs.create(
