@@ -289,6 +289,22 @@ describe('JobTracker against the simulator', () => {
     assert.equal(sim.counters.totalInferences(), 2);
   });
 
+  it('while sail.baseUrl is invalid, an unconfirmed request waits instead of failing, and goes once it is fixed', async () => {
+    const job = await unconfirmedJob('Explain: const u = 4;', 'reset_after_record');
+    let baseUrl: string | undefined;
+    const store = new JobStore(state, new FileBlobStore(dir), { warn() {} });
+    const next = new JobTracker({ store, api: () => client(), clock: systemClock, log: quietLog, policy: FAST_POLICY, baseUrl: () => baseUrl });
+    open.push(next);
+    await next.resume();
+    assert.equal(next.get(job.id)?.state, 'submitting');
+    assert.match(next.get(job.id)?.error?.message ?? '', /sail\.baseUrl is invalid/);
+    baseUrl = sim.baseUrl;
+    await next.reconsider();
+    await finished(next, job.id);
+    assert.equal(next.get(job.id)?.state, 'completed');
+    assert.equal(sim.counters.inferences(job.idempotencyKey), 1);
+  });
+
   it('a request never confirmed is not re-sent with another key (it would run twice), only with its own', async () => {
     const { key, make } = switchableKey({ maxAttemptsPost: 1 });
     const job = await unconfirmedJob('Document: function g() {}', 'reset_after_record', make);
