@@ -291,14 +291,15 @@ describe('JobTracker against the simulator', () => {
 
   it('while sail.baseUrl is invalid, an unconfirmed request waits instead of failing, and goes once it is fixed', async () => {
     const job = await unconfirmedJob('Explain: const u = 4;', 'reset_after_record');
-    let baseUrl: string | undefined;
+    // What the settings say: nothing usable yet.
+    const setting: { baseUrl?: string } = {};
     const store = new JobStore(state, new FileBlobStore(dir), { warn() {} });
-    const next = new JobTracker({ store, api: () => client(), clock: systemClock, log: quietLog, policy: FAST_POLICY, baseUrl: () => baseUrl });
+    const next = new JobTracker({ store, api: () => client(), clock: systemClock, log: quietLog, policy: FAST_POLICY, baseUrl: () => setting.baseUrl });
     open.push(next);
     await next.resume();
     assert.equal(next.get(job.id)?.state, 'submitting');
     assert.match(next.get(job.id)?.error?.message ?? '', /sail\.baseUrl is invalid/);
-    baseUrl = sim.baseUrl;
+    setting.baseUrl = sim.baseUrl;
     await next.reconsider();
     await finished(next, job.id);
     assert.equal(next.get(job.id)?.state, 'completed');
