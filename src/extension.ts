@@ -71,7 +71,9 @@ class Session implements vscode.Disposable {
     // Jobs outlive windows: pick up whatever was running before this window (re)loaded.
     this.resumed = this.tracker.resume().catch((error: unknown) => {
       log.error('Could not pick up the jobs of the previous window', error);
-      void vscode.window.showErrorMessage(vscode.l10n.t('Sail could not pick up your running jobs: {0}', error instanceof Error ? error.message : String(error)));
+      void vscode.window.showErrorMessage(
+        vscode.l10n.t('Sail could not pick up your running jobs: {0}', error instanceof Error ? error.message : String(error)),
+      );
     });
   }
 

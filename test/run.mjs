@@ -80,7 +80,9 @@ for (const layer of layers) {
       break;
     }
     case 'lint': {
-      const passedLint = step(process.execPath, ['node_modules/eslint/bin/eslint.js', '--max-warnings', '0', '.']);
+      const passedLint =
+        step(process.execPath, ['node_modules/eslint/bin/eslint.js', '--max-warnings', '0', '.']) &&
+        step(process.execPath, ['node_modules/prettier/bin/prettier.cjs', '--check', '--log-level', 'warn', '.']);
       console.log(`lint: ${passedLint ? 'ok' : 'FAILED'}`);
       ok &&= passedLint;
       break;

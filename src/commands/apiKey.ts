@@ -5,7 +5,7 @@ import type { ApiKeyStore } from '../ui/apiKeyStore';
 export async function promptForApiKey(apiKey: ApiKeyStore, reason?: string): Promise<string | undefined> {
   const key = await vscode.window.showInputBox({
     title: vscode.l10n.t('Sail API Key'),
-    prompt: reason ?? vscode.l10n.t('Enter your Sail API key (from app.sailresearch.com/api-keys). It is kept in VS Code\'s secret storage.'),
+    prompt: reason ?? vscode.l10n.t("Enter your Sail API key (from app.sailresearch.com/api-keys). It is kept in VS Code's secret storage."),
     placeHolder: 'sk_…',
     password: true,
     ignoreFocusOut: true,

@@ -19,7 +19,10 @@ const STATE_ICONS: Record<JobRecord['state'], string> = {
 
 type JobItem = vscode.QuickPickItem & { jobId: string };
 
-const stopButton: vscode.QuickInputButton = { iconPath: new vscode.ThemeIcon('debug-stop'), tooltip: vscode.l10n.t('Stop tracking (the job keeps running on Sail)') };
+const stopButton: vscode.QuickInputButton = {
+  iconPath: new vscode.ThemeIcon('debug-stop'),
+  tooltip: vscode.l10n.t('Stop tracking (the job keeps running on Sail)'),
+};
 const removeButton: vscode.QuickInputButton = { iconPath: new vscode.ThemeIcon('trash'), tooltip: vscode.l10n.t('Remove from the list') };
 
 function item(job: JobRecord, now: number): JobItem {

@@ -13,9 +13,8 @@ export function registerSelectModel(clients: ClientProvider, configs: ConfigWatc
     }
     let models;
     try {
-      models = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Sail: loading models…') },
-        () => clients.get().listModels(),
+      models = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Sail: loading models…') }, () =>
+        clients.get().listModels(),
       );
     } catch (error) {
       const message = error instanceof SailError ? error.userMessage : String(error);

@@ -88,9 +88,8 @@ async function submit(deps: SendDeps, args: SendArgs, code: Omit<CodeInput, 'ins
   });
   deps.log.trace(`Request input:\n${String(request.input)}`);
   const title = `${instruction.split('\n')[0].slice(0, 60)} · ${source.fileName}`;
-  const job = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Sending to Sail…') },
-    () => deps.tracker.submit({ request, title, instruction, source }),
+  const job = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Sending to Sail…') }, () =>
+    deps.tracker.submit({ request, title, instruction, source }),
   );
   // A refusal is reported by the finish notification, with what to do about it.
   if (job.state !== 'failed') {
@@ -187,7 +186,13 @@ export function registerSendCommands(deps: SendDeps): vscode.Disposable[] {
       return undefined;
     }
     const lines = lineSpan(selection);
-    return submit(deps, args, { text, fileName, languageId: editor.document.languageId, lines }, sourceOf(editor.document, selection), `the selection in ${fileName}`);
+    return submit(
+      deps,
+      args,
+      { text, fileName, languageId: editor.document.languageId, lines },
+      sourceOf(editor.document, selection),
+      `the selection in ${fileName}`,
+    );
   };
 
   return [vscode.commands.registerCommand('sail.sendSelection', sendSelection), vscode.commands.registerCommand('sail.sendFile', sendFile)];

@@ -369,7 +369,10 @@ export class JobTracker {
         return;
       }
       if (!request) {
-        await this.update({ ...found, state: 'failed', error: { kind: 'lost', message: l10n.t('The stored request is missing, so it cannot be sent.') } }, found.state);
+        await this.update(
+          { ...found, state: 'failed', error: { kind: 'lost', message: l10n.t('The stored request is missing, so it cannot be sent.') } },
+          found.state,
+        );
         return;
       }
       const here = await this.here();
@@ -654,10 +657,14 @@ function waitingMessage(reason: 'baseUrl' | 'badBaseUrl' | 'key' | 'noKey', purp
         ? l10n.t('It was sent to {0}, but sail.baseUrl is now {1}. Set the base URL back to fetch its answer.', sentTo, now)
         : l10n.t('It was sent to {0}, but sail.baseUrl is now {1}. Set the base URL back to send it.', sentTo, now);
     case 'noKey':
-      return poll ? l10n.t('No Sail API key is set. Run Sail: Set API Key to fetch its answer.') : l10n.t('No Sail API key is set. Run Sail: Set API Key to send it.');
+      return poll
+        ? l10n.t('No Sail API key is set. Run Sail: Set API Key to fetch its answer.')
+        : l10n.t('No Sail API key is set. Run Sail: Set API Key to send it.');
     case 'key':
       return poll
-        ? l10n.t("Sail does not show it to the current API key: it was sent with another account's key. Set that key again (Sail: Set API Key) to fetch its answer.")
+        ? l10n.t(
+            "Sail does not show it to the current API key: it was sent with another account's key. Set that key again (Sail: Set API Key) to fetch its answer.",
+          )
         : l10n.t(
             'It was sent with a different API key. Set that key again (Sail: Set API Key) to send it, or use Send Again to send it with the current key — if the first attempt reached Sail, that runs, and bills, it a second time.',
           );

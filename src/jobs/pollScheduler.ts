@@ -8,10 +8,7 @@ export interface PollTarget {
   readonly submittedAt: number;
 }
 
-export type PollOutcome =
-  | { readonly kind: 'pending' }
-  | { readonly kind: 'done' }
-  | { readonly kind: 'failed'; readonly retryAfterMs?: number };
+export type PollOutcome = { readonly kind: 'pending' } | { readonly kind: 'done' } | { readonly kind: 'failed'; readonly retryAfterMs?: number };
 
 export interface PollSchedulerOptions {
   readonly clock: Clock;
@@ -172,18 +169,19 @@ export class PollScheduler {
       return;
     }
     this.timerDueAt = earliest;
-    this.timer = this.clock.setTimer(() => {
-      this.timer = undefined;
-      this.timerDueAt = Number.POSITIVE_INFINITY;
-      this.runDue();
-    }, Math.max(0, earliest - this.clock.now()));
+    this.timer = this.clock.setTimer(
+      () => {
+        this.timer = undefined;
+        this.timerDueAt = Number.POSITIVE_INFINITY;
+        this.runDue();
+      },
+      Math.max(0, earliest - this.clock.now()),
+    );
   }
 
   private runDue(): void {
     const now = this.clock.now();
-    const due = [...this.entries.values()]
-      .filter((e) => !e.inFlight && e.dueAt <= now)
-      .sort((a, b) => a.dueAt - b.dueAt);
+    const due = [...this.entries.values()].filter((e) => !e.inFlight && e.dueAt <= now).sort((a, b) => a.dueAt - b.dueAt);
     for (const entry of due) {
       if (this.inFlight >= this.maxInFlight) {
         break;

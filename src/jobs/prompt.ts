@@ -54,11 +54,7 @@ export function promptCacheKey(mode: SailConfig['promptCacheKey'], scope: { work
   return value === undefined ? undefined : `vscode-${createHash('sha256').update(value).digest('hex').slice(0, 32)}`;
 }
 
-export function buildRequest(
-  config: SailConfig,
-  input: string,
-  options: RequestOverrides & { cacheKey?: string } = {},
-): CreateResponseRequest {
+export function buildRequest(config: SailConfig, input: string, options: RequestOverrides & { cacheKey?: string } = {}): CreateResponseRequest {
   const window = options.completionWindow ?? config.completionWindow;
   // Sail refuses asap in the background (unsupported_asap_request) and flex in the foreground.
   const background = window === 'asap' ? false : window === 'flex' ? true : config.background;

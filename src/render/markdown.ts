@@ -24,7 +24,30 @@ import xml from 'highlight.js/lib/languages/xml';
 import yaml from 'highlight.js/lib/languages/yaml';
 
 // The languages people most often ask about; the full highlight.js build would triple the bundle.
-const LANGUAGES = { bash, c, cpp, csharp, css, diff, go, java, javascript, json, kotlin, markdown, php, python, ruby, rust, shell, sql, swift, typescript, xml, yaml };
+const LANGUAGES = {
+  bash,
+  c,
+  cpp,
+  csharp,
+  css,
+  diff,
+  go,
+  java,
+  javascript,
+  json,
+  kotlin,
+  markdown,
+  php,
+  python,
+  ruby,
+  rust,
+  shell,
+  sql,
+  swift,
+  typescript,
+  xml,
+  yaml,
+};
 for (const [name, language] of Object.entries(LANGUAGES)) {
   hljs.registerLanguage(name, language);
 }
@@ -89,7 +112,10 @@ export function renderMarkdown(text: string): string {
  */
 export function codeForEditor(text: string): string {
   renderer ??= createRenderer();
-  const blocks = renderer.parse(text, {}).filter((t) => t.type === 'fence' || t.type === 'code_block').map((t) => t.content);
+  const blocks = renderer
+    .parse(text, {})
+    .filter((t) => t.type === 'fence' || t.type === 'code_block')
+    .map((t) => t.content);
   if (blocks.length === 0) {
     return text;
   }

@@ -180,7 +180,15 @@ export class SailClient {
 
   async createBatch(body: CreateBatchRequest, options: PostOptions = {}): Promise<SailBatch> {
     const idempotencyKey = checkedIdempotencyKey(options.idempotencyKey);
-    const request = { method: 'POST', path: '/batches', schema: SailBatchSchema, body, idempotencyKey, signal: options.signal, apiKey: options.apiKey } as const;
+    const request = {
+      method: 'POST',
+      path: '/batches',
+      schema: SailBatchSchema,
+      body,
+      idempotencyKey,
+      signal: options.signal,
+      apiKey: options.apiKey,
+    } as const;
     return (await this.#call(request)).value;
   }
 
@@ -334,9 +342,7 @@ export class SailClient {
       throw failure;
     }
     const requestId = firstHeader(responseHeaders, 'x-request-id') ?? firstHeader(responseHeaders, 'request-id');
-    this.#log.debug(
-      `${method} ${path} → ${status} (attempt ${attempt}, ${this.#now() - started} ms${requestId ? `, request id ${requestId}` : ''})`,
-    );
+    this.#log.debug(`${method} ${path} → ${status} (attempt ${attempt}, ${this.#now() - started} ms${requestId ? `, request id ${requestId}` : ''})`);
     this.#log.trace(`${method} ${path} reply: ${excerpt(text, secrets, 100_000)}`);
 
     if (status < 200 || status > 299) {

@@ -4,16 +4,7 @@
  */
 import * as l10n from '@vscode/l10n';
 
-export type SailErrorKind =
-  | 'auth'
-  | 'invalid_request'
-  | 'not_found'
-  | 'rate_limited'
-  | 'server'
-  | 'timeout'
-  | 'network'
-  | 'unexpected_response'
-  | 'aborted';
+export type SailErrorKind = 'auth' | 'invalid_request' | 'not_found' | 'rate_limited' | 'server' | 'timeout' | 'network' | 'unexpected_response' | 'aborted';
 
 export interface SailErrorDetails {
   userMessage?: string;
@@ -59,7 +50,9 @@ function defaultUserMessage(kind: SailErrorKind): string {
     case 'invalid_request':
       return l10n.t('Sail refused the request. Check the model, completion window and request settings.');
     case 'not_found':
-      return l10n.t('Sail no longer has this result: Sail keeps responses and batch results for at most 48 hours. Send the request again if you still need it.');
+      return l10n.t(
+        'Sail no longer has this result: Sail keeps responses and batch results for at most 48 hours. Send the request again if you still need it.',
+      );
     case 'rate_limited':
       return l10n.t('Sail is limiting the request rate. Wait a moment and try again.');
     case 'server':
@@ -85,16 +78,16 @@ export function redact(text: string, secrets: readonly string[] = []): string {
       out = out.split(secret).join(REDACTED);
     }
   }
-  return out
-    .replace(/\b(Bearer\s+)(?!\[redacted\])[^\s"',;]+/gi, `$1${REDACTED}`)
-    .replace(/\bsk[_-][A-Za-z0-9._-]{6,}/g, REDACTED);
+  return out.replace(/\b(Bearer\s+)(?!\[redacted\])[^\s"',;]+/gi, `$1${REDACTED}`).replace(/\bsk[_-][A-Za-z0-9._-]{6,}/g, REDACTED);
 }
 
 /** A redacted, single-line excerpt of at most `max` characters, for error messages and logs. */
 export function excerpt(text: string, secrets: readonly string[] = [], max = 200): string {
   // Control characters (including newlines) would break single-line log records.
-  // eslint-disable-next-line no-control-regex
-  const flat = redact(text, secrets).replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
+  const flat = redact(text, secrets)
+    // eslint-disable-next-line no-control-regex
+    .replace(/[\u0000-\u001f\u007f]+/g, ' ')
+    .trim();
   return flat.length <= max ? flat : `${flat.slice(0, max - 1)}…`;
 }
 
@@ -118,9 +111,7 @@ export function parseErrorEnvelope(bodyText: string): Envelope {
   const message = [inner.message, inner.detail, typeof parsed.error === 'string' ? parsed.error : undefined].find(
     (v): v is string => typeof v === 'string' && v.length > 0,
   );
-  const code = [inner.code, inner.type].find(
-    (v): v is string | number => (typeof v === 'string' && v.length > 0) || typeof v === 'number',
-  );
+  const code = [inner.code, inner.type].find((v): v is string | number => (typeof v === 'string' && v.length > 0) || typeof v === 'number');
   return { message, code: code === undefined ? undefined : String(code) };
 }
 
@@ -155,8 +146,7 @@ export function errorFromHttp(failure: HttpFailure): SailError {
     return new SailError('auth', message, base);
   }
   if (status === 404) {
-    const userMessage =
-      path === '/models' ? l10n.t("Sail's API was not found at this address. Check the Sail base URL setting.") : undefined;
+    const userMessage = path === '/models' ? l10n.t("Sail's API was not found at this address. Check the Sail base URL setting.") : undefined;
     return new SailError('not_found', message, { ...base, userMessage });
   }
   if (status === 429) {
@@ -171,7 +161,10 @@ export function errorFromHttp(failure: HttpFailure): SailError {
   }
   if (status === 408) {
     // Sail's "timed out waiting for completion"; a retry with the same idempotency key collects the job.
-    return new SailError('timeout', message, { ...base, userMessage: l10n.t('Sail took too long to finish the request. Try again, or send it as a background request.') });
+    return new SailError('timeout', message, {
+      ...base,
+      userMessage: l10n.t('Sail took too long to finish the request. Try again, or send it as a background request.'),
+    });
   }
   if (status >= 500) {
     return new SailError('server', message, {
@@ -258,7 +251,10 @@ export function errorFromException(error: unknown, context: ExceptionContext): S
       code: 'proxy_refused',
       status: Number(proxyStatus),
       cause: error,
-      userMessage: l10n.t("The proxy refused to connect to Sail (HTTP {0}). Check the proxy address and credentials in VS Code's http.proxy setting.", proxyStatus),
+      userMessage: l10n.t(
+        "The proxy refused to connect to Sail (HTTP {0}). Check the proxy address and credentials in VS Code's http.proxy setting.",
+        proxyStatus,
+      ),
     });
   }
   if (isCertificateError(rawCode)) {
@@ -278,4 +274,3 @@ export function errorFromException(error: unknown, context: ExceptionContext): S
     userMessage: l10n.t('Could not reach Sail at {0}. Check your network connection and proxy settings, then try again.', host),
   });
 }
-

@@ -103,9 +103,7 @@ function isRetryable(error: SailError, context: RetryContext): { retry: true; re
     case 'timeout':
       return { retry: true, reason: 'timeout' };
     case 'rate_limited':
-      return error.retryAfterMs !== undefined
-        ? { retry: true, reason: 'HTTP 429' }
-        : { retry: false, reason: 'HTTP 429 without Retry-After' };
+      return error.retryAfterMs !== undefined ? { retry: true, reason: 'HTTP 429' } : { retry: false, reason: 'HTTP 429 without Retry-After' };
     case 'server':
       if (error.status === 502 || error.status === 503 || error.status === 504) {
         return { retry: true, reason: `HTTP ${error.status}` };

@@ -57,9 +57,7 @@ export interface FunctionTool {
   strict?: boolean;
 }
 
-export type TextFormat =
-  | { type: 'text' }
-  | { type: 'json_schema'; name: string; schema?: Record<string, unknown>; description?: string; strict?: boolean };
+export type TextFormat = { type: 'text' } | { type: 'json_schema'; name: string; schema?: Record<string, unknown>; description?: string; strict?: boolean };
 
 /** Body of POST /responses. Streaming is not offered by this client. */
 export interface CreateResponseRequest {
@@ -380,5 +378,11 @@ const itemStatus = z
   .transform((raw) => ({ status: normalizeStatus(raw), rawStatus: raw }));
 
 export const SailBatchDetailSchema: z.ZodType<SailBatchDetail> = z
-  .object({ ...batchFields, request_status: z.record(z.string(), itemStatus).nullish().transform((s) => s ?? {}) })
+  .object({
+    ...batchFields,
+    request_status: z
+      .record(z.string(), itemStatus)
+      .nullish()
+      .transform((s) => s ?? {}),
+  })
   .transform((b): SailBatchDetail => ({ ...toBatch(b), request_status: b.request_status }));

@@ -18,7 +18,10 @@ const ALIASES: Readonly<Record<string, SailStatus>> = {
 };
 
 export function normalizeStatus(raw: string): SailStatus {
-  const key = raw.trim().toLowerCase().replace(/[\s-]+/g, '_');
+  const key = raw
+    .trim()
+    .toLowerCase()
+    .replace(/[\s-]+/g, '_');
   return Object.hasOwn(ALIASES, key) ? ALIASES[key] : 'unknown';
 }
 

@@ -30,7 +30,11 @@ export function notifyOnFinish(tracker: JobTracker, panels: ResultPanels, config
       const actions = [open, ...(job.responseId ? [] : [retry]), ...(job.error?.kind === 'auth' ? [setKey] : [])];
       shown = vscode.window.showErrorMessage(vscode.l10n.t('Sail job "{0}" failed: {1}', job.title, job.error?.message ?? ''), ...actions);
     } else {
-      shown = vscode.window.showWarningMessage(vscode.l10n.t('Sail job "{0}" ended: {1}.', job.title, stateLabel(job)), open, ...(job.state === 'incomplete' ? [copy] : []));
+      shown = vscode.window.showWarningMessage(
+        vscode.l10n.t('Sail job "{0}" ended: {1}.', job.title, stateLabel(job)),
+        open,
+        ...(job.state === 'incomplete' ? [copy] : []),
+      );
     }
     void shown.then(async (choice) => {
       if (choice === open) {

@@ -204,7 +204,9 @@ export class ResultPanels implements vscode.Disposable {
     const edit = new vscode.WorkspaceEdit();
     edit.replace(document.uri, range, code);
     if (await vscode.workspace.applyEdit(edit)) {
-      await vscode.window.showTextDocument(document, { selection: new vscode.Range(range.start, document.positionAt(document.offsetAt(range.start) + code.length)) });
+      await vscode.window.showTextDocument(document, {
+        selection: new vscode.Range(range.start, document.positionAt(document.offsetAt(range.start) + code.length)),
+      });
     }
   }
 
@@ -212,7 +214,10 @@ export class ResultPanels implements vscode.Disposable {
     const stop = vscode.l10n.t('Stop Tracking');
     const choice = await vscode.window.showWarningMessage(
       vscode.l10n.t('Stop tracking "{0}"?', job.title),
-      { modal: true, detail: vscode.l10n.t('Sail has no way to cancel a job: it keeps running (and is billed) on Sail. The extension will just stop checking on it.') },
+      {
+        modal: true,
+        detail: vscode.l10n.t('Sail has no way to cancel a job: it keeps running (and is billed) on Sail. The extension will just stop checking on it.'),
+      },
       stop,
     );
     if (choice === stop) {
@@ -275,11 +280,13 @@ class ResultPanel {
   }
 
   update(): Promise<void> {
-    this.updating = this.updating.then(() => this.render()).catch((error: unknown) => {
-      if (!this.disposed) {
-        this.deps.log.warn(`Could not update the result view of job ${this.jobId}: ${error instanceof Error ? error.message : String(error)}`);
-      }
-    });
+    this.updating = this.updating
+      .then(() => this.render())
+      .catch((error: unknown) => {
+        if (!this.disposed) {
+          this.deps.log.warn(`Could not update the result view of job ${this.jobId}: ${error instanceof Error ? error.message : String(error)}`);
+        }
+      });
     return this.updating;
   }
 

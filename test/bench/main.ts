@@ -161,7 +161,11 @@ async function main(): Promise<void> {
   console.log('1. Polling per completion window: our scheduler vs naive 1-second polling on the same jobs');
   console.log('   (asap is sent as a foreground request — Sail refuses asap in the background — so it is never polled)\n');
   const rows = [];
-  for (const [window, count] of [['priority', 20], ['standard', 20], ['flex', 10]] as const) {
+  for (const [window, count] of [
+    ['priority', 20],
+    ['standard', 20],
+    ['flex', 10],
+  ] as const) {
     rows.push(await compareWindow(window, count));
   }
   console.log('   window    jobs  typical   polls/job ours  naive   ratio    mean delay ours         naive');
@@ -171,14 +175,17 @@ async function main(): Promise<void> {
       `   ${r.window.padEnd(9)} ${String(r.jobs).padStart(4)}  ${seconds(r.typicalMs).padStart(7)}  ${r.ours.pollsPerJob.toFixed(1).padStart(14)}  ${r.naive.pollsPerJob.toFixed(0).padStart(5)}  1/${(r.naive.pollsPerJob / r.ours.pollsPerJob).toFixed(0).padEnd(5)}  ${seconds(r.ours.meanDelayMs).padStart(8)} (${delayShare.toFixed(1)} % of typical)  ${seconds(r.naive.meanDelayMs)}`,
     );
   }
-  console.log(`   (policy: watch interval ${DEFAULT_POLL_POLICY.watchFraction * 100} % of the typical time from ${DEFAULT_POLL_POLICY.watchFrom * 100} % of it; one timer for all jobs: at most ${Math.max(...rows.map((r) => r.maxTimers))} timers pending, naive's included)\n`);
+  console.log(
+    `   (policy: watch interval ${DEFAULT_POLL_POLICY.watchFraction * 100} % of the typical time from ${DEFAULT_POLL_POLICY.watchFrom * 100} % of it; one timer for all jobs: at most ${Math.max(...rows.map((r) => r.maxTimers))} timers pending, naive's included)\n`,
+  );
 
   console.log('2. 1,000 pending flex jobs for 30 minutes of Sail time');
   const many = await manyPending(1000, 30 * 60_000);
   console.log(`   polls ${many.polls}, at most ${many.maxInFlight} in flight, ${many.connectionsOpened} connection(s) opened for ${many.requests} requests`);
-  console.log(`   naive 1 s polling would send ${(many.jobs * many.horizonMs) / NAIVE_INTERVAL_MS} requests (${((many.jobs * many.horizonMs) / NAIVE_INTERVAL_MS / Math.max(1, many.polls)).toFixed(0)}× ours)`);
+  console.log(
+    `   naive 1 s polling would send ${(many.jobs * many.horizonMs) / NAIVE_INTERVAL_MS} requests (${((many.jobs * many.horizonMs) / NAIVE_INTERVAL_MS / Math.max(1, many.polls)).toFixed(0)}× ours)`,
+  );
   console.log(`   heap growth from tracking them: ${many.heapDeltaKiB.toFixed(0)} KiB${global.gc ? '' : ' (run with --expose-gc for a stable number)'}\n`);
-
 }
 
 main().catch((error: unknown) => {

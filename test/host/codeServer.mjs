@@ -82,10 +82,7 @@ export function createState(options = {}) {
   for (const sub of ['config', 'data', 'tmp', 'ext', 'ud/User', 'workspace']) {
     mkdirSync(join(stateDir, sub), { recursive: true });
   }
-  writeFileSync(
-    join(stateDir, 'ud', 'User', 'settings.json'),
-    JSON.stringify({ ...USER_SETTINGS, ...options.settings }, null, 2),
-  );
+  writeFileSync(join(stateDir, 'ud', 'User', 'settings.json'), JSON.stringify({ ...USER_SETTINGS, ...options.settings }, null, 2));
   return {
     stateDir,
     extensionsDir: join(stateDir, 'ext'),
@@ -128,11 +125,16 @@ export async function startCodeServer(state, options = {}) {
     NODE24,
     [
       CODE_SERVER_ENTRY,
-      '--config', configFile,
-      '--user-data-dir', state.userDataDir,
-      '--extensions-dir', state.extensionsDir,
-      '--auth', 'none',
-      '--bind-addr', `127.0.0.1:${port}`,
+      '--config',
+      configFile,
+      '--user-data-dir',
+      state.userDataDir,
+      '--extensions-dir',
+      state.extensionsDir,
+      '--auth',
+      'none',
+      '--bind-addr',
+      `127.0.0.1:${port}`,
       '--disable-telemetry',
       '--disable-update-check',
       '--disable-workspace-trust',
@@ -146,14 +148,28 @@ export async function startCodeServer(state, options = {}) {
   child.stdout.pipe(logStream);
   child.stderr.pipe(logStream);
   let exited = false;
-  const exitedPromise = new Promise((resolve) => child.once('exit', () => { exited = true; running.delete(pid); resolve(undefined); }));
+  const exitedPromise = new Promise((resolve) =>
+    child.once('exit', () => {
+      exited = true;
+      running.delete(pid);
+      resolve(undefined);
+    }),
+  );
 
   const stop = async () => {
     if (!exited) {
-      try { process.kill(-pid, 'SIGTERM'); } catch { /* gone */ }
+      try {
+        process.kill(-pid, 'SIGTERM');
+      } catch {
+        /* gone */
+      }
       await Promise.race([exitedPromise, delay(5000)]);
       if (!exited) {
-        try { process.kill(-pid, 'SIGKILL'); } catch { /* gone */ }
+        try {
+          process.kill(-pid, 'SIGKILL');
+        } catch {
+          /* gone */
+        }
         await exitedPromise;
       }
     }

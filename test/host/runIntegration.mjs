@@ -14,7 +14,6 @@ const RESULT_MARKER = 'sail-test-result ';
 /** Sail's windows run 100× faster than real time in the simulator: standard ≈ 3 s. */
 const SIM_TIME_SCALE = 100;
 
-
 /**
  * The suite talks to a simulator started here: its URL is the user's `sail.baseUrl`, and the tests
  * reach its admin API (faults, counters) through SAIL_SIM_* variables in the extension host.
@@ -36,7 +35,9 @@ export async function runIntegration() {
     let result = { passed: 0, failed: 0 };
     /** @type {(code: number) => void} */
     let onExit = () => {};
-    const exited = new Promise((resolve) => { onExit = resolve; });
+    const exited = new Promise((resolve) => {
+      onExit = resolve;
+    });
     await browser.page.exposeFunction('codeAutomationLog', (/** @type {string} */ _type, /** @type {unknown[]} */ args) => {
       const line = format(...args);
       if (line.startsWith(RESULT_MARKER)) {

@@ -30,9 +30,7 @@ suite('Extension host', () => {
 
   test('every declared command is registered, and no undeclared sail.* command is', async () => {
     await sailExtension().activate();
-    const declared = (sailExtension().packageJSON.contributes.commands as { command: string }[])
-      .map((c) => c.command)
-      .sort();
+    const declared = (sailExtension().packageJSON.contributes.commands as { command: string }[]).map((c) => c.command).sort();
     const registered = (await vscode.commands.getCommands(true)).filter((c) => c.startsWith('sail.')).sort();
     assert.deepEqual(registered, declared);
   });

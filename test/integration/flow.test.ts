@@ -214,7 +214,10 @@ suite('Send → background job → result', () => {
 
   test('the result view opens for a finished job and comes back from a stored answer', async () => {
     const api = await testApi();
-    const jobId = await sendSelection('view.ts', 'function g() { return 1; }\n', 'function g() { return 1; }', { instruction: 'Explain', completionWindow: 'standard' });
+    const jobId = await sendSelection('view.ts', 'function g() { return 1; }\n', 'function g() { return 1; }', {
+      instruction: 'Explain',
+      completionWindow: 'standard',
+    });
     await finished(api.tracker, jobId);
     await vscode.commands.executeCommand('sail.openResult', jobId);
     await waitFor('the result panel', () => api.panels.isOpen(jobId));

@@ -59,7 +59,10 @@ export class BatchStore {
     if (hi <= lo) {
       return [];
     }
-    const nearest = page.afterId !== undefined && page.beforeId === undefined ? this.batches.slice(lo, lo + page.limit) : this.batches.slice(Math.max(lo, hi - page.limit), hi);
+    const nearest =
+      page.afterId !== undefined && page.beforeId === undefined
+        ? this.batches.slice(lo, lo + page.limit)
+        : this.batches.slice(Math.max(lo, hi - page.limit), hi);
     return nearest.reverse();
   }
 

@@ -30,10 +30,13 @@ export class Delays {
 
   sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(timer);
-        resolve();
-      }, Math.max(0, Math.ceil(ms)));
+      const timer = setTimeout(
+        () => {
+          this.pending.delete(timer);
+          resolve();
+        },
+        Math.max(0, Math.ceil(ms)),
+      );
       this.pending.add(timer);
     });
   }

@@ -3,7 +3,16 @@
 import { z } from 'zod';
 
 /** Route names are the OpenAPI operationIds; `unknown` is any path the simulator does not serve. */
-export const ROUTE_NAMES = ['listModels', 'createResponse', 'getResponse', 'createBatch', 'listBatches', 'getBatch', 'getBatchRequestResult', 'unknown'] as const;
+export const ROUTE_NAMES = [
+  'listModels',
+  'createResponse',
+  'getResponse',
+  'createBatch',
+  'listBatches',
+  'getBatch',
+  'getBatchRequestResult',
+  'unknown',
+] as const;
 export type RouteName = (typeof ROUTE_NAMES)[number];
 
 export interface FaultMatch {

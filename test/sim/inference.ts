@@ -113,9 +113,7 @@ function readPrompt({ params }: ResponseRequest): Prompt {
   let images = 0;
   for (const item of items) {
     const parts = Array.isArray(item.content) ? item.content : [item.content ?? item.arguments ?? item.output];
-    const text = parts
-      .map((part: unknown) => (typeof part === 'string' ? part : isRecord(part) && typeof part.text === 'string' ? part.text : ''))
-      .join('\n');
+    const text = parts.map((part: unknown) => (typeof part === 'string' ? part : isRecord(part) && typeof part.text === 'string' ? part.text : '')).join('\n');
     images += parts.filter((part: unknown) => isRecord(part) && part.type === 'input_image').length;
     texts.push(text);
     if (item.role === 'user') {
@@ -127,7 +125,11 @@ function readPrompt({ params }: ResponseRequest): Prompt {
 }
 
 function composeAnswer(quoted: string, model: string, window: CompletionWindow): string {
-  const firstLine = quoted.split('\n').find((line) => line.trim() !== '')?.trim() ?? '(empty prompt)';
+  const firstLine =
+    quoted
+      .split('\n')
+      .find((line) => line.trim() !== '')
+      ?.trim() ?? '(empty prompt)';
   const title = firstLine.length > 60 ? `${firstLine.slice(0, 57)}...` : firstLine;
   const words = quoted.split(/\s+/).filter((w) => w !== '');
   const excerpt = quoted.length > QUOTE_LIMIT ? `${quoted.slice(0, QUOTE_LIMIT)}\n[... ${quoted.length - QUOTE_LIMIT} more characters]` : quoted;

@@ -146,9 +146,15 @@ export class SailService {
 
   private async createResponse(request: SimRequest, apiKey: string): Promise<Reply> {
     const { jobs } = this.deps;
-    const job = this.idempotent(request, apiKey, 'createResponse', (id) => jobs.get(id), (body, key) => {
-      return this.runJob(parseResponseRequest(body, this.deps.models), apiKey, key, request);
-    });
+    const job = this.idempotent(
+      request,
+      apiKey,
+      'createResponse',
+      (id) => jobs.get(id),
+      (body, key) => {
+        return this.runJob(parseResponseRequest(body, this.deps.models), apiKey, key, request);
+      },
+    );
     return this.replyWithJob(job);
   }
 
@@ -195,11 +201,17 @@ export class SailService {
 
   private createBatch(request: SimRequest, apiKey: string): Reply {
     const { batches } = this.deps;
-    const batch = this.idempotent(request, apiKey, 'createBatch', (id) => batches.get(id), (body, key) => {
-      const parsed = parseBatchRequest(body, this.deps.models);
-      const items = parsed.items.map((item) => ({ customId: item.customId, job: this.runJob(item.request, apiKey, key, request) }));
-      return batches.create(parsed.label, items, items[0].job.createdAtMs);
-    });
+    const batch = this.idempotent(
+      request,
+      apiKey,
+      'createBatch',
+      (id) => batches.get(id),
+      (body, key) => {
+        const parsed = parseBatchRequest(body, this.deps.models);
+        const items = parsed.items.map((item) => ({ customId: item.customId, job: this.runJob(item.request, apiKey, key, request) }));
+        return batches.create(parsed.label, items, items[0].job.createdAtMs);
+      },
+    );
     return { status: 200, body: batches.summary(batch) };
   }
 

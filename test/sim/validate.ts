@@ -21,11 +21,7 @@ const message = z.strictObject({
 // Not in the schema's message type, but Sail's agent guide has clients send earlier `output` items back
 // verbatim, followed by `function_call_output` items.
 const echoedItem = z.looseObject({ type: z.enum(['message', 'reasoning', 'function_call', 'function_call_output']) });
-const input = z.union([
-  z.string().min(1),
-  z.array(z.union([message, echoedItem])).min(1),
-  z.strictObject({ messages: z.array(message).min(1) }),
-]);
+const input = z.union([z.string().min(1), z.array(z.union([message, echoedItem])).min(1), z.strictObject({ messages: z.array(message).min(1) })]);
 
 const metadata = z
   .object({
@@ -74,9 +70,7 @@ const createResponse = z.looseObject({
   user: z.string().max(256).optional(),
   metadata: metadata.optional(),
   tools: z.array(tool).optional(),
-  tool_choice: z
-    .union([z.enum(['none', 'auto', 'required']), z.looseObject({ type: z.enum(['function', 'custom']), name: z.string() })])
-    .optional(),
+  tool_choice: z.union([z.enum(['none', 'auto', 'required']), z.looseObject({ type: z.enum(['function', 'custom']), name: z.string() })]).optional(),
 });
 
 export type CreateResponseParams = z.infer<typeof createResponse>;

@@ -58,10 +58,18 @@ describe('Send selection → status bar → result view (packaged .vsix)', () =>
   async function checkUntilCompleted(view) {
     const completed = view.locator('.state-label', { hasText: 'Completed' });
     for (let attempt = 1; attempt <= 5; attempt++) {
-      if (await completed.waitFor({ timeout: 3_000 }).then(() => true, () => false)) {
+      if (
+        await completed.waitFor({ timeout: 3_000 }).then(
+          () => true,
+          () => false,
+        )
+      ) {
         return;
       }
-      await view.getByRole('button', { name: 'Check Now' }).click({ timeout: 5_000 }).catch(() => {});
+      await view
+        .getByRole('button', { name: 'Check Now' })
+        .click({ timeout: 5_000 })
+        .catch(() => {});
     }
     await completed.waitFor({ timeout: 10_000 });
   }
@@ -207,7 +215,7 @@ describe('Send selection → status bar → result view (packaged .vsix)', () =>
     await workbench.screenshot('hostile-output');
   });
 
-  it('Select Model lists Sail\'s models and switches sail.model', async () => {
+  it("Select Model lists Sail's models and switches sail.model", async () => {
     const { page } = workbench;
     await workbench.reset();
     await workbench.runCommand('Sail: Select Model');
@@ -260,7 +268,7 @@ describe('Send selection → status bar → result view (packaged .vsix)', () =>
     assert.match(await restored.locator('h1').innerText(), /Explain what add does/);
     await workbench.screenshot('result-restored-after-reload');
   });
-  it('Replace Selection puts the answer\'s code in place; a file changed since gets a diff and a question first', async () => {
+  it("Replace Selection puts the answer's code in place; a file changed since gets a diff and a question first", async () => {
     const { page } = workbench;
     await workbench.reset();
     try {
@@ -285,7 +293,10 @@ describe('Send selection → status bar → result view (packaged .vsix)', () =>
       // in the file itself, which Sail shows as the active editor (not in the diff's preview).
       const group = page.locator('.editor-group-container.active');
       await group.locator('.tab.active', { hasText: 'add.ts' }).filter({ hasNotText: 'Sail answer' }).waitFor({ timeout: 10_000 });
-      await group.locator('.editor-instance .view-lines', { hasText: /Refactor\splease/ }).first().waitFor({ timeout: 10_000 });
+      await group
+        .locator('.editor-instance .view-lines', { hasText: /Refactor\splease/ })
+        .first()
+        .waitFor({ timeout: 10_000 });
       assert.equal(await group.locator('.monaco-diff-editor').count(), 0, 'the active editor is the file, not the diff');
       await workbench.screenshot('replaced');
     } finally {
@@ -319,7 +330,10 @@ describe('Send selection → status bar → result view (packaged .vsix)', () =>
     await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Wait for my key' }).first().click();
     const view = workbench.webview();
     // Ask Sail now rather than at the job's next scheduled check: with the other key, it says 404.
-    await view.getByRole('button', { name: 'Check Now' }).click({ timeout: 10_000 }).catch(() => {});
+    await view
+      .getByRole('button', { name: 'Check Now' })
+      .click({ timeout: 10_000 })
+      .catch(() => {});
     await view.locator('.state-label', { hasText: 'Waiting for its base URL or API key' }).waitFor({ timeout: 60_000 });
     assert.match(await view.locator('.notice').innerText(), /another account's key/);
     await workbench.screenshot('waiting-for-key');

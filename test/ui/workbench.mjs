@@ -41,7 +41,10 @@ export async function openWorkbench(options = {}) {
         // Keys pressed while a webview has the focus go to its frame: focus the workbench first.
         await page.locator('.part.sidebar .composite.title').first().click();
         await page.keyboard.press('F1');
-        const shown = await input.waitFor({ timeout: 5_000 }).then(() => true, () => false);
+        const shown = await input.waitFor({ timeout: 5_000 }).then(
+          () => true,
+          () => false,
+        );
         if (shown) {
           return input;
         }
@@ -58,7 +61,10 @@ export async function openWorkbench(options = {}) {
       const menu = page.locator('.context-view .monaco-menu');
       for (let attempt = 0; attempt < 3 && (await menu.count()) > 0; attempt++) {
         await page.keyboard.press('Escape');
-        await menu.first().waitFor({ state: 'detached', timeout: 2_000 }).catch(() => {});
+        await menu
+          .first()
+          .waitFor({ state: 'detached', timeout: 2_000 })
+          .catch(() => {});
       }
     },
     /**
@@ -72,7 +78,10 @@ export async function openWorkbench(options = {}) {
       for (let attempt = 1; ; attempt++) {
         await this.dismissMenus();
         await target.click({ button: 'right' });
-        const shown = await item.waitFor({ timeout: 5_000 }).then(() => true, () => false);
+        const shown = await item.waitFor({ timeout: 5_000 }).then(
+          () => true,
+          () => false,
+        );
         if (shown) {
           return item;
         }
@@ -91,7 +100,12 @@ export async function openWorkbench(options = {}) {
     async chooseMenuItem(item) {
       const menu = page.locator('.context-view .monaco-menu').first();
       await item.click();
-      if (await menu.waitFor({ state: 'detached', timeout: 3_000 }).then(() => true, () => false)) {
+      if (
+        await menu.waitFor({ state: 'detached', timeout: 3_000 }).then(
+          () => true,
+          () => false,
+        )
+      ) {
         return;
       }
       await item.hover();
@@ -140,10 +154,19 @@ export async function openWorkbench(options = {}) {
       await this.runCommand('View: Close All Editors');
       // A file left changed asks whether to save it; the question may take a moment to show.
       const dontSave = page.locator('.monaco-dialog-box').getByRole('button', { name: "Don't Save" });
-      if (await dontSave.waitFor({ timeout: dirty ? 10_000 : 500 }).then(() => true, () => false)) {
+      if (
+        await dontSave.waitFor({ timeout: dirty ? 10_000 : 500 }).then(
+          () => true,
+          () => false,
+        )
+      ) {
         await dontSave.click();
       }
-      await page.locator('.editor-instance').first().waitFor({ state: 'detached' }).catch(() => {});
+      await page
+        .locator('.editor-instance')
+        .first()
+        .waitFor({ state: 'detached' })
+        .catch(() => {});
       await this.runCommand('Notifications: Clear All Notifications');
     },
     /** Clicks into the active text editor and selects everything. */

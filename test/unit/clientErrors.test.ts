@@ -72,7 +72,12 @@ describe('errorFromHttp', () => {
   });
 
   it('maps 404 to not_found mentioning the 48 h retention, except for the model list', () => {
-    const gone = errorFromHttp({ method: 'GET', path: '/responses/resp_1', status: 404, bodyText: '{"error":{"message":"Response not found","type":"not_found"}}' });
+    const gone = errorFromHttp({
+      method: 'GET',
+      path: '/responses/resp_1',
+      status: 404,
+      bodyText: '{"error":{"message":"Response not found","type":"not_found"}}',
+    });
     assert.equal(gone.kind, 'not_found');
     assert.match(gone.userMessage, /48 hours/);
     assert.match(http(404, '', { path: '/models' }).userMessage, /base URL/);

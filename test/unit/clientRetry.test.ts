@@ -31,8 +31,14 @@ describe('parseRetryAfter', () => {
 
 describe('backoffDelay', () => {
   it('is full jitter under a doubling, capped ceiling', () => {
-    assert.deepEqual([1, 2, 3, 4, 5, 6].map((n) => backoffDelay(n, policy, () => 0.999999)), [499, 999, 1999, 3999, 7999, 7999]);
-    assert.equal(backoffDelay(3, policy, () => 0), 0);
+    assert.deepEqual(
+      [1, 2, 3, 4, 5, 6].map((n) => backoffDelay(n, policy, () => 0.999999)),
+      [499, 999, 1999, 3999, 7999, 7999],
+    );
+    assert.equal(
+      backoffDelay(3, policy, () => 0),
+      0,
+    );
     assert.equal(backoffDelay(2, policy, half), 500);
   });
 });
@@ -99,7 +105,13 @@ describe('withRetry', () => {
   it('gives up with the last error and records the attempt count', async () => {
     const slept: number[] = [];
     await assert.rejects(
-      withRetry(async () => Promise.reject(server(502)), { method: 'GET', hasIdempotencyKey: false, policy, random: () => 1 - 1e-9, sleep: async (ms) => void slept.push(ms) }),
+      withRetry(async () => Promise.reject(server(502)), {
+        method: 'GET',
+        hasIdempotencyKey: false,
+        policy,
+        random: () => 1 - 1e-9,
+        sleep: async (ms) => void slept.push(ms),
+      }),
       (e: SailError) => e.kind === 'server' && e.attempts === 3,
     );
     assert.deepEqual(slept, [499, 999]);

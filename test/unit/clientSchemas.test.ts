@@ -47,10 +47,12 @@ describe('normalizeStatus', () => {
   });
 
   it('treats completed, incomplete, failed and cancelled as terminal, and unknown as still running', () => {
-    assert.deepEqual(
-      (['queued', 'in_progress', 'completed', 'incomplete', 'failed', 'cancelled', 'unknown'] as const).filter(isTerminal),
-      ['completed', 'incomplete', 'failed', 'cancelled'],
-    );
+    assert.deepEqual((['queued', 'in_progress', 'completed', 'incomplete', 'failed', 'cancelled', 'unknown'] as const).filter(isTerminal), [
+      'completed',
+      'incomplete',
+      'failed',
+      'cancelled',
+    ]);
   });
 });
 
@@ -64,7 +66,16 @@ describe('SailResponseSchema', () => {
     metadata: { completion_window: 'flex', n: 3 },
     output: [
       { type: 'reasoning', summary: [{ type: 'summary_text', text: 'short' }], content: [{ type: 'reasoning_text', text: 'Think.' }] },
-      { type: 'message', id: 'msg_1', role: 'assistant', status: 'completed', content: [{ type: 'output_text', text: 'Hello', annotations: [] }, { type: 'output_text', text: ', world' }] },
+      {
+        type: 'message',
+        id: 'msg_1',
+        role: 'assistant',
+        status: 'completed',
+        content: [
+          { type: 'output_text', text: 'Hello', annotations: [] },
+          { type: 'output_text', text: ', world' },
+        ],
+      },
       { type: 'function_call', id: 'fc_1', call_id: 'call_1', name: 'get_weather', arguments: '{"location":"SF"}' },
       { type: 'web_search_call', id: 'ws_1', extra: true },
     ],
@@ -88,7 +99,10 @@ describe('SailResponseSchema', () => {
     assert.equal(r.rawStatus, 'completed');
     assert.equal(r.created_at, 1_760_000_000);
     assert.deepEqual(r.metadata, { completion_window: 'flex' });
-    assert.deepEqual(r.output.map((i) => i.type), ['reasoning', 'message', 'function_call', 'other']);
+    assert.deepEqual(
+      r.output.map((i) => i.type),
+      ['reasoning', 'message', 'function_call', 'other'],
+    );
     assert.deepEqual(r.output[2], { type: 'function_call', id: 'fc_1', call_id: 'call_1', name: 'get_weather', arguments: '{"location":"SF"}' });
     assert.deepEqual(r.output[3], { type: 'other', rawType: 'web_search_call' });
     assert.deepEqual(r.usage, {
@@ -115,14 +129,31 @@ describe('SailResponseSchema', () => {
     assert.equal(r.status, 'queued');
     assert.equal(r.rawStatus, 'pending');
     assert.deepEqual(r.output, []);
-    assert.deepEqual(r.usage, { input_tokens: 0, output_tokens: 0, total_tokens: 0, input_tokens_details: { cached_tokens: 0 }, output_tokens_details: { reasoning_tokens: 0 } });
+    assert.deepEqual(r.usage, {
+      input_tokens: 0,
+      output_tokens: 0,
+      total_tokens: 0,
+      input_tokens_details: { cached_tokens: 0 },
+      output_tokens_details: { reasoning_tokens: 0 },
+    });
     assert.equal(r.incomplete_details, null);
   });
 
   it('fills partial usage from Sail extras and defaults the rest to 0', () => {
-    const r = parse({ id: 'r', status: 'running', output: null, usage: { prompt_tokens: 5, completion_tokens: null, input_tokens_details: null, output_tokens_details: 'x' } });
+    const r = parse({
+      id: 'r',
+      status: 'running',
+      output: null,
+      usage: { prompt_tokens: 5, completion_tokens: null, input_tokens_details: null, output_tokens_details: 'x' },
+    });
     assert.equal(r.status, 'in_progress');
-    assert.deepEqual(r.usage, { input_tokens: 5, output_tokens: 0, total_tokens: 5, input_tokens_details: { cached_tokens: 0 }, output_tokens_details: { reasoning_tokens: 0 } });
+    assert.deepEqual(r.usage, {
+      input_tokens: 5,
+      output_tokens: 0,
+      total_tokens: 5,
+      input_tokens_details: { cached_tokens: 0 },
+      output_tokens_details: { reasoning_tokens: 0 },
+    });
   });
 
   it('turns a plain-string output into one assistant message', () => {
@@ -166,8 +197,23 @@ describe('outputText and reasoningText', () => {
       status: 'completed',
       output: [
         { type: 'reasoning', summary: [{ type: 'summary_text', text: 'summary only' }] },
-        { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'A' }, { type: 'refusal', refusal: 'no' }, { type: 'output_text', text: 'B' }] },
-        { type: 'reasoning', summary: [{ text: 'ignored' }], content: [{ type: 'reasoning_text', text: 'full' }, { type: 'reasoning_text', text: ' text' }] },
+        {
+          type: 'message',
+          role: 'assistant',
+          content: [
+            { type: 'output_text', text: 'A' },
+            { type: 'refusal', refusal: 'no' },
+            { type: 'output_text', text: 'B' },
+          ],
+        },
+        {
+          type: 'reasoning',
+          summary: [{ text: 'ignored' }],
+          content: [
+            { type: 'reasoning_text', text: 'full' },
+            { type: 'reasoning_text', text: ' text' },
+          ],
+        },
         { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'C' }] },
       ],
     });
@@ -191,10 +237,25 @@ describe('model and batch schemas', () => {
   });
 
   it('reads batches with an integer or object request_counts, and UPPERCASE item statuses', () => {
-    assert.deepEqual(SailBatchSchema.parse({ id: 'batch_1', request_counts: 2, created_at: 5, label: 'l' }), { id: 'batch_1', request_counts: 2, created_at: 5, label: 'l' });
+    assert.deepEqual(SailBatchSchema.parse({ id: 'batch_1', request_counts: 2, created_at: 5, label: 'l' }), {
+      id: 'batch_1',
+      request_counts: 2,
+      created_at: 5,
+      label: 'l',
+    });
     assert.deepEqual(SailBatchSchema.parse({ id: 'batch_1', request_counts: { total: 3, completed: 1 } }), { id: 'batch_1', request_counts: 3 });
-    assert.deepEqual(SailBatchListSchema.parse([{ id: 'b1', request_counts: 1 }, { id: 'b2', request_counts: 2 }]).map((b) => b.id), ['b1', 'b2']);
-    const detail = SailBatchDetailSchema.parse({ id: 'b', request_counts: 2, request_status: { a: { status: 'COMPLETED' }, b: { status: 'RUNNING' }, c: 'PENDING' } });
+    assert.deepEqual(
+      SailBatchListSchema.parse([
+        { id: 'b1', request_counts: 1 },
+        { id: 'b2', request_counts: 2 },
+      ]).map((b) => b.id),
+      ['b1', 'b2'],
+    );
+    const detail = SailBatchDetailSchema.parse({
+      id: 'b',
+      request_counts: 2,
+      request_status: { a: { status: 'COMPLETED' }, b: { status: 'RUNNING' }, c: 'PENDING' },
+    });
     assert.deepEqual(detail.request_status, {
       a: { status: 'completed', rawStatus: 'COMPLETED' },
       b: { status: 'in_progress', rawStatus: 'RUNNING' },

@@ -166,7 +166,10 @@ describe('SailClient against the simulator', () => {
       assert.deepEqual(Object.keys(detail.request_status).sort(), ['a', 'b']);
       assert.ok(Object.values(detail.request_status).every((s) => s.status === 'completed' && s.rawStatus === 'COMPLETED'));
       const listed = await client.listBatches({ limit: 10 });
-      assert.deepEqual(listed.map((b) => b.id), [batch.id]);
+      assert.deepEqual(
+        listed.map((b) => b.id),
+        [batch.id],
+      );
       const item = await client.getBatchItem(batch.id, 'b');
       assert.match(outputText(item), /second/);
     });
@@ -270,7 +273,10 @@ describe('SailClient against the simulator', () => {
     });
 
     it('a base URL that is not https or loopback is refused at construction', () => {
-      assert.throws(() => harness('http://api.example.com/v1', 'k'), (e: SailError) => e.kind === 'invalid_request' && /loopback/.test(e.userMessage));
+      assert.throws(
+        () => harness('http://api.example.com/v1', 'k'),
+        (e: SailError) => e.kind === 'invalid_request' && /loopback/.test(e.userMessage),
+      );
     });
   });
 
@@ -350,7 +356,10 @@ describe('SailClient against the simulator', () => {
         assert.equal(sim.counters.totalInferences(), 1);
         assert.deepEqual(slept, [250]);
         assert.equal((await client.getResponse(response.id)).status, 'completed');
-        assert.ok(lines.some((l) => l.startsWith('warn') && l.includes('POST /responses') && l.includes('network')), lines.join('\n'));
+        assert.ok(
+          lines.some((l) => l.startsWith('warn') && l.includes('POST /responses') && l.includes('network')),
+          lines.join('\n'),
+        );
       });
     }
 
@@ -397,8 +406,14 @@ describe('SailClient against the simulator', () => {
         sim.faults.clear();
       }
       await failure(harness(sim.baseUrl, WRONG_KEY).client.listModels());
-      assert.ok(lines.some((l) => l.startsWith('trace') && l.includes('prompt text')), 'prompt text is logged at trace');
-      assert.ok(lines.some((l) => /^debug POST \/responses → 200 \(attempt 1/.test(l)), lines.join('\n'));
+      assert.ok(
+        lines.some((l) => l.startsWith('trace') && l.includes('prompt text')),
+        'prompt text is logged at trace',
+      );
+      assert.ok(
+        lines.some((l) => /^debug POST \/responses → 200 \(attempt 1/.test(l)),
+        lines.join('\n'),
+      );
       assert.ok(!lines.some((l) => !l.startsWith('trace') && l.includes('prompt text')), 'prompt text only at trace');
       for (const text of allText) {
         assert.ok(!text.includes(sim.apiKey), `leaked the key: ${text}`);

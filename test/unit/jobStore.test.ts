@@ -58,7 +58,13 @@ describe('JobStore shared by several windows', () => {
     await b.save(job('y'));
     await a.save({ ...(a.get('x') as JobRecord), state: 'in_progress' });
     const c = await open();
-    assert.deepEqual(c.all().map((j) => j.id).sort(), ['x', 'y']);
+    assert.deepEqual(
+      c
+        .all()
+        .map((j) => j.id)
+        .sort(),
+      ['x', 'y'],
+    );
     assert.equal(c.get('x')?.state, 'in_progress');
   });
 
@@ -111,7 +117,10 @@ describe('JobStore shared by several windows', () => {
     await a.remove('x');
     await b.save(job('y'));
     const c = await open();
-    assert.deepEqual(c.all().map((j) => j.id), ['y']);
+    assert.deepEqual(
+      c.all().map((j) => j.id),
+      ['y'],
+    );
   });
 
   it('keeps, and writes back, a job this version cannot read', async () => {

@@ -163,7 +163,7 @@ describe('JobTracker against the simulator', () => {
     assert.ok(t.pollStats.failedPolls >= 6);
   });
 
-  it('a job Sail fails ends failed, with Sail\'s message', async () => {
+  it("a job Sail fails ends failed, with Sail's message", async () => {
     sim.faults.inject({ fault: 'fail_job', message: 'model overloaded' });
     const { tracker: t } = tracker();
     const job = await t.submit({ request: request('Explain: y'), title: 'Explain', instruction: 'Explain' });
@@ -431,7 +431,10 @@ describe('JobTracker against the simulator', () => {
     await state.update(JOB_INDEX_KEY, { ...index, savedAt: index.savedAt + 1, jobs: [...index.jobs, { id: 42, nonsense: true }] });
     const reopened = tracker();
     await reopened.tracker.resume();
-    assert.deepEqual(reopened.store.all().map((j) => j.id), [job.id]);
+    assert.deepEqual(
+      reopened.store.all().map((j) => j.id),
+      [job.id],
+    );
     assert.equal(reopened.warnings.length, 1);
   });
 

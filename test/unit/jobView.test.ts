@@ -55,14 +55,20 @@ describe('jobView', () => {
     const view = jobView({ job: { ...base, state: 'completed', finishedAt: 61_000, responseId: 'resp_1' }, response });
     assert.match(view.outputHtml ?? '', /<h1>Answer<\/h1>/);
     assert.match(view.outputHtml ?? '', /&lt;b&gt;x&lt;\/b&gt;/);
-    assert.deepEqual(view.usage?.map((r) => r.value), ['10', '2', '5', '1', '15']);
+    assert.deepEqual(
+      view.usage?.map((r) => r.value),
+      ['10', '2', '5', '1', '15'],
+    );
     assert.equal(view.canReplace, true);
     assert.equal(view.canStop, false);
     assert.ok(view.facts.some((f) => f.label === 'Duration' && f.value === '1 min 00 s'));
   });
 
   it('says plainly what happened to failed, expired and untracked jobs', () => {
-    assert.match(jobView({ job: { ...base, state: 'failed', error: { kind: 'auth', message: 'Sail rejected the API key.' } } }).notice ?? '', /rejected the API key/);
+    assert.match(
+      jobView({ job: { ...base, state: 'failed', error: { kind: 'auth', message: 'Sail rejected the API key.' } } }).notice ?? '',
+      /rejected the API key/,
+    );
     assert.equal(jobView({ job: { ...base, state: 'failed' } }).canRetry, true);
     assert.match(jobView({ job: { ...base, state: 'expired' } }).notice ?? '', /48 hours/);
     assert.match(jobView({ job: { ...base, state: 'untracked' } }).notice ?? '', /no cancel endpoint.*billed/);

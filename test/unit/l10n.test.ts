@@ -35,7 +35,8 @@ describe('translations', () => {
         'flex (hours)': 'flex (des heures)',
         'Send Again': 'Renvoyer',
         'elapsed {0}': 'écoulé {0}',
-        'Sail had a server error (HTTP {0}). Try again in a minute; if it keeps failing, check https://status.sailresearch.com.': 'Erreur du serveur Sail (HTTP {0}).',
+        'Sail had a server error (HTTP {0}). Try again in a minute; if it keeps failing, check https://status.sailresearch.com.':
+          'Erreur du serveur Sail (HTTP {0}).',
         'sail.{0} = {1} is invalid: {2}. Using the default instead.': 'sail.{0} = {1} est invalide : {2}.',
       },
     });

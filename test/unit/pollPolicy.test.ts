@@ -24,7 +24,10 @@ describe('nextPollDelay', () => {
     assert.equal(times[0], DEFAULT_POLL_POLICY.minMs);
     assert.equal(schedule('flex', 60_000)[0], typicalTurnTime('flex') / 400);
     const gaps = times.slice(1).map((t, i) => t - times[i]);
-    assert.ok(gaps.every((g, i) => i === 0 || g >= gaps[i - 1]), `gaps grow: ${gaps.join(',')}`);
+    assert.ok(
+      gaps.every((g, i) => i === 0 || g >= gaps[i - 1]),
+      `gaps grow: ${gaps.join(',')}`,
+    );
   });
 
   for (const window of ['priority', 'standard', 'flex'] as const) {

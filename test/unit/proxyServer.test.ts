@@ -119,7 +119,10 @@ describe('SailClient through a proxy', () => {
     assert.equal(httpStatus, 200);
     assert.equal(proxy.seen.requests, 2);
     assert.equal(sim.counters.requests('GET', 'listModels'), 1);
-    assert.ok(lines.some((l) => l.includes(`through proxy ${proxy.url} (from settings)`)), lines.join('\n'));
+    assert.ok(
+      lines.some((l) => l.includes(`through proxy ${proxy.url} (from settings)`)),
+      lines.join('\n'),
+    );
   });
 
   it('uses HTTP_PROXY / http_proxy from the given environment', async () => {

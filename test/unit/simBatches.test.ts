@@ -7,7 +7,11 @@ import { call, outputText, type WireBatch, type WireError, type WireResponse } f
 const GLM = 'zai-org/GLM-5.3';
 
 function batchBody(ids: string[], label?: string): Record<string, unknown> {
-  return { endpoint: '/v1/responses', ...(label ? { label } : {}), requests: ids.map((id) => ({ custom_id: id, params: { model: GLM, input: `prompt ${id}` } })) };
+  return {
+    endpoint: '/v1/responses',
+    ...(label ? { label } : {}),
+    requests: ids.map((id) => ({ custom_id: id, params: { model: GLM, input: `prompt ${id}` } })),
+  };
 }
 
 async function createBatch(sim: Simulator, body: Record<string, unknown>): Promise<WireBatch> {
@@ -65,11 +69,14 @@ describe('simulator: batches', () => {
     t.after(() => legacy.close());
     const batch = await createBatch(legacy, batchBody(['only']));
     const { seen } = await pollBatch(legacy, batch.id);
-    assert.ok([...seen].every((s) => ['PENDING', 'RUNNING', 'COMPLETED'].includes(s)), [...seen].join(', '));
+    assert.ok(
+      [...seen].every((s) => ['PENDING', 'RUNNING', 'COMPLETED'].includes(s)),
+      [...seen].join(', '),
+    );
     assert.ok(seen.has('PENDING') || seen.has('RUNNING'));
   });
 
-  it('GET /batches/{id}/{custom_id} is that item\'s ResponseObject; unknown ids are 404', async () => {
+  it("GET /batches/{id}/{custom_id} is that item's ResponseObject; unknown ids are 404", async () => {
     const batch = await createBatch(sim, batchBody(['alpha', 'beta']));
     await pollBatch(sim, batch.id);
     const item = await call<WireResponse>(sim, 'GET', `/batches/${batch.id}/beta`);
@@ -138,10 +145,26 @@ describe('simulator: batches', () => {
     ['duplicate custom_ids', { endpoint: '/v1/responses', requests: [item('a'), item('b'), item('a')] }, 'requests[2].custom_id'],
     ['a bad label', { endpoint: '/v1/responses', label: 'has space', requests: [item('a')] }, 'label'],
     ['an unknown top-level field', { endpoint: '/v1/responses', requests: [item('a')], extra: 1 }, 'extra'],
-    ['the asap window', { endpoint: '/v1/responses', requests: [item('a', { model: GLM, input: 'x', metadata: { completion_window: 'asap' } })] }, 'requests[0].params.metadata.completion_window'],
-    ['the priority window', { endpoint: '/v1/responses', requests: [item('a', { model: 'moonshotai/Kimi-K2.5', input: 'x', metadata: { completion_window: 'priority' } })] }, 'requests[0].params.metadata.completion_window'],
-    ['invalid params', { endpoint: '/v1/responses', requests: [item('a'), item('b', { model: GLM, input: 'x', temperature: 3 })] }, 'requests[1].params.temperature'],
-    ['an asap-only model', { endpoint: '/v1/responses', requests: [item('a', { model: 'openai/gpt-oss-120b', input: 'x' })] }, 'requests[0].params.metadata.completion_window'],
+    [
+      'the asap window',
+      { endpoint: '/v1/responses', requests: [item('a', { model: GLM, input: 'x', metadata: { completion_window: 'asap' } })] },
+      'requests[0].params.metadata.completion_window',
+    ],
+    [
+      'the priority window',
+      { endpoint: '/v1/responses', requests: [item('a', { model: 'moonshotai/Kimi-K2.5', input: 'x', metadata: { completion_window: 'priority' } })] },
+      'requests[0].params.metadata.completion_window',
+    ],
+    [
+      'invalid params',
+      { endpoint: '/v1/responses', requests: [item('a'), item('b', { model: GLM, input: 'x', temperature: 3 })] },
+      'requests[1].params.temperature',
+    ],
+    [
+      'an asap-only model',
+      { endpoint: '/v1/responses', requests: [item('a', { model: 'openai/gpt-oss-120b', input: 'x' })] },
+      'requests[0].params.metadata.completion_window',
+    ],
   ];
   for (const [name, body, param] of invalid) {
     it(`400 naming the param: ${name}`, async () => {

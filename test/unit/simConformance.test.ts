@@ -32,7 +32,10 @@ describe('simulator conformance with the OpenAPI document', () => {
 
   it('the schema check itself rejects a wrong body', () => {
     assert.notDeepEqual(live.errors(RESPONSE_OBJECT, { id: 'resp_1', object: 'response', status: 'queued' }), []);
-    assert.notDeepEqual(spec.errors(RESPONSE_OBJECT, { id: 'resp_1', object: 'response', created_at: 1, status: 'queued', model: 'm', metadata: {}, usage: {} }), []);
+    assert.notDeepEqual(
+      spec.errors(RESPONSE_OBJECT, { id: 'resp_1', object: 'response', created_at: 1, status: 'queued', model: 'm', metadata: {}, usage: {} }),
+      [],
+    );
   });
 
   it('GET /models', async () => {

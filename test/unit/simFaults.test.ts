@@ -13,13 +13,17 @@ const body = { model: 'moonshotai/Kimi-K2.5', input: 'Hello', background: true }
 function rawPost(sim: Simulator, payload: unknown, headers: Record<string, string> = {}): Promise<{ status: number; text: string }> {
   const url = new URL(`${sim.baseUrl}/responses`);
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'POST', agent: false, headers: { authorization: `Bearer ${sim.apiKey}`, 'content-type': 'application/json', ...headers } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (text += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
-      res.on('error', reject);
-    });
+    const req = request(
+      url,
+      { method: 'POST', agent: false, headers: { authorization: `Bearer ${sim.apiKey}`, 'content-type': 'application/json', ...headers } },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     req.end(JSON.stringify(payload));
   });
@@ -227,7 +231,7 @@ describe('simulator: admin HTTP API', () => {
     assert.deepEqual((await adminCall('GET', '/counters')).body, { requests: { 'GET getResponse': 1 }, inferencesByIdempotencyKey: {}, totalInferences: 0 });
   });
 
-  it('POST /__sim/expire makes every response gone, as after Sail\'s retention, and keeps the counters', async () => {
+  it("POST /__sim/expire makes every response gone, as after Sail's retention, and keeps the counters", async () => {
     const created = await call(sim, 'POST', '/responses', { body });
     assert.equal((await call(sim, 'GET', `/responses/${created.body.id}`)).status, 200);
     assert.equal((await adminCall('POST', '/expire')).status, 204);

@@ -25,7 +25,9 @@ describe('simulator: response lifecycle', () => {
     it(`moves ${expected.join(' → ')} by virtual time (legacyStatuses: ${legacyStatuses})`, async (t) => {
       const sim = await startSimulator({ timeScale: 1000, legacyStatuses });
       t.after(() => sim.close());
-      const created = await call(sim, 'POST', '/responses', { body: { model: KIMI, input: 'Hi', background: true, metadata: { completion_window: 'standard' } } });
+      const created = await call(sim, 'POST', '/responses', {
+        body: { model: KIMI, input: 'Hi', background: true, metadata: { completion_window: 'standard' } },
+      });
       assert.equal(created.status, 202);
       assert.equal(created.body.status, expected[0]);
       assert.deepEqual(created.body.output, []);
@@ -43,7 +45,11 @@ describe('simulator: response lifecycle', () => {
 describe('simulator: responses', () => {
   let sim: Simulator;
   before(async () => {
-    sim = await startSimulator({ timeScale: 1000, apiKeys: ['sk_sim_test', 'sk_sim_other', 'sk_sim_rotated'], sharedAccounts: [['sk_sim_test', 'sk_sim_rotated']] });
+    sim = await startSimulator({
+      timeScale: 1000,
+      apiKeys: ['sk_sim_test', 'sk_sim_other', 'sk_sim_rotated'],
+      sharedAccounts: [['sk_sim_test', 'sk_sim_rotated']],
+    });
   });
   after(() => sim.close());
   beforeEach(() => sim.reset());
@@ -107,10 +113,7 @@ describe('simulator: responses', () => {
     };
     const res = await create(sim, body);
     assert.equal(res.model, 'deepseek/deepseek-v4-flash-0731');
-    assert.deepEqual(
-      [res.temperature, res.top_p, res.max_output_tokens, res.user, res.metadata, res.input],
-      [0.3, 0.5, 500, 'someone', body.metadata, 'x'],
-    );
+    assert.deepEqual([res.temperature, res.top_p, res.max_output_tokens, res.user, res.metadata, res.input], [0.3, 0.5, 500, 'someone', body.metadata, 'x']);
   });
 
   it('usage counts about four characters a token and adds up', async () => {
@@ -121,10 +124,13 @@ describe('simulator: responses', () => {
     assert.equal(u.output_tokens, Math.ceil(outputText(res).length / 4));
     assert.equal(u.total_tokens, u.input_tokens + u.output_tokens);
     assert.deepEqual([u.prompt_tokens, u.completion_tokens], [u.input_tokens, u.output_tokens]);
-    assert.deepEqual([u.input_tokens_details, u.output_tokens_details], [
-      { cached_tokens: 0, reasoning_tokens: 0 },
-      { cached_tokens: 0, reasoning_tokens: 0 },
-    ]);
+    assert.deepEqual(
+      [u.input_tokens_details, u.output_tokens_details],
+      [
+        { cached_tokens: 0, reasoning_tokens: 0 },
+        { cached_tokens: 0, reasoning_tokens: 0 },
+      ],
+    );
   });
 
   it('reasoning adds a reasoning item first and reasoning tokens inside output_tokens', async () => {
@@ -226,10 +232,12 @@ describe('simulator: retention', () => {
     const sim = await startSimulator({ timeScale: 1000, retentionMs: 60 * 60_000 });
     t.after(() => sim.close());
     const created = await create(sim, { model: KIMI, input: 'x', background: true });
-    const batch = await call<{ id: string }>(sim, 'POST', '/batches', { body: { endpoint: '/v1/responses', requests: [{ custom_id: 'a', params: { model: KIMI, input: 'x' } }] } });
+    const batch = await call<{ id: string }>(sim, 'POST', '/batches', {
+      body: { endpoint: '/v1/responses', requests: [{ custom_id: 'a', params: { model: KIMI, input: 'x' } }] },
+    });
     assert.equal((await pollResponse(sim, created.id, isTerminal)).at(-1)?.status, 'completed');
     let gone: { status: number; body: WireError } | undefined;
-    for (const deadline = Date.now() + 30_000; Date.now() < deadline && gone === undefined; ) {
+    for (const deadline = Date.now() + 30_000; Date.now() < deadline && gone === undefined;) {
       const res = await call<WireError>(sim, 'GET', `/responses/${created.id}`);
       if (res.status !== 200) {
         gone = res;
@@ -298,7 +306,11 @@ describe('simulator: auth, validation and unknown paths', () => {
     ['input of the wrong type', { ...ok, input: 42 }, 'input'],
     ['a message without content', { ...ok, input: [{ role: 'user' }] }, 'input[0].content'],
     ['an unknown role', { ...ok, input: [{ role: 'developer', content: 'x' }] }, 'input[0].role'],
-    ['images on a text-only model', { ...ok, model: 'zai-org/GLM-5.3', background: true, input: [{ role: 'user', content: [{ type: 'input_image', image_url: 'https://x/y.png' }] }] }, 'input'],
+    [
+      'images on a text-only model',
+      { ...ok, model: 'zai-org/GLM-5.3', background: true, input: [{ role: 'user', content: [{ type: 'input_image', image_url: 'https://x/y.png' }] }] },
+      'input',
+    ],
     ['temperature above 2', { ...ok, temperature: 2.5 }, 'temperature'],
     ['temperature below 0', { ...ok, temperature: -1 }, 'temperature'],
     ['temperature as a string', { ...ok, temperature: '1' }, 'temperature'],
