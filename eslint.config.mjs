@@ -23,6 +23,14 @@ export default tseslint.config(
     rules: {
       // Log through the Sail LogOutputChannel, never the console.
       'no-console': 'error',
+      // Text reaches markup-interpreting UI only through src/ui/uiText.ts, which neutralizes what we did not write.
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: 'MemberExpression[property.name=/^(showInformationMessage|showWarningMessage|showErrorMessage|setStatusBarMessage|showQuickPick|createQuickPick)$/]',
+          message: 'Show text through src/ui/uiText.ts (notify, statusMessage, createQuickPick, showQuickPick), so untrusted text is neutralized.',
+        },
+      ],
     },
   },
 );

@@ -5,6 +5,7 @@
  */
 import * as l10n from '@vscode/l10n';
 import { z } from 'zod';
+import { neutralize, quoted } from './render/untrusted';
 import { checkBaseUrl } from './sail/baseUrl';
 
 export const DEFAULT_BASE_URL = 'https://api.sailresearch.com/v1';
@@ -91,10 +92,14 @@ export function readConfig(reader: ConfigurationReader): { config: SailConfig; p
   return { config: Object.freeze({ ...(values as Settings), baseUrl }), problems };
 }
 
+/**
+ * Names the setting and what is wrong. The value itself may come from a workspace's settings file, so
+ * it appears only as a short, neutralized excerpt: never a link, an icon or a wall of text.
+ */
 function describeIssue(key: string, raw: unknown, error: z.ZodError): string {
   const issue = error.issues[0];
-  const reason = issue?.message ?? l10n.t('unexpected value');
+  const reason = neutralize(issue?.message ?? l10n.t('unexpected value'), 120);
   return issue?.path.length
-    ? l10n.t('sail.{0} = {1} is invalid (at {2}): {3}. Using the default instead.', key, JSON.stringify(raw), issue.path.join('.'), reason)
-    : l10n.t('sail.{0} = {1} is invalid: {2}. Using the default instead.', key, JSON.stringify(raw), reason);
+    ? l10n.t('sail.{0} = {1} is invalid (at {2}): {3}. Using the default instead.', key, quoted(raw), neutralize(issue.path.join('.'), 40), reason)
+    : l10n.t('sail.{0} = {1} is invalid: {2}. Using the default instead.', key, quoted(raw), reason);
 }

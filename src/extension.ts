@@ -12,9 +12,11 @@ import { JobTracker } from './jobs/jobTracker';
 import { ApiKeyStore } from './ui/apiKeyStore';
 import { ClientProvider } from './ui/clientProvider';
 import { ConfigWatcher } from './ui/configWatcher';
+import { installSalt } from './ui/installSalt';
 import { notifyOnFinish } from './ui/notifier';
 import { ResultPanels } from './ui/resultPanel';
 import { JobStatusBar } from './ui/statusBar';
+import { notify, t } from './ui/uiText';
 
 /** What `activate()` hands to the integration tests (only in test mode). */
 export interface SailTestApi {
@@ -64,16 +66,14 @@ class Session implements vscode.Disposable {
       configs.onDidChange(() => this.reconsider(log)),
       registerShowLog(log),
       ...registerApiKeyCommands(this.apiKey, log, context.extensionMode === vscode.ExtensionMode.Test),
-      ...registerSendCommands({ configs, apiKey: this.apiKey, tracker: this.tracker, log }),
+      ...registerSendCommands({ configs, apiKey: this.apiKey, tracker: this.tracker, log, cacheSalt: installSalt(context.globalState) }),
       ...registerJobCommands(this.tracker, this.panels),
       registerSelectModel(clients, configs, this.apiKey),
     );
     // Jobs outlive windows: pick up whatever was running before this window (re)loaded.
     this.resumed = this.tracker.resume().catch((error: unknown) => {
       log.error('Could not pick up the jobs of the previous window', error);
-      void vscode.window.showErrorMessage(
-        vscode.l10n.t('Sail could not pick up your running jobs: {0}', error instanceof Error ? error.message : String(error)),
-      );
+      void notify.error(t('Sail could not pick up your running jobs: {0}', error instanceof Error ? error.message : String(error)));
     });
   }
 
@@ -123,7 +123,7 @@ export function activate(context: vscode.ExtensionContext): SailTestApi | undefi
     // A failed activation is otherwise silent: say so where the user looks.
     const message = error instanceof Error ? error.message : String(error);
     log.error('Activation failed', error);
-    void vscode.window.showErrorMessage(vscode.l10n.t('Sail failed to start: {0}', message));
+    void notify.error(t('Sail failed to start: {0}', message));
     throw error;
   }
 }

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { ApiKeyStore } from '../ui/apiKeyStore';
+import { icon, join, notify, statusMessage, t } from '../ui/uiText';
 
 /** Asks for the key in a password box; returns it, or undefined when the user cancelled. */
 export async function promptForApiKey(apiKey: ApiKeyStore, reason?: string): Promise<string | undefined> {
@@ -39,12 +40,12 @@ export function registerApiKeyCommands(apiKey: ApiKeyStore, log: vscode.LogOutpu
         return;
       }
       log.info('API key updated');
-      vscode.window.setStatusBarMessage(vscode.l10n.t('$(key) Sail API key saved'), 4000);
+      statusMessage(join([icon('key'), t('Sail API key saved')]), 4000);
     }),
     vscode.commands.registerCommand('sail.clearApiKey', async () => {
       await apiKey.clear();
       log.info('API key removed');
-      void vscode.window.showInformationMessage(vscode.l10n.t('The Sail API key was removed from secret storage.'));
+      void notify.info(t('The Sail API key was removed from secret storage.'));
     }),
   ];
 }

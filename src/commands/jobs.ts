@@ -4,8 +4,9 @@ import type { JobTracker } from '../jobs/jobTracker';
 import { stateLabel, windowLabel } from '../render/jobView';
 import { formatDuration } from '../render/usage';
 import type { ResultPanels } from '../ui/resultPanel';
+import { createQuickPick, icon, join, notify, plain, t, type UiQuickPickItem, type UiText } from '../ui/uiText';
 
-const STATE_ICONS: Record<JobRecord['state'], string> = {
+const STATE_ICONS: Record<JobRecord['state'], Parameters<typeof icon>[0]> = {
   submitting: 'cloud-upload',
   queued: 'clock',
   in_progress: 'sync~spin',
@@ -17,7 +18,7 @@ const STATE_ICONS: Record<JobRecord['state'], string> = {
   untracked: 'eye-closed',
 };
 
-type JobItem = vscode.QuickPickItem & { jobId: string };
+type JobItem = UiQuickPickItem & { jobId: string };
 
 const stopButton: vscode.QuickInputButton = {
   iconPath: new vscode.ThemeIcon('debug-stop'),
@@ -29,16 +30,19 @@ function item(job: JobRecord, now: number): JobItem {
   const age = formatDuration((job.finishedAt ?? now) - job.createdAt);
   return {
     jobId: job.id,
-    label: `$(${STATE_ICONS[job.state]}) ${job.title}`,
-    description: `${stateLabel(job)} · ${age}`,
-    detail: [job.model, windowLabel(job.window), ...(job.usage ? [vscode.l10n.t('{0} tokens', job.usage.total.toLocaleString('en-US'))] : [])].join(' · '),
+    label: join([icon(STATE_ICONS[job.state]), plain(job.title)]),
+    description: t('{0} · {1}', stateLabel(job), age),
+    detail: join(
+      [plain(job.model), t('{0}', windowLabel(job.window)), ...(job.usage ? [t('{0} tokens', job.usage.total.toLocaleString('en-US'))] : [])],
+      ' · ',
+    ),
     buttons: isFinished(job.state) ? [removeButton] : [stopButton],
   };
 }
 
 /** A quick pick of every job with its status; picking one opens its result view. */
-async function pickJob(tracker: JobTracker, title: string): Promise<string | undefined> {
-  const quickPick = vscode.window.createQuickPick<JobItem>();
+async function pickJob(tracker: JobTracker, title: UiText): Promise<string | undefined> {
+  const quickPick = createQuickPick<JobItem>();
   quickPick.title = title;
   quickPick.matchOnDescription = true;
   quickPick.matchOnDetail = true;
@@ -63,7 +67,7 @@ async function pickJob(tracker: JobTracker, title: string): Promise<string | und
     quickPick.onDidTriggerItemButton(async ({ item: picked, button }) => {
       if (button === stopButton) {
         if (await tracker.stopTracking(picked.jobId)) {
-          void vscode.window.showInformationMessage(vscode.l10n.t('Sail has no cancel: the job keeps running on Sail, but it is no longer checked.'));
+          void notify.info(t('Sail has no cancel: the job keeps running on Sail, but it is no longer checked.'));
         }
       } else if (button === removeButton) {
         await tracker.remove(picked.jobId);
@@ -85,18 +89,18 @@ async function pickJob(tracker: JobTracker, title: string): Promise<string | und
 export function registerJobCommands(tracker: JobTracker, panels: ResultPanels): vscode.Disposable[] {
   return [
     vscode.commands.registerCommand('sail.showJobs', async () => {
-      const jobId = await pickJob(tracker, vscode.l10n.t('Sail Jobs'));
+      const jobId = await pickJob(tracker, t('Sail Jobs'));
       if (jobId) {
         panels.open(jobId);
       }
     }),
     vscode.commands.registerCommand('sail.openResult', async (jobId?: unknown) => {
-      const id = typeof jobId === 'string' ? jobId : await pickJob(tracker, vscode.l10n.t('Open Sail Result'));
+      const id = typeof jobId === 'string' ? jobId : await pickJob(tracker, t('Open Sail Result'));
       if (!id) {
         return;
       }
       if (!tracker.get(id)) {
-        void vscode.window.showWarningMessage(vscode.l10n.t('That Sail job is no longer in the list.'));
+        void notify.warning(t('That Sail job is no longer in the list.'));
         return;
       }
       panels.open(id);

@@ -3,6 +3,7 @@ import { SailError } from '../sail/errors';
 import type { ClientProvider } from '../ui/clientProvider';
 import type { ConfigWatcher } from '../ui/configWatcher';
 import type { ApiKeyStore } from '../ui/apiKeyStore';
+import { notify, plain, showQuickPick, statusMessage, t } from '../ui/uiText';
 import { ensureApiKey } from './apiKey';
 
 /** Lists GET /v1/models and writes the pick to sail.model. */
@@ -18,17 +19,19 @@ export function registerSelectModel(clients: ClientProvider, configs: ConfigWatc
       );
     } catch (error) {
       const message = error instanceof SailError ? error.userMessage : String(error);
-      void vscode.window.showErrorMessage(vscode.l10n.t('Could not list Sail models: {0}', message));
+      void notify.error(t('Could not list Sail models: {0}', message));
       return;
     }
     const current = configs.config.model;
-    const picked = await vscode.window.showQuickPick(
+    // Model ids and owners come from the server: shown as plain text.
+    const picked = await showQuickPick(
       models.map((m) => ({
-        label: m.id,
-        description: m.id === current ? vscode.l10n.t('current') : m.owned_by,
+        label: plain(m.id),
+        description: m.id === current ? t('current') : m.owned_by ? plain(m.owned_by) : undefined,
         picked: m.id === current,
+        id: m.id,
       })),
-      { title: vscode.l10n.t('Sail: Select Model'), placeHolder: vscode.l10n.t('Model for new requests (sail.model)') },
+      { title: t('Sail: Select Model'), placeHolder: vscode.l10n.t('Model for new requests (sail.model)') },
     );
     if (picked) {
       // Write where the current value comes from, or a workspace value would still win.
@@ -40,8 +43,8 @@ export function registerSelectModel(clients: ClientProvider, configs: ConfigWatc
           : where?.workspaceValue !== undefined
             ? vscode.ConfigurationTarget.Workspace
             : vscode.ConfigurationTarget.Global;
-      await sail.update('model', picked.label, target);
-      vscode.window.setStatusBarMessage(vscode.l10n.t('Sail model: {0}', picked.label), 4000);
+      await sail.update('model', picked.id, target);
+      statusMessage(t('Sail model: {0}', picked.id), 4000);
     }
   });
 }

@@ -7,6 +7,7 @@ import { lineSpan } from '../jobs/lines';
 import type { JobTracker } from '../jobs/jobTracker';
 import type { ApiKeyStore } from '../ui/apiKeyStore';
 import type { ConfigWatcher } from '../ui/configWatcher';
+import { createQuickPick, icon, join, notify, plain, statusMessage, t, type UiQuickPickItem, type UiText } from '../ui/uiText';
 import { ensureApiKey } from './apiKey';
 
 /** Optional argument of both send commands (keybindings, tests): skips the instruction prompt. */
@@ -21,6 +22,8 @@ interface SendDeps {
   readonly apiKey: ApiKeyStore;
   readonly tracker: JobTracker;
   readonly log: vscode.LogOutputChannel;
+  /** Mixed into the prompt-cache key, so it reveals no path. */
+  readonly cacheSalt: string;
 }
 
 function asSendArgs(value: unknown): SendArgs {
@@ -38,18 +41,26 @@ function asSendArgs(value: unknown): SendArgs {
 }
 
 /** The instruction: a template from sail.prompts, or whatever the user types. */
-async function pickInstruction(deps: SendDeps, what: string): Promise<string | undefined> {
-  type Item = vscode.QuickPickItem & { instruction: string };
-  const templates: Item[] = deps.configs.config.prompts.map((p) => ({ label: p.label, detail: p.instruction, instruction: p.instruction }));
-  const quickPick = vscode.window.createQuickPick<Item>();
-  quickPick.title = vscode.l10n.t('Sail: what should be done with {0}?', what);
-  quickPick.placeholder = vscode.l10n.t('Pick an instruction, or type your own and press Enter');
+async function pickInstruction(deps: SendDeps, what: UiText): Promise<string | undefined> {
+  type Item = UiQuickPickItem & { instruction: string };
+  // Prompts may come from a workspace's settings: shown as plain text, never as icons.
+  const templates: Item[] = deps.configs.config.prompts.map((p) => ({
+    label: plain(p.label, 80),
+    description: p.description ? plain(p.description) : undefined,
+    detail: plain(p.instruction),
+    instruction: p.instruction,
+  }));
+  const quickPick = createQuickPick<Item>();
+  quickPick.title = what;
+  quickPick.placeholder = t('Pick an instruction, or type your own and press Enter');
   quickPick.matchOnDetail = true;
   quickPick.ignoreFocusOut = true;
   quickPick.items = templates;
   quickPick.onDidChangeValue((value) => {
     const typed = value.trim();
-    const custom: Item[] = typed ? [{ label: `$(edit) ${typed}`, description: vscode.l10n.t('your instruction'), instruction: typed, alwaysShow: true }] : [];
+    const custom: Item[] = typed
+      ? [{ label: join([icon('edit'), plain(typed)]), description: t('your instruction'), instruction: typed, alwaysShow: true }]
+      : [];
     quickPick.items = [...custom, ...templates];
   });
   return new Promise((resolve) => {
@@ -66,10 +77,10 @@ async function pickInstruction(deps: SendDeps, what: string): Promise<string | u
   });
 }
 
-async function submit(deps: SendDeps, args: SendArgs, code: Omit<CodeInput, 'instruction'>, source: JobSource, what: string): Promise<string | undefined> {
+async function submit(deps: SendDeps, args: SendArgs, code: Omit<CodeInput, 'instruction'>, source: JobSource, what: UiText): Promise<string | undefined> {
   const config = deps.configs.config;
   if (!config.baseUrl) {
-    void vscode.window.showErrorMessage(vscode.l10n.t('The setting sail.baseUrl is invalid, so nothing was sent. Fix it in your user settings.'));
+    void notify.error(t('The setting sail.baseUrl is invalid, so nothing was sent. Fix it in your user settings.'));
     return undefined;
   }
   const instruction = args.instruction?.trim() || (await pickInstruction(deps, what));
@@ -77,14 +88,14 @@ async function submit(deps: SendDeps, args: SendArgs, code: Omit<CodeInput, 'ins
     return undefined;
   }
   if (!(await ensureApiKey(deps.apiKey))) {
-    void vscode.window.showWarningMessage(vscode.l10n.t('Nothing was sent: Sail needs an API key. Run "Sail: Set API Key".'));
+    void notify.warning(t('Nothing was sent: Sail needs an API key. Run "Sail: Set API Key".'));
     return undefined;
   }
   const workspace = vscode.workspace.getWorkspaceFolder(vscode.Uri.parse(source.uri))?.uri.toString();
   const request = buildRequest(config, buildInput({ ...code, instruction }), {
     model: args.model,
     completionWindow: args.completionWindow,
-    cacheKey: promptCacheKey(config.promptCacheKey, { workspace, file: source.uri }),
+    cacheKey: promptCacheKey(config.promptCacheKey, { workspace, file: source.uri }, deps.cacheSalt),
   });
   deps.log.trace(`Request input:\n${String(request.input)}`);
   const title = `${instruction.split('\n')[0].slice(0, 60)} · ${source.fileName}`;
@@ -93,7 +104,7 @@ async function submit(deps: SendDeps, args: SendArgs, code: Omit<CodeInput, 'ins
   );
   // A refusal is reported by the finish notification, with what to do about it.
   if (job.state !== 'failed') {
-    vscode.window.setStatusBarMessage(vscode.l10n.t('$(send) Sent to Sail: {0}', title), 5000);
+    statusMessage(join([icon('send'), t('Sent to Sail: {0}', title)]), 5000);
   }
   return job.id;
 }
@@ -115,21 +126,21 @@ export function registerSendCommands(deps: SendDeps): vscode.Disposable[] {
     const fileName = path.basename(document.uri.path);
     const reason = unsendableReason(new TextEncoder().encode(text), deps.configs.config.maxFileSizeKB * 1024, fileName);
     if (reason) {
-      void vscode.window.showErrorMessage(reason);
+      void notify.error(t('{0}', reason));
       return undefined;
     }
     if (!text.trim()) {
-      void vscode.window.showWarningMessage(vscode.l10n.t('{0} is empty: there is nothing to send.', fileName));
+      void notify.warning(t('{0} is empty: there is nothing to send.', fileName));
       return undefined;
     }
-    return submit(deps, args, { text, fileName, languageId: document.languageId }, sourceOf(document), fileName);
+    return submit(deps, args, { text, fileName, languageId: document.languageId }, sourceOf(document), t('Sail: what should be done with {0}?', fileName));
   };
 
   const sendFile = async (target?: unknown, maybeArgs?: unknown): Promise<string | undefined> => {
     const args = asSendArgs(target instanceof vscode.Uri ? maybeArgs : target);
     const uri = target instanceof vscode.Uri ? target : vscode.window.activeTextEditor?.document.uri;
     if (!uri) {
-      void vscode.window.showWarningMessage(vscode.l10n.t('Open a file, or right-click one in the Explorer, to send it to Sail.'));
+      void notify.warning(t('Open a file, or right-click one in the Explorer, to send it to Sail.'));
       return undefined;
     }
     const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
@@ -144,17 +155,17 @@ export function registerSendCommands(deps: SendDeps): vscode.Disposable[] {
       // The size first: a multi-gigabyte log is refused without being read into memory.
       const tooLarge = tooLargeReason((await vscode.workspace.fs.stat(uri)).size, maxBytes, fileName);
       if (tooLarge) {
-        void vscode.window.showErrorMessage(tooLarge);
+        void notify.error(t('{0}', tooLarge));
         return undefined;
       }
       bytes = await vscode.workspace.fs.readFile(uri);
     } catch (error) {
-      void vscode.window.showErrorMessage(vscode.l10n.t('Could not read {0}: {1}', fileName, error instanceof Error ? error.message : String(error)));
+      void notify.error(t('Could not read {0}: {1}', fileName, error instanceof Error ? error.message : String(error)));
       return undefined;
     }
     const reason = unsendableReason(bytes, maxBytes, fileName);
     if (reason) {
-      void vscode.window.showErrorMessage(reason);
+      void notify.error(t('{0}', reason));
       return undefined;
     }
     return sendDocument(await vscode.workspace.openTextDocument(uri), args);
@@ -164,15 +175,15 @@ export function registerSendCommands(deps: SendDeps): vscode.Disposable[] {
     const args = asSendArgs(maybeArgs);
     const editor = vscode.window.activeTextEditor;
     if (!editor) {
-      void vscode.window.showWarningMessage(vscode.l10n.t('Open a file and select some code to send it to Sail.'));
+      void notify.warning(t('Open a file and select some code to send it to Sail.'));
       return undefined;
     }
     const selection = editor.selection;
     const text = editor.document.getText(selection);
     if (selection.isEmpty || !text.trim()) {
-      const wholeFile = vscode.l10n.t('Send Whole File');
+      const wholeFile = t('Send Whole File');
       // Not awaited: the command answers at once, and the offer stays in the notification.
-      void vscode.window.showWarningMessage(vscode.l10n.t('Nothing is selected, so nothing was sent.'), wholeFile).then((choice) => {
+      void notify.warning(t('Nothing is selected, so nothing was sent.'), wholeFile).then((choice) => {
         if (choice === wholeFile) {
           void sendDocument(editor.document, args);
         }
@@ -180,9 +191,9 @@ export function registerSendCommands(deps: SendDeps): vscode.Disposable[] {
       return undefined;
     }
     const fileName = path.basename(editor.document.uri.path);
-    const reason = unsendableReason(new TextEncoder().encode(text), deps.configs.config.maxFileSizeKB * 1024, `The selection in ${fileName}`);
+    const reason = unsendableReason(new TextEncoder().encode(text), deps.configs.config.maxFileSizeKB * 1024, vscode.l10n.t('The selection in {0}', fileName));
     if (reason) {
-      void vscode.window.showErrorMessage(reason);
+      void notify.error(t('{0}', reason));
       return undefined;
     }
     const lines = lineSpan(selection);
@@ -191,7 +202,7 @@ export function registerSendCommands(deps: SendDeps): vscode.Disposable[] {
       args,
       { text, fileName, languageId: editor.document.languageId, lines },
       sourceOf(editor.document, selection),
-      `the selection in ${fileName}`,
+      t('Sail: what should be done with the selection in {0}?', fileName),
     );
   };
 

@@ -71,7 +71,7 @@ export interface JobChange {
 type Listener = (change: JobChange) => void;
 
 /** Errors after which re-sending the same request cannot help until the user changes something. */
-const DEFINITIVE = new Set(['auth', 'invalid_request', 'not_found']);
+const DEFINITIVE = new Set(['auth', 'forbidden', 'invalid_request', 'not_found']);
 const RESEND_BASE_MS = 5_000;
 const RESEND_MAX_MS = 5 * 60_000;
 /**

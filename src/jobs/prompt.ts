@@ -2,7 +2,7 @@
  * What a request carries: the instruction, then the code verbatim with its file name and language,
  * fenced so the model cannot mistake code for instructions; plus the request fields from settings.
  */
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import * as l10n from '@vscode/l10n';
 import type { SailConfig } from '../config';
 import type { CreateResponseRequest } from '../sail/schemas';
@@ -48,10 +48,14 @@ export function hashText(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
-/** The cache-routing key: a hash, so no path or workspace name leaves the machine. */
-export function promptCacheKey(mode: SailConfig['promptCacheKey'], scope: { workspace?: string; file?: string }): string | undefined {
+/**
+ * The cache-routing key: a keyed hash (HMAC) of the workspace or file URI with a secret salt made once
+ * per install, so no path or workspace name leaves the machine, and a guessed path cannot be confirmed
+ * by hashing it.
+ */
+export function promptCacheKey(mode: SailConfig['promptCacheKey'], scope: { workspace?: string; file?: string }, salt: string): string | undefined {
   const value = mode === 'workspace' ? (scope.workspace ?? scope.file) : mode === 'file' ? scope.file : undefined;
-  return value === undefined ? undefined : `vscode-${createHash('sha256').update(value).digest('hex').slice(0, 32)}`;
+  return value === undefined ? undefined : `vscode-${createHmac('sha256', salt).update(value).digest('hex').slice(0, 32)}`;
 }
 
 export function buildRequest(config: SailConfig, input: string, options: RequestOverrides & { cacheKey?: string } = {}): CreateResponseRequest {

@@ -4,7 +4,9 @@
  */
 import * as l10n from '@vscode/l10n';
 
-export type SailErrorKind = 'auth' | 'invalid_request' | 'not_found' | 'rate_limited' | 'server' | 'timeout' | 'network' | 'unexpected_response' | 'aborted';
+/** `forbidden`: an HTTP 403 that does not say it is about the key, typically a proxy, firewall or gateway on the way. */
+export type SailErrorKind =
+  'auth' | 'forbidden' | 'invalid_request' | 'not_found' | 'rate_limited' | 'server' | 'timeout' | 'network' | 'unexpected_response' | 'aborted';
 
 export interface SailErrorDetails {
   userMessage?: string;
@@ -47,6 +49,10 @@ function defaultUserMessage(kind: SailErrorKind): string {
   switch (kind) {
     case 'auth':
       return l10n.t('Sail rejected the API key. {0}', setKeyHint());
+    case 'forbidden':
+      return l10n.t(
+        'The request was refused (HTTP 403). A proxy, firewall or gateway on the way may be blocking it: check sail.baseUrl and your proxy settings.',
+      );
     case 'invalid_request':
       return l10n.t('Sail refused the request. Check the model, completion window and request settings.');
     case 'not_found':
@@ -142,11 +148,24 @@ export function errorFromHttp(failure: HttpFailure): SailError {
   const message = `${method} ${path} failed with HTTP ${status}${code ? ` (${code})` : ''}: ${detail}`;
   const base = { status, code, requestId };
 
-  if (status === 401 || status === 403) {
+  if (status === 401 || (status === 403 && isAboutTheKey(code, serverMessage))) {
     return new SailError('auth', message, base);
   }
+  if (status === 403) {
+    return new SailError('forbidden', message, {
+      ...base,
+      userMessage: serverMessage
+        ? l10n.t(
+            'The request was refused (HTTP 403): {0}. A proxy, firewall or gateway on the way may be blocking it: check sail.baseUrl and your proxy settings.',
+            serverMessage,
+          )
+        : undefined,
+    });
+  }
   if (status === 404) {
-    const userMessage = path === '/models' ? l10n.t("Sail's API was not found at this address. Check the Sail base URL setting.") : undefined;
+    // Only GET of a known id can be "gone"; a POST or the model list answering 404 means the address is wrong.
+    const wrongAddress = method === 'POST' || path === '/models';
+    const userMessage = wrongAddress ? l10n.t("Sail's API was not found at this address. Check the sail.baseUrl setting (it usually ends in /v1).") : undefined;
     return new SailError('not_found', message, { ...base, userMessage });
   }
   if (status === 429) {
@@ -177,6 +196,14 @@ export function errorFromHttp(failure: HttpFailure): SailError {
     return new SailError('invalid_request', message, { ...base, userMessage: invalidRequestMessage(code, serverMessage) });
   }
   return new SailError('unexpected_response', `${method} ${path} answered with unexpected HTTP ${status}: ${detail}`, base);
+}
+
+/** Sail declares no 403; one that names the key (or authentication) is about the key, any other is not. */
+function isAboutTheKey(code: string | undefined, serverMessage: string | undefined): boolean {
+  return (
+    (code !== undefined && /api[_-]?key|auth|unauthori[sz]ed|permission/i.test(code)) ||
+    (serverMessage !== undefined && /api[ _-]?key|unauthori[sz]ed|authenticat/i.test(serverMessage))
+  );
 }
 
 function invalidRequestMessage(code: string | undefined, serverMessage: string | undefined): string {

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { readConfig, type ConfigProblem, type SailConfig } from '../config';
+import { notify, t } from './uiText';
 
 /** The current `sail.*` configuration, re-read when it changes; problems are shown once per change. */
 export class ConfigWatcher implements vscode.Disposable {
@@ -38,10 +39,10 @@ export class ConfigWatcher implements vscode.Disposable {
     for (const problem of problems) {
       this.log.warn(problem.message);
     }
-    const openSettings = vscode.l10n.t('Open Settings');
+    const openSettings = t('Open Settings');
     const first = problems[0];
-    const more = problems.length > 1 ? vscode.l10n.t(' (and {0} more; see the Sail log)', problems.length - 1) : '';
-    void vscode.window.showWarningMessage(`${first.message}${more}`, openSettings).then((choice) => {
+    const message = problems.length > 1 ? t('{0} (and {1} more; see the Sail log)', first.message, problems.length - 1) : t('{0}', first.message);
+    void notify.warning(message, openSettings).then((choice) => {
       if (choice === openSettings) {
         void vscode.commands.executeCommand('workbench.action.openSettings', first.setting);
       }

@@ -5,6 +5,7 @@ import { stateLabel } from '../render/jobView';
 import { outputText } from '../sail/output';
 import type { ConfigWatcher } from './configWatcher';
 import { sendAgain, type ResultPanels } from './resultPanel';
+import { notify, t, type UiText } from './uiText';
 
 /** Tells the user when a job finishes: the result view at once (sail.openResult = open) or a notification. */
 export function notifyOnFinish(tracker: JobTracker, panels: ResultPanels, configs: ConfigWatcher): { dispose(): void } {
@@ -19,22 +20,18 @@ export function notifyOnFinish(tracker: JobTracker, panels: ResultPanels, config
       panels.open(job.id, { preserveFocus: true });
       return;
     }
-    const open = vscode.l10n.t('Open');
-    const copy = vscode.l10n.t('Copy');
-    const retry = vscode.l10n.t('Send Again');
-    const setKey = vscode.l10n.t('Set API Key');
-    let shown: Thenable<string | undefined>;
+    const open = t('Open');
+    const copy = t('Copy');
+    const retry = t('Send Again');
+    const setKey = t('Set API Key');
+    let shown: Thenable<UiText | undefined>;
     if (job.state === 'completed') {
-      shown = vscode.window.showInformationMessage(vscode.l10n.t('Sail finished "{0}".', job.title), open, copy);
+      shown = notify.info(t('Sail finished "{0}".', job.title), open, copy);
     } else if (job.state === 'failed') {
       const actions = [open, ...(job.responseId ? [] : [retry]), ...(job.error?.kind === 'auth' ? [setKey] : [])];
-      shown = vscode.window.showErrorMessage(vscode.l10n.t('Sail job "{0}" failed: {1}', job.title, job.error?.message ?? ''), ...actions);
+      shown = notify.error(t('Sail job "{0}" failed: {1}', job.title, job.error?.message ?? ''), ...actions);
     } else {
-      shown = vscode.window.showWarningMessage(
-        vscode.l10n.t('Sail job "{0}" ended: {1}.', job.title, stateLabel(job)),
-        open,
-        ...(job.state === 'incomplete' ? [copy] : []),
-      );
+      shown = notify.warning(t('Sail job "{0}" ended: {1}.', job.title, stateLabel(job)), open, ...(job.state === 'incomplete' ? [copy] : []));
     }
     void shown.then(async (choice) => {
       if (choice === open) {

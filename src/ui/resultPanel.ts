@@ -9,6 +9,7 @@ import { PanelStateSchema, WebviewMessageSchema, type HostMessage, type WebviewM
 import { resultPageHtml } from '../render/resultPage';
 import { outputText } from '../sail/output';
 import type { SailResponse } from '../sail/schemas';
+import { icon, join, notify, plain, statusMessage, t } from './uiText';
 
 export const RESULT_VIEW_TYPE = 'sail.result';
 const PREVIEW_SCHEME = 'sail-preview';
@@ -88,7 +89,7 @@ export class ResultPanels implements vscode.Disposable {
     const job = this.tracker.get(jobId);
     const panel = vscode.window.createWebviewPanel(
       RESULT_VIEW_TYPE,
-      job?.title ?? 'Sail',
+      job ? plain(job.title, 80) : 'Sail',
       { viewColumn: vscode.ViewColumn.Beside, preserveFocus: options.preserveFocus ?? false },
       this.webviewOptions(),
     );
@@ -119,7 +120,7 @@ export class ResultPanels implements vscode.Disposable {
     switch (message.type) {
       case 'copy':
         await vscode.env.clipboard.writeText(text);
-        vscode.window.setStatusBarMessage(vscode.l10n.t('$(copy) Sail answer copied'), 3000);
+        statusMessage(join([icon('copy'), t('Sail answer copied')]), 3000);
         return;
       case 'openUntitled': {
         const document = await vscode.workspace.openTextDocument({ content: text, language: 'markdown' });
@@ -145,12 +146,12 @@ export class ResultPanels implements vscode.Disposable {
   /** Send Again; for a request that may have reached Sail under another key, only once the user agrees. */
   private async retry(job: JobRecord): Promise<void> {
     if (job.state === 'submitting') {
-      const send = vscode.l10n.t('Send Now');
-      const choice = await vscode.window.showWarningMessage(
-        vscode.l10n.t('Send "{0}" now, with the current API key and base URL?', job.title),
+      const send = t('Send Now');
+      const choice = await notify.warning(
+        t('Send "{0}" now, with the current API key and base URL?', job.title),
         {
           modal: true,
-          detail: vscode.l10n.t(
+          detail: t(
             'Sail never confirmed the earlier attempt. If it did reach Sail, sending the request with another key or to another URL runs it, and bills it, a second time.',
           ),
         },
@@ -166,7 +167,7 @@ export class ResultPanels implements vscode.Disposable {
   private async insert(code: string): Promise<void> {
     const editor = this.lastEditor && vscode.window.visibleTextEditors.includes(this.lastEditor) ? this.lastEditor : vscode.window.visibleTextEditors[0];
     if (!editor) {
-      void vscode.window.showWarningMessage(vscode.l10n.t('Open an editor to insert the answer into.'));
+      void notify.warning(t('Open an editor to insert the answer into.'));
       return;
     }
     await editor.edit((edit) => edit.replace(editor.selection, code));
@@ -189,11 +190,11 @@ export class ResultPanels implements vscode.Disposable {
       // The text changed since the request: show what the replacement would do, then ask.
       const proposed = vscode.Uri.from({ scheme: PREVIEW_SCHEME, path: `/${job.id}/${Date.now()}/${source.fileName}` });
       this.previews.set(proposed, document.getText().slice(0, document.offsetAt(range.start)) + code + document.getText().slice(document.offsetAt(range.end)));
-      await vscode.commands.executeCommand('vscode.diff', document.uri, proposed, vscode.l10n.t('{0} ↔ with Sail answer', source.fileName));
-      const replace = vscode.l10n.t('Replace');
-      const choice = await vscode.window.showWarningMessage(
-        vscode.l10n.t('{0} changed since the request was sent. Replace lines {1}–{2} anyway?', source.fileName, range.start.line + 1, range.end.line + 1),
-        { modal: true, detail: vscode.l10n.t('The diff shows the result.') },
+      await vscode.commands.executeCommand('vscode.diff', document.uri, proposed, t('{0} ↔ with Sail answer', source.fileName));
+      const replace = t('Replace');
+      const choice = await notify.warning(
+        t('{0} changed since the request was sent. Replace lines {1}–{2} anyway?', source.fileName, range.start.line + 1, range.end.line + 1),
+        { modal: true, detail: t('The diff shows the result.') },
         replace,
       );
       this.previews.delete(proposed);
@@ -211,12 +212,12 @@ export class ResultPanels implements vscode.Disposable {
   }
 
   private async stopTracking(job: JobRecord): Promise<void> {
-    const stop = vscode.l10n.t('Stop Tracking');
-    const choice = await vscode.window.showWarningMessage(
-      vscode.l10n.t('Stop tracking "{0}"?', job.title),
+    const stop = t('Stop Tracking');
+    const choice = await notify.warning(
+      t('Stop tracking "{0}"?', job.title),
       {
         modal: true,
-        detail: vscode.l10n.t('Sail has no way to cancel a job: it keeps running (and is billed) on Sail. The extension will just stop checking on it.'),
+        detail: t('Sail has no way to cancel a job: it keeps running (and is billed) on Sail. The extension will just stop checking on it.'),
       },
       stop,
     );
@@ -299,7 +300,7 @@ class ResultPanel {
       await this.post({ type: 'missing', jobId: this.jobId, message: vscode.l10n.t('This job is no longer in the list.') });
       return;
     }
-    this.panel.title = job.title;
+    this.panel.title = plain(job.title, 80);
     const response = await this.deps.tracker.response(this.jobId);
     await this.post({ type: 'update', view: jobView({ job, response, nextCheckAt: this.deps.tracker.nextPollAt(job.id) }) });
     if (this.panel.visible) {
@@ -329,7 +330,7 @@ class ResultPanel {
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
         this.deps.log.error(`Result view action ${parsed.data.type} failed: ${message}`);
-        void vscode.window.showErrorMessage(vscode.l10n.t('Sail: {0}', message));
+        void notify.error(t('Sail: {0}', message));
       }
     }
   }
@@ -350,10 +351,8 @@ class ResultPanel {
 export async function sendAgain(tracker: JobTracker, jobId: string): Promise<void> {
   const result = await tracker.retry(jobId);
   if (result === 'elsewhere') {
-    void vscode.window.showWarningMessage(
-      vscode.l10n.t('This request is stored on another machine (a VS Code Remote window wrote it down). Send it again from that window.'),
-    );
+    void notify.warning(t('This request is stored on another machine (a VS Code Remote window wrote it down). Send it again from that window.'));
   } else if (result === 'busy') {
-    vscode.window.setStatusBarMessage(vscode.l10n.t('$(sync~spin) Sail is sending this request already'), 3000);
+    statusMessage(join([icon('sync~spin'), t('Sail is sending this request already')]), 3000);
   }
 }

