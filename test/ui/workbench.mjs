@@ -2,7 +2,7 @@
 // A person's view of VS Code: the packaged .vsix installed into code-server, the workbench open in
 // headless Chromium, driven through the keyboard and mouse as a person would.
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { createState, installExtension, launchBrowser, removeState, startCodeServer } from '../host/codeServer.mjs';
 import { RESULTS_DIR, VSIX } from '../host/paths.mjs';
 
@@ -14,6 +14,8 @@ const SCREENSHOTS = join(RESULTS_DIR, 'ui');
 export async function openWorkbench(options = {}) {
   const state = createState({ settings: options.settings });
   for (const [name, text] of Object.entries(options.files ?? {})) {
+    // A name may hold folders, e.g. '.vscode/settings.json' for workspace settings.
+    mkdirSync(dirname(join(state.workspace, name)), { recursive: true });
     writeFileSync(join(state.workspace, name), text);
   }
   installExtension(state, VSIX);
