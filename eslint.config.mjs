@@ -27,7 +27,8 @@ export default tseslint.config(
       'no-restricted-syntax': [
         'error',
         {
-          selector: 'MemberExpression[property.name=/^(showInformationMessage|showWarningMessage|showErrorMessage|setStatusBarMessage|showQuickPick|createQuickPick)$/]',
+          selector:
+            'MemberExpression[property.name=/^(showInformationMessage|showWarningMessage|showErrorMessage|setStatusBarMessage|showQuickPick|createQuickPick)$/]',
           message: 'Show text through src/ui/uiText.ts (notify, statusMessage, createQuickPick, showQuickPick), so untrusted text is neutralized.',
         },
       ],

@@ -7,11 +7,12 @@ import * as l10n from '@vscode/l10n';
 import { z } from 'zod';
 import { neutralize, quoted } from './render/untrusted';
 import { checkBaseUrl } from './sail/baseUrl';
+import { COMPLETION_WINDOWS } from './sail/windows';
 
 export const DEFAULT_BASE_URL = 'https://api.sailresearch.com/v1';
 export const DEFAULT_MODEL = 'moonshotai/Kimi-K2.5';
 
-export const WINDOW_SETTINGS = ['auto', 'asap', 'priority', 'standard', 'flex'] as const;
+export const WINDOW_SETTINGS = ['auto', ...COMPLETION_WINDOWS] as const;
 export const REASONING_SETTINGS = ['default', 'none', 'minimal', 'low', 'medium', 'high', 'xhigh'] as const;
 
 const PromptSchema = z.object({

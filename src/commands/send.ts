@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { CompletionWindow } from '../jobs/pollPolicy';
+import { WINDOW_SETTINGS } from '../config';
+import type { CompletionWindow } from '../sail/windows';
 import { buildInput, buildRequest, hashText, promptCacheKey, tooLargeReason, unsendableReason, type CodeInput } from '../jobs/prompt';
 import type { JobSource } from '../jobs/job';
 import { lineSpan } from '../jobs/lines';
@@ -34,7 +35,7 @@ function asSendArgs(value: unknown): SendArgs {
   return {
     instruction: typeof instruction === 'string' ? instruction : undefined,
     model: typeof model === 'string' ? model : undefined,
-    completionWindow: ['auto', 'asap', 'priority', 'standard', 'flex'].includes(completionWindow as string)
+    completionWindow: (WINDOW_SETTINGS as readonly string[]).includes(completionWindow as string)
       ? (completionWindow as SendArgs['completionWindow'])
       : undefined,
   };

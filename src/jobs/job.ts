@@ -4,6 +4,7 @@
  * index; the request body and the response live in files beside it.
  */
 import { z } from 'zod';
+import { COMPLETION_WINDOWS } from '../sail/windows';
 
 export const JobStateSchema = z.enum([
   /** Written down; the POST has not been answered yet (or its answer was lost). Re-sent with the same key. */
@@ -21,14 +22,88 @@ export const JobStateSchema = z.enum([
 ]);
 export type JobState = z.infer<typeof JobStateSchema>;
 
-const TERMINAL: ReadonlySet<JobState> = new Set(['completed', 'incomplete', 'failed', 'cancelled', 'expired', 'untracked']);
+// ------------------------------------------------------------ groupings: every other file asks these
 
+/** Sail's own final answers: the response is what was paid for, and it is kept. */
+const ANSWERED: ReadonlySet<JobState> = new Set(['completed', 'incomplete', 'failed', 'cancelled']);
+/** Ended without an answer: Sail dropped it (48 h) or the user stopped tracking it. */
+const GIVEN_UP: ReadonlySet<JobState> = new Set(['expired', 'untracked']);
+
+/** Nothing more will happen to the job on its own: answered or given up. */
 export function isFinished(state: JobState): boolean {
-  return TERMINAL.has(state);
+  return ANSWERED.has(state) || GIVEN_UP.has(state);
 }
 
-/** The error kind of an unfinished job that waits for the base URL or API key it was sent with. */
-export const WAITING_FOR_ACCOUNT = 'elsewhere';
+/** Still on its way: being sent, or accepted and not answered yet. */
+export function isLive(state: JobState): boolean {
+  return !isFinished(state);
+}
+
+/**
+ * Sail gave its final word: completed, incomplete, failed or cancelled. (A job refused at the POST is
+ * `failed` too, without a response id: check `responseId` where the answer itself matters.)
+ */
+export function isAnswered(state: JobState): boolean {
+  return ANSWERED.has(state);
+}
+
+export function isGivenUp(state: JobState): boolean {
+  return GIVEN_UP.has(state);
+}
+
+/** A finished job the user has not looked at yet (the status bar counts it; it was notified once). */
+export function isUnseenNews(job: Pick<JobRecord, 'state' | 'seen'>): boolean {
+  return isFinished(job.state) && !job.seen && job.state !== 'untracked';
+}
+
+/** An ending that deserves a warning rather than a tick: cut off, dropped or cancelled. */
+export function endedShort(state: JobState): boolean {
+  return state === 'incomplete' || state === 'expired' || state === 'cancelled';
+}
+
+// ------------------------------------------------------------ transitions
+
+const TRANSITIONS: Readonly<Record<JobState, readonly JobState[]>> = {
+  // Accepted (queued, running or, in the foreground, answered at once), refused, or stopped by the user.
+  submitting: ['submitting', 'queued', 'in_progress', 'completed', 'incomplete', 'failed', 'cancelled', 'untracked'],
+  queued: ['queued', 'in_progress', 'completed', 'incomplete', 'failed', 'cancelled', 'expired', 'untracked'],
+  in_progress: ['queued', 'in_progress', 'completed', 'incomplete', 'failed', 'cancelled', 'expired', 'untracked'],
+  completed: ['completed'],
+  incomplete: ['incomplete'],
+  // Send Again: a refused or unconfirmed request goes out again.
+  failed: ['failed', 'submitting'],
+  cancelled: ['cancelled'],
+  expired: ['expired'],
+  untracked: ['untracked'],
+};
+
+/** Whether a job may move from one state to another (the same state: a change of its details). */
+export function canTransition(from: JobState | undefined, to: JobState): boolean {
+  return from === undefined ? to === 'submitting' : TRANSITIONS[from].includes(to);
+}
+
+// ------------------------------------------------------------ waiting
+
+/**
+ * Why a live job waits instead of being sent or polled: Sail at another address would answer 404 for
+ * it, and a request re-sent with another account's key would run, and be billed, a second time. The
+ * view layer turns the reason into words (render/jobView); the record holds only the code.
+ */
+export const WaitingReasonSchema = z.enum([
+  /** sail.baseUrl is invalid now. */
+  'invalidBaseUrl',
+  /** It was sent to another base URL than the one set now. */
+  'otherBaseUrl',
+  /** No API key is set. */
+  'noKey',
+  /** It was sent with another account's key (send), or Sail does not show it to this key (poll). */
+  'otherKey',
+]);
+export type WaitingReason = z.infer<typeof WaitingReasonSchema>;
+
+export function isWaiting(job: Pick<JobRecord, 'state' | 'waiting'>): boolean {
+  return job.waiting !== undefined && isLive(job.state);
+}
 
 const PositionSchema = z.object({ line: z.number().int().min(0), character: z.number().int().min(0) });
 
@@ -56,7 +131,19 @@ export const JobUsageSchema = z.object({
 });
 export type JobUsage = z.infer<typeof JobUsageSchema>;
 
-export const JobRecordSchema = z.object({
+/** Records written before `waiting` existed marked it as an error of this kind, holding a sentence. */
+const LEGACY_WAITING_KIND = 'elsewhere';
+
+function migrate(raw: unknown): unknown {
+  if (typeof raw !== 'object' || raw === null) {
+    return raw;
+  }
+  const record = raw as { error?: { kind?: unknown } };
+  // The reason is not known: drop the mark, and the next send or poll finds out again.
+  return record.error?.kind === LEGACY_WAITING_KIND ? { ...record, error: undefined } : raw;
+}
+
+const JobRecordObject = z.object({
   /** Our id (a UUID); stable across reloads. */
   id: z.string().min(1),
   /** Generated once, before the first POST; every re-send of this job uses it. */
@@ -69,7 +156,7 @@ export const JobRecordSchema = z.object({
   title: z.string(),
   instruction: z.string(),
   model: z.string(),
-  window: z.enum(['asap', 'priority', 'standard', 'flex']).optional(),
+  window: z.enum(COMPLETION_WINDOWS).optional(),
   background: z.boolean(),
   source: JobSourceSchema.optional(),
   createdAt: z.number(),
@@ -79,6 +166,8 @@ export const JobRecordSchema = z.object({
   serverCreatedAt: z.number().optional(),
   usage: JobUsageSchema.optional(),
   error: z.object({ kind: z.string(), message: z.string() }).optional(),
+  /** Set while the job waits for its base URL or API key (see WaitingReason); cleared when it goes on. */
+  waiting: WaitingReasonSchema.optional(),
   incompleteReason: z.string().optional(),
   /** The user has looked at the finished result (it no longer counts as news in the status bar). */
   seen: z.boolean().default(false),
@@ -95,4 +184,5 @@ export const JobRecordSchema = z.object({
   /** Consecutive failed attempts to send the POST (network gone, server down). */
   sendAttempts: z.number().int().min(0).default(0),
 });
-export type JobRecord = z.infer<typeof JobRecordSchema>;
+export const JobRecordSchema = z.preprocess(migrate, JobRecordObject);
+export type JobRecord = z.infer<typeof JobRecordObject>;

@@ -13,7 +13,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { isFinished, JobRecordSchema, type JobRecord } from './job';
+import { isFinished, isGivenUp, JobRecordSchema, type JobRecord } from './job';
 
 /** The part of VS Code's Memento this store uses. */
 export interface KeyValueStore {
@@ -211,7 +211,9 @@ export class JobStore {
 
 /**
  * Whether `incoming` wins over `local`, two versions of one job from different windows. A later
- * attempt (Send Again) wins; within one attempt, a finished copy wins over an unfinished one (a window
+ * attempt (Send Again) wins; within one attempt, a copy that knows Sail's response id wins over one
+ * that does not (losing the id loses a job Sail runs and bills: a window whose duplicate POST was
+ * refused must not undo the window whose POST was accepted); then a finished copy wins over an unfinished one (a window
  * still holding the running copy must not bring a finished job back to life), and an answered one
  * (completed, incomplete, failed, cancelled) over one that was given up (expired, no longer tracked) —
  * the answer is what was paid for; otherwise the newer change wins.
@@ -219,6 +221,10 @@ export class JobStore {
 export function supersedes(incoming: JobRecord, local: JobRecord): boolean {
   if (incoming.attempt !== local.attempt) {
     return incoming.attempt > local.attempt;
+  }
+  const knows = Number(incoming.responseId !== undefined) - Number(local.responseId !== undefined);
+  if (knows !== 0) {
+    return knows > 0;
   }
   const rank = finality(incoming) - finality(local);
   return rank !== 0 ? rank > 0 : incoming.updatedAt > local.updatedAt;
@@ -228,7 +234,7 @@ function finality(job: JobRecord): number {
   if (!isFinished(job.state)) {
     return 0;
   }
-  return job.state === 'expired' || job.state === 'untracked' ? 1 : 2;
+  return isGivenUp(job.state) ? 1 : 2;
 }
 
 function blobName(id: string, payload: Payload): string {

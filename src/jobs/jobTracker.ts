@@ -11,13 +11,14 @@
 import { randomUUID } from 'node:crypto';
 import * as l10n from '@vscode/l10n';
 import { SailError } from '../sail/errors';
-import { keyId } from '../sail/keyId';
 import { SailResponseSchema, type CreateResponseRequest, type SailResponse } from '../sail/schemas';
 import { isTerminal } from '../sail/status';
 import type { Clock } from './clock';
-import { isFinished, WAITING_FOR_ACCOUNT, type JobRecord, type JobSource, type JobState } from './job';
+import { blocked, bindTo, currentDestination, sentWithOtherKey, type Here } from './destination';
+import { canTransition, isAnswered, isFinished, isWaiting, type JobRecord, type JobSource, type JobState, type WaitingReason } from './job';
 import type { JobStore } from './jobStore';
-import type { CompletionWindow, PollPolicy } from './pollPolicy';
+import { isCompletionWindow } from '../sail/windows';
+import type { PollPolicy } from './pollPolicy';
 import { PollScheduler, type PollOutcome, type PollTarget } from './pollScheduler';
 
 /** The part of SailClient the tracker needs. */
@@ -143,7 +144,7 @@ export class JobTracker {
       title: input.title,
       instruction: input.instruction,
       model: request.model,
-      window: isKnownWindow(window) ? window : undefined,
+      window: isCompletionWindow(window) ? window : undefined,
       background: request.background ?? false,
       source: input.source,
       createdAt: this.options.clock.now(),
@@ -204,7 +205,16 @@ export class JobTracker {
     }
     // A new attempt (it wins over older copies in other windows). The one-day limit on sending it
     // again on its own still counts from when it was first written down: Sail forgets keys after 48 h.
-    const again = { ...job, state: 'submitting' as const, error: undefined, sendAttempts: 0, attempt: job.attempt + 1, baseUrl: undefined, keyId: undefined };
+    const again = {
+      ...job,
+      state: 'submitting' as const,
+      error: undefined,
+      waiting: undefined,
+      sendAttempts: 0,
+      attempt: job.attempt + 1,
+      baseUrl: undefined,
+      keyId: undefined,
+    };
     await this.update(again, job.state);
     await this.send(id, true);
     return 'sent';
@@ -217,7 +227,7 @@ export class JobTracker {
   async reconsider(): Promise<void> {
     await this.ready();
     for (const job of this.options.store.all()) {
-      if (job.error?.kind !== WAITING_FOR_ACCOUNT) {
+      if (!isWaiting(job)) {
         continue;
       }
       if (job.state === 'submitting') {
@@ -304,8 +314,7 @@ export class JobTracker {
 
   private async fetchOnce(id: string): Promise<SailResponse | undefined> {
     const job = this.options.store.get(id);
-    const answered = job?.state === 'completed' || job?.state === 'incomplete' || job?.state === 'failed';
-    if (!job?.responseId || !answered || this.fetchedAgain.has(id)) {
+    if (!job?.responseId || !isAnswered(job.state) || this.fetchedAgain.has(id)) {
       return undefined;
     }
     const here = await this.here();
@@ -423,7 +432,8 @@ export class JobTracker {
     if (sailError?.kind === 'aborted' || this.disposed || !job || job.state !== 'submitting') {
       return;
     }
-    if (sailError && DEFINITIVE.has(sailError.kind)) {
+    // A 409 is no refusal: another window's POST under the same idempotency key may be on the wire.
+    if (sailError && DEFINITIVE.has(sailError.kind) && sailError.status !== 409) {
       this.options.log.warn(`Job ${job.id} was refused by Sail (${sailError.kind}${sailError.status ? ` ${sailError.status}` : ''})`);
       await this.update({ ...job, state: 'failed', error: { kind: sailError.kind, message: sailError.userMessage } }, job.state);
       return;
@@ -480,7 +490,7 @@ export class JobTracker {
           return { kind: 'failed' };
         }
         if (otherKey) {
-          await this.markWaiting(job, waitingMessage('key', 'poll'));
+          await this.markWaiting(job, 'otherKey');
           return { kind: 'failed' };
         }
         const latest = this.options.store.get(job.id);
@@ -500,7 +510,7 @@ export class JobTracker {
       }
       const kind = error instanceof SailError ? error.kind : 'error';
       this.options.log.debug(`Poll of job ${job.id} failed (${kind}); the job keeps running`);
-      if (!otherKey && job.error?.kind === WAITING_FOR_ACCOUNT) {
+      if (!otherKey && job.waiting) {
         // It no longer waits for its key or URL, whatever this failure was.
         await this.clearWaiting(job);
       }
@@ -518,9 +528,9 @@ export class JobTracker {
     const status = response.status;
     if (!isTerminal(status)) {
       const state: JobState = status === 'in_progress' ? 'in_progress' : 'queued';
-      const changed = state !== job.state || response.rawStatus !== job.serverStatus || job !== latest || job.error !== undefined;
+      const changed = state !== job.state || response.rawStatus !== job.serverStatus || job !== latest || job.error !== undefined || job.waiting !== undefined;
       if (changed) {
-        await this.update({ ...job, state, serverStatus: response.rawStatus, error: undefined }, latest?.state);
+        await this.update({ ...job, state, serverStatus: response.rawStatus, error: undefined, waiting: undefined }, latest?.state);
       }
       if (!this.scheduler.has(job.id)) {
         this.scheduler.track(this.target({ ...job, submittedAt: job.submittedAt ?? this.options.clock.now() }));
@@ -542,6 +552,7 @@ export class JobTracker {
         total: usage.total_tokens,
       },
       error: response.error ? { kind: response.error.code ?? 'failed', message: response.error.message } : undefined,
+      waiting: undefined,
       incompleteReason: response.incomplete_details?.reason,
     };
     this.scheduler.untrack(job.id);
@@ -556,33 +567,24 @@ export class JobTracker {
   }
 
   /** Where, and with which key, requests go now (the key read once, for the request about to go). */
-  private async here(): Promise<Here> {
-    const baseUrl = this.options.baseUrl?.();
-    const tracksBaseUrl = this.options.baseUrl !== undefined;
-    if (!this.options.apiKey) {
-      return { baseUrl, tracksBaseUrl, tracksKey: false };
-    }
-    const apiKey = (await this.options.apiKey())?.trim() || undefined;
-    return { baseUrl, tracksBaseUrl, tracksKey: true, apiKey, keyId: apiKey === undefined ? undefined : keyId(apiKey) };
+  private here(): Promise<Here> {
+    return currentDestination(this.options);
   }
 
   /** Says, once, why the job waits; it stays unfinished. Leaves a job that changed meanwhile alone. */
-  private async markWaiting(job: JobRecord, message: string): Promise<void> {
+  private async markWaiting(job: JobRecord, reason: WaitingReason): Promise<void> {
     const latest = this.options.store.get(job.id);
-    if (!latest || isFinished(latest.state) || latest.state !== job.state || latest.attempt !== job.attempt) {
+    if (!latest || isFinished(latest.state) || latest.state !== job.state || latest.attempt !== job.attempt || latest.waiting === reason) {
       return;
     }
-    if (latest.error?.kind === WAITING_FOR_ACCOUNT && latest.error.message === message) {
-      return;
-    }
-    this.options.log.info(`Job ${job.id} waits: ${message}`);
-    await this.update({ ...latest, error: { kind: WAITING_FOR_ACCOUNT, message } }, latest.state);
+    this.options.log.info(`Job ${job.id} waits for its base URL or API key (${reason})`);
+    await this.update({ ...latest, waiting: reason }, latest.state);
   }
 
   private async clearWaiting(job: JobRecord): Promise<void> {
     const latest = this.options.store.get(job.id);
-    if (latest && !isFinished(latest.state) && latest.error?.kind === WAITING_FOR_ACCOUNT) {
-      await this.update({ ...latest, error: undefined }, latest.state);
+    if (latest && isWaiting(latest)) {
+      await this.update({ ...latest, waiting: undefined }, latest.state);
     }
   }
 
@@ -591,13 +593,8 @@ export class JobTracker {
    * "waiting" mark; undefined when the job changed meanwhile (stopped, removed).
    */
   private async bind(job: JobRecord, here: Here): Promise<JobRecord | undefined> {
-    const bound: JobRecord = {
-      ...job,
-      baseUrl: job.baseUrl ?? here.baseUrl,
-      keyId: job.keyId ?? here.keyId,
-      error: job.error?.kind === WAITING_FOR_ACCOUNT ? undefined : job.error,
-    };
-    if (bound.baseUrl === job.baseUrl && bound.keyId === job.keyId && bound.error === job.error) {
+    const bound: JobRecord = { ...job, ...bindTo(job, here), waiting: undefined };
+    if (bound.baseUrl === job.baseUrl && bound.keyId === job.keyId && job.waiting === undefined) {
       return job;
     }
     const latest = this.options.store.get(job.id);
@@ -617,6 +614,11 @@ export class JobTracker {
       // A request that was out when this tracker stopped: the next one will ask Sail again.
       return;
     }
+    if (!canTransition(previous, job.state)) {
+      // A bug, not a user error: keep the stored job as it was rather than corrupt its history.
+      this.options.log.warn(`Job ${job.id}: refused an impossible change ${previous ?? 'new'} → ${job.state}`);
+      return;
+    }
     await this.options.store.save(job);
     if (previous !== job.state) {
       this.options.log.debug(`Job ${job.id}: ${previous ?? 'new'} → ${job.state}`);
@@ -631,71 +633,6 @@ export class JobTracker {
   }
 }
 
-interface Here {
-  /** Undefined when `sail.baseUrl` is invalid (if base URLs are tracked at all). */
-  readonly baseUrl?: string;
-  readonly tracksBaseUrl: boolean;
-  /** Whether keys are tracked at all (the tracker was given `apiKey`). */
-  readonly tracksKey: boolean;
-  readonly apiKey?: string;
-  readonly keyId?: string;
-}
-
 function staleMessage(): string {
   return l10n.t('This request was never confirmed by Sail and is over a day old, so it was not sent again on its own. Use Send Again if you still need it.');
-}
-
-function waitingMessage(reason: 'baseUrl' | 'badBaseUrl' | 'key' | 'noKey', purpose: 'poll' | 'send', sentTo = '?', now = '?'): string {
-  const poll = purpose === 'poll';
-  switch (reason) {
-    case 'badBaseUrl':
-      return poll
-        ? l10n.t('The setting sail.baseUrl is invalid. Fix it in your user settings to fetch its answer.')
-        : l10n.t('The setting sail.baseUrl is invalid. Fix it in your user settings to send it.');
-    case 'baseUrl':
-      return poll
-        ? l10n.t('It was sent to {0}, but sail.baseUrl is now {1}. Set the base URL back to fetch its answer.', sentTo, now)
-        : l10n.t('It was sent to {0}, but sail.baseUrl is now {1}. Set the base URL back to send it.', sentTo, now);
-    case 'noKey':
-      return poll
-        ? l10n.t('No Sail API key is set. Run Sail: Set API Key to fetch its answer.')
-        : l10n.t('No Sail API key is set. Run Sail: Set API Key to send it.');
-    case 'key':
-      return poll
-        ? l10n.t(
-            "Sail does not show it to the current API key: it was sent with another account's key. Set that key again (Sail: Set API Key) to fetch its answer.",
-          )
-        : l10n.t(
-            'It was sent with a different API key. Set that key again (Sail: Set API Key) to send it, or use Send Again to send it with the current key — if the first attempt reached Sail, that runs, and bills, it a second time.',
-          );
-  }
-}
-
-/** The job is bound to a key, and the current key is another one. */
-function sentWithOtherKey(job: JobRecord, here: Here): boolean {
-  return job.keyId !== undefined && here.keyId !== undefined && job.keyId !== here.keyId;
-}
-
-/**
- * Why the job must wait instead of being asked about (poll) or sent (send) from here, if it must: Sail
- * at another URL answers 404 for it; a request re-sent with another key runs again, billed twice.
- */
-function blocked(job: JobRecord, here: Here, purpose: 'poll' | 'send'): string | undefined {
-  if (here.tracksBaseUrl && here.baseUrl === undefined) {
-    return waitingMessage('badBaseUrl', purpose);
-  }
-  if (job.baseUrl && here.baseUrl && job.baseUrl !== here.baseUrl) {
-    return waitingMessage('baseUrl', purpose, job.baseUrl, here.baseUrl);
-  }
-  if (here.tracksKey && here.keyId === undefined) {
-    return waitingMessage('noKey', purpose);
-  }
-  if (purpose === 'send' && sentWithOtherKey(job, here)) {
-    return waitingMessage('key', purpose);
-  }
-  return undefined;
-}
-
-function isKnownWindow(window: string | undefined): window is CompletionWindow {
-  return window === 'asap' || window === 'priority' || window === 'standard' || window === 'flex';
 }

@@ -12,7 +12,9 @@
  *            than `minMs`;
  *  - late:   past twice the typical time, stretch by 25 % a poll, up to `maxMs`.
  */
-export type CompletionWindow = 'asap' | 'priority' | 'standard' | 'flex';
+import type { CompletionWindow } from '../sail/windows';
+
+export type { CompletionWindow } from '../sail/windows';
 
 export interface PollPolicy {
   /** Typical turn time per window; `default` applies when Sail chooses the window. */

@@ -6,7 +6,7 @@ import { createHash, createHmac } from 'node:crypto';
 import * as l10n from '@vscode/l10n';
 import type { SailConfig } from '../config';
 import type { CreateResponseRequest } from '../sail/schemas';
-import type { CompletionWindow } from './pollPolicy';
+import type { CompletionWindow } from '../sail/windows';
 
 export interface CodeInput {
   readonly instruction: string;

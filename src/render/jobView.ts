@@ -1,6 +1,6 @@
 /** Job record + stored response → what the result view shows. Pure: every string is decided here. */
 import * as l10n from '@vscode/l10n';
-import { isFinished, WAITING_FOR_ACCOUNT, type JobRecord } from '../jobs/job';
+import { isWaiting, type JobRecord, type WaitingReason } from '../jobs/job';
 import { lineSpan } from '../jobs/lines';
 import { outputText, reasoningText } from '../sail/output';
 import type { SailResponse } from '../sail/schemas';
@@ -25,9 +25,33 @@ export function windowLabel(window: string | undefined): string {
   }
 }
 
-/** A job sent to another base URL or with another API key, which waits for them to come back. */
-function isWaiting(job: JobRecord): boolean {
-  return job.error?.kind === WAITING_FOR_ACCOUNT && !isFinished(job.state);
+/**
+ * Why a job waits, in words. `accepted`: Sail has the job and only its answer is to be fetched;
+ * otherwise the request itself is still to be sent.
+ */
+export function waitingText(reason: WaitingReason, accepted: boolean, sentTo?: string): string {
+  switch (reason) {
+    case 'invalidBaseUrl':
+      return accepted
+        ? l10n.t('The setting sail.baseUrl is invalid. Fix it in your user settings to fetch its answer.')
+        : l10n.t('The setting sail.baseUrl is invalid. Fix it in your user settings to send it.');
+    case 'otherBaseUrl':
+      return accepted
+        ? l10n.t('It was sent to {0}, but sail.baseUrl is now another address. Set the base URL back to fetch its answer.', sentTo ?? '?')
+        : l10n.t('It was sent to {0}, but sail.baseUrl is now another address. Set the base URL back to send it.', sentTo ?? '?');
+    case 'noKey':
+      return accepted
+        ? l10n.t('No Sail API key is set. Run Sail: Set API Key to fetch its answer.')
+        : l10n.t('No Sail API key is set. Run Sail: Set API Key to send it.');
+    case 'otherKey':
+      return accepted
+        ? l10n.t(
+            "Sail does not show it to the current API key: it was sent with another account's key. Set that key again (Sail: Set API Key) to fetch its answer.",
+          )
+        : l10n.t(
+            'It was sent with a different API key. Set that key again (Sail: Set API Key) to send it, or use Send Again to send it with the current key — if the first attempt reached Sail, that runs, and bills, it a second time.',
+          );
+  }
 }
 
 export function stateLabel(job: JobRecord): string {
@@ -76,8 +100,8 @@ function tone(job: JobRecord): JobView['tone'] {
 }
 
 function notice(job: JobRecord): string | undefined {
-  if (isWaiting(job)) {
-    return job.error?.message;
+  if (job.waiting && isWaiting(job)) {
+    return waitingText(job.waiting, job.responseId !== undefined, job.baseUrl);
   }
   switch (job.state) {
     case 'submitting':

@@ -7,11 +7,13 @@
  */
 import { z } from 'zod';
 import { normalizeStatus, type SailStatus } from './status';
+import type { CompletionWindow } from './windows';
 
 // ---------------------------------------------------------------- request types
 
 /** `metadata.completion_window`; older and newer window names are all still accepted by Sail. */
-export type CompletionWindow = 'asap' | 'priority' | 'standard' | 'balanced' | 'flex' | (string & {});
+/** What a request may carry: the four windows, Sail's alias `balanced`, or a window Sail adds later. */
+export type CompletionWindowParam = CompletionWindow | 'balanced' | (string & {});
 export type ReasoningEffort = 'none' | 'minimal' | 'low' | 'medium' | 'high' | 'xhigh';
 
 export interface InputTextPart {
@@ -43,7 +45,7 @@ export type InputItem = InputMessage | FunctionCallInput | FunctionCallOutputInp
 
 /** Request metadata: string values only. `completion_window`, `completion_webhook`, `webhook_token` are Sail's. */
 export interface SailMetadata {
-  completion_window?: CompletionWindow;
+  completion_window?: CompletionWindowParam;
   completion_webhook?: string;
   webhook_token?: string;
   [key: string]: string | undefined;

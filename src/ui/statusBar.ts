@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { isFinished, WAITING_FOR_ACCOUNT, type JobRecord } from '../jobs/job';
+import { endedShort, isLive, isUnseenNews, isWaiting, type JobRecord } from '../jobs/job';
 import type { JobTracker } from '../jobs/jobTracker';
 import { stateLabel } from '../render/jobView';
 import { markdown } from './uiText';
@@ -25,12 +25,12 @@ export class JobStatusBar implements vscode.Disposable {
 
   update(): void {
     const jobs = this.tracker.jobs();
-    const running = jobs.filter((j) => !isFinished(j.state));
-    const unseen = jobs.filter((j) => isFinished(j.state) && !j.seen && j.state !== 'untracked');
+    const running = jobs.filter((j) => isLive(j.state));
+    const unseen = jobs.filter(isUnseenNews);
     const failed = unseen.filter((j) => j.state === 'failed');
-    const warned = unseen.filter((j) => j.state === 'incomplete' || j.state === 'expired' || j.state === 'cancelled');
+    const warned = unseen.filter((j) => endedShort(j.state));
     // Not sent yet after a failed attempt, or waiting for the key or base URL they were sent with.
-    const stuck = running.filter((j) => (j.state === 'submitting' && j.sendAttempts > 0) || j.error?.kind === WAITING_FOR_ACCOUNT);
+    const stuck = running.filter((j) => (j.state === 'submitting' && j.sendAttempts > 0) || isWaiting(j));
     if (running.length === 0 && unseen.length === 0) {
       this.item.hide();
       return;

@@ -131,7 +131,7 @@ suite('Send → background job → result', () => {
     await vscode.commands.executeCommand('sail.setApiKey', sim.otherKey);
     await waitFor('the job to say it waits for its key', () => {
       api.tracker.refresh(jobId);
-      return api.tracker.get(jobId)?.error?.kind === 'elsewhere';
+      return api.tracker.get(jobId)?.waiting === 'otherKey';
     });
     // Sail finishes the job meanwhile; asked with the other key it would answer 404 and the job would look expired.
     await waitFor('Sail to finish the job', async () => (await sim.status(responseId)) === 'completed', 30_000);

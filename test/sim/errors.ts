@@ -37,12 +37,14 @@ const serverErrorMessages: Record<number, string> = {
   429: 'Rate limit reached (simulated); retry after the Retry-After delay',
   500: 'Internal server error (simulated)',
   502: 'Upstream proxy error',
+  404: 'Response not found',
+  409: 'A request with this idempotency key is already in progress (simulated)',
   503: 'Service unavailable (simulated)',
   504: 'Timed out waiting for completion',
 };
 
 export function injectedError(status: number, retryAfterSeconds: number | undefined): SimError {
   const headers: Record<string, string> = retryAfterSeconds === undefined ? {} : { 'retry-after': String(retryAfterSeconds) };
-  const type = status === 429 ? 'rate_limit_error' : 'server_error';
+  const type = status === 429 ? 'rate_limit_error' : status < 500 ? 'invalid_request_error' : 'server_error';
   return new SimError(status, serverErrorMessages[status] ?? `HTTP ${status} (simulated)`, type, null, null, headers);
 }

@@ -26,8 +26,12 @@ export interface FaultMatch {
 }
 
 export type FaultEffect =
-  /** Answer with this status and the error envelope; nothing is recorded. 429 carries `Retry-After` (default 1 s). */
-  | { fault: 'http_error'; status: 429 | 500 | 502 | 503 | 504; retryAfterSeconds?: number }
+  /**
+   * Answer with this status and the error envelope; nothing is recorded. 429 carries `Retry-After`
+   * (default 1 s). 404 is a transient "not found" (a replica that has not seen the job yet), 409 a
+   * concurrent duplicate under one idempotency key: neither is documented by Sail, both are tolerated.
+   */
+  | { fault: 'http_error'; status: 404 | 409 | 429 | 500 | 502 | 503 | 504; retryAfterSeconds?: number }
   /** Drop the connection after reading the request, before anything is recorded. */
   | { fault: 'reset_before_record' }
   /** Handle the request (the job is recorded and its inference runs), then drop the connection instead of answering. */
@@ -64,7 +68,7 @@ const faultRule = z.discriminatedUnion('fault', [
   z.strictObject({
     ...match,
     fault: z.literal('http_error'),
-    status: z.union([z.literal(429), z.literal(500), z.literal(502), z.literal(503), z.literal(504)]),
+    status: z.union([z.literal(404), z.literal(409), z.literal(429), z.literal(500), z.literal(502), z.literal(503), z.literal(504)]),
     retryAfterSeconds: z.int().min(0).optional(),
   }),
   z.strictObject({ ...match, fault: z.literal('reset_before_record') }),

@@ -132,7 +132,8 @@ export async function openWorkbench(options = {}) {
     async typeInstruction(instruction) {
       await page.locator('.quick-input-title', { hasText: 'what should be done' }).waitFor();
       await page.locator('.quick-input-widget input').fill(instruction);
-      await page.locator('.quick-input-list .monaco-list-row.focused', { hasText: instruction }).waitFor();
+      // The row of the typed text (shown neutralized: it may hold link or icon syntax) is focused first.
+      await page.locator('.quick-input-list .monaco-list-row.focused', { hasText: 'your instruction' }).waitFor();
       await page.keyboard.press('Enter');
     },
     /** Quick Open → file name → Enter. @param {string} name */

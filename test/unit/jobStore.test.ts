@@ -73,9 +73,9 @@ describe('JobStore shared by several windows', () => {
     await a.save(job('x'));
     const b = await open();
     await b.save({ ...(b.get('x') as JobRecord), state: 'in_progress' });
-    await a.save({ ...(a.get('x') as JobRecord), error: { kind: 'elsewhere', message: 'waiting' } });
+    await a.save({ ...(a.get('x') as JobRecord), waiting: 'noKey' });
     const c = await open();
-    assert.equal(c.get('x')?.error?.kind, 'elsewhere', 'a later change is kept');
+    assert.equal(c.get('x')?.waiting, 'noKey', 'a later change is kept');
   });
 
   it('a finished job is not made unfinished again by a window writing its older copy', async () => {
@@ -84,7 +84,7 @@ describe('JobStore shared by several windows', () => {
     const b = await open();
     // Window b finishes the job; window a, still holding the running copy, writes it afterwards.
     await b.save({ ...(b.get('x') as JobRecord), state: 'completed', finishedAt: 5 });
-    await a.save({ ...(a.get('x') as JobRecord), state: 'in_progress', error: { kind: 'elsewhere', message: 'waiting' } });
+    await a.save({ ...(a.get('x') as JobRecord), state: 'in_progress', waiting: 'noKey' });
     assert.equal(a.get('x')?.state, 'completed', 'the writing window takes the finished copy in');
     const c = await open();
     assert.equal(c.get('x')?.state, 'completed');

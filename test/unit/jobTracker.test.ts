@@ -235,8 +235,8 @@ describe('JobTracker against the simulator', () => {
     const { tracker: t } = make();
     const job = await t.submit({ request: request('Explain: const k = 1;'), title: 'K', instruction: 'K' });
     key.current = OTHER_ACCOUNT;
-    await until(t, job.id, (j) => j?.error?.kind === 'elsewhere');
-    assert.match(t.get(job.id)?.error?.message ?? '', /another account's key/);
+    await until(t, job.id, (j) => j?.waiting !== undefined);
+    assert.equal(t.get(job.id)?.waiting, 'otherKey');
     // Sail finished it meanwhile (standard ≈ 300 ms here); the tracker still waits rather than expiring it.
     const atSail = await pollResponse(sim, job.responseId ?? '', isTerminal);
     assert.equal(atSail.at(-1)?.status, 'completed');
@@ -274,10 +274,10 @@ describe('JobTracker against the simulator', () => {
     key.current = '';
     const next = make();
     await next.tracker.resume();
-    await until(next.tracker, running.id, (j) => j?.error?.kind === 'elsewhere');
+    await until(next.tracker, running.id, (j) => j?.waiting !== undefined);
     for (const id of [unconfirmed.id, running.id]) {
       assert.ok(['submitting', 'queued'].includes(next.tracker.get(id)?.state ?? ''), `${id} still unfinished`);
-      assert.match(next.tracker.get(id)?.error?.message ?? '', /No Sail API key is set/);
+      assert.equal(next.tracker.get(id)?.waiting, 'noKey');
     }
 
     key.current = sim.apiKey;
@@ -298,7 +298,7 @@ describe('JobTracker against the simulator', () => {
     open.push(next);
     await next.resume();
     assert.equal(next.get(job.id)?.state, 'submitting');
-    assert.match(next.get(job.id)?.error?.message ?? '', /sail\.baseUrl is invalid/);
+    assert.equal(next.get(job.id)?.waiting, 'invalidBaseUrl');
     setting.baseUrl = sim.baseUrl;
     await next.reconsider();
     await finished(next, job.id);
@@ -314,7 +314,7 @@ describe('JobTracker against the simulator', () => {
     const next = make();
     await next.tracker.resume();
     assert.equal(next.tracker.get(job.id)?.state, 'submitting');
-    assert.equal(next.tracker.get(job.id)?.error?.kind, 'elsewhere');
+    assert.equal(next.tracker.get(job.id)?.waiting, 'otherKey');
     assert.equal(sim.counters.requests('POST', 'createResponse'), 1, 'not sent with the other key');
 
     key.current = sim.apiKey;
