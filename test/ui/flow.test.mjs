@@ -100,7 +100,7 @@ describe('Send selection → status bar → result view (packaged .vsix)', () =>
     const keyBox = page.locator('.quick-input-widget input[type="password"]');
     await keyBox.waitFor({ timeout: 15_000 });
     await workbench.screenshot('api-key-prompt');
-    await workbench.readmeScreenshot('api-key-prompt', [page.locator('.quick-input-widget')]);
+    await workbench.readmeScreenshot('api-key-prompt', [page.locator('.quick-input-widget')], { margin: 8 });
     await keyBox.fill(sim.apiKey);
     await page.keyboard.press('Enter');
 
@@ -125,7 +125,7 @@ describe('Send selection → status bar → result view (packaged .vsix)', () =>
     assert.equal(usage['Total tokens'], usage['Input tokens'] + usage['Output tokens']);
     assert.equal(sim.counters.totalInferences(), 1);
     await workbench.screenshot('result-view');
-    await workbench.readmeScreenshot('result-view', [page.locator('.part.editor')], { margin: 0 });
+    await workbench.readmeScreenshot('result-view', [page.locator('.part.editor')], { margin: 0, height: 1120 });
     await view.locator('table.usage').scrollIntoViewIfNeeded();
     await workbench.screenshot('result-view-usage');
     await page.locator('.statusbar-item', { hasText: /running/ }).waitFor({ state: 'detached', timeout: 10_000 });
@@ -188,7 +188,7 @@ describe('Send selection → status bar → result view (packaged .vsix)', () =>
     const row = page.locator('.quick-input-list .monaco-list-row', { hasText: 'Find bugs before the reload' }).first();
     await row.waitFor();
     await workbench.screenshot('jobs-quick-pick');
-    await workbench.readmeScreenshot('jobs-list', [page.locator('.quick-input-widget')]);
+    await workbench.readmeScreenshot('jobs-list', [page.locator('.quick-input-widget')], { margin: 8 });
     await row.click();
     const view = workbench.webview();
     await checkUntilCompleted(view);
