@@ -100,6 +100,7 @@ describe('Send selection → status bar → result view (packaged .vsix)', () =>
     const keyBox = page.locator('.quick-input-widget input[type="password"]');
     await keyBox.waitFor({ timeout: 15_000 });
     await workbench.screenshot('api-key-prompt');
+    await workbench.readmeScreenshot('api-key-prompt', [page.locator('.quick-input-widget')], { margin: 8 });
     await keyBox.fill(sim.apiKey);
     await page.keyboard.press('Enter');
 
@@ -124,6 +125,7 @@ describe('Send selection → status bar → result view (packaged .vsix)', () =>
     assert.equal(usage['Total tokens'], usage['Input tokens'] + usage['Output tokens']);
     assert.equal(sim.counters.totalInferences(), 1);
     await workbench.screenshot('result-view');
+    await workbench.readmeScreenshot('result-view', [page.locator('.part.editor')], { margin: 0, height: 1120 });
     await view.locator('table.usage').scrollIntoViewIfNeeded();
     await workbench.screenshot('result-view-usage');
     await page.locator('.statusbar-item', { hasText: /running/ }).waitFor({ state: 'detached', timeout: 10_000 });
@@ -186,6 +188,7 @@ describe('Send selection → status bar → result view (packaged .vsix)', () =>
     const row = page.locator('.quick-input-list .monaco-list-row', { hasText: 'Find bugs before the reload' }).first();
     await row.waitFor();
     await workbench.screenshot('jobs-quick-pick');
+    await workbench.readmeScreenshot('jobs-list', [page.locator('.quick-input-widget')], { margin: 8 });
     await row.click();
     const view = workbench.webview();
     await checkUntilCompleted(view);
@@ -236,7 +239,10 @@ describe('Send selection → status bar → result view (packaged .vsix)', () =>
     // The simulator keeps the job running while we look at it.
     sim.hold(true);
     await sendAllOf('add.ts', 'A job Sail holds running');
-    await page.locator('.statusbar-item', { hasText: /1 running/ }).click();
+    const running = page.locator('.statusbar-item', { hasText: /1 running/ });
+    const tooltip = page.locator('.workbench-hover', { hasText: 'Sail jobs' }).first();
+    await workbench.readmeScreenshot('status-bar', [running, tooltip], { hover: running });
+    await running.click();
     await workbench.screenshot('jobs-while-running');
     await page.locator('.quick-input-list .monaco-list-row', { hasText: 'A job Sail holds running' }).first().click();
     const view = workbench.webview();

@@ -4,9 +4,11 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createState, installExtension, launchBrowser, removeState, startCodeServer } from '../host/codeServer.mjs';
-import { RESULTS_DIR, VSIX } from '../host/paths.mjs';
+import { RESULTS_DIR, ROOT, VSIX } from '../host/paths.mjs';
 
 const SCREENSHOTS = join(RESULTS_DIR, 'ui');
+/** The README's screenshots, committed; written only when SAIL_SCREENSHOTS=1. */
+const README_SCREENSHOTS = join(ROOT, 'media', 'screenshots');
 
 /**
  * @param {{ files?: Record<string, string>, settings?: Record<string, unknown>, env?: NodeJS.ProcessEnv }} [options]
@@ -199,6 +201,47 @@ export async function openWorkbench(options = {}) {
       const path = join(SCREENSHOTS, `${name}.png`);
       await page.screenshot({ path });
       return path;
+    },
+    /**
+     * With SAIL_SCREENSHOTS=1, also saves `name` as one of the README's screenshots in media/screenshots/,
+     * cropped to the area around `targets` (a margin on every side, kept inside the window), after
+     * hovering `hover` if given (to show its tooltip), in a window `height` pixels tall if given;
+     * otherwise does nothing, so a normal run leaves the tree alone.
+     * @param {string} name @param {import('playwright-core').Locator[]} targets
+     * @param {{ margin?: number, hover?: import('playwright-core').Locator, height?: number }} [options]
+     */
+    async readmeScreenshot(name, targets, { margin = 24, hover, height } = {}) {
+      if (process.env.SAIL_SCREENSHOTS !== '1') {
+        return;
+      }
+      const normal = page.viewportSize() ?? { width: 1400, height: 900 };
+      const viewport = { width: normal.width, height: height ?? normal.height };
+      /** Resizes the window and waits until the workbench has laid itself out again. @param {{ width: number, height: number }} size */
+      const resize = async (size) => {
+        await page.setViewportSize(size);
+        const laidOut = `Math.round(document.querySelector('.monaco-workbench').getBoundingClientRect().height) === ${size.height}`;
+        await page.waitForFunction(laidOut, undefined, { timeout: 10_000 });
+      };
+      if (height) {
+        await resize(viewport);
+      }
+      await hover?.hover();
+      const boxes = await Promise.all(targets.map((target) => target.boundingBox({ timeout: 10_000 })));
+      let [left, top, right, bottom] = [viewport.width, viewport.height, 0, 0];
+      for (const box of boxes) {
+        if (!box) {
+          throw new Error(`README screenshot ${name}: a target is not on screen`);
+        }
+        [left, top] = [Math.min(left, box.x), Math.min(top, box.y)];
+        [right, bottom] = [Math.max(right, box.x + box.width), Math.max(bottom, box.y + box.height)];
+      }
+      [left, top] = [Math.max(0, Math.floor(left - margin)), Math.max(0, Math.floor(top - margin))];
+      [right, bottom] = [Math.min(viewport.width, Math.ceil(right + margin)), Math.min(viewport.height, Math.ceil(bottom + margin))];
+      mkdirSync(README_SCREENSHOTS, { recursive: true });
+      await page.screenshot({ path: join(README_SCREENSHOTS, `${name}.png`), clip: { x: left, y: top, width: right - left, height: bottom - top } });
+      if (height) {
+        await resize(normal);
+      }
     },
     async close() {
       await browser.close();
