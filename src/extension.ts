@@ -9,6 +9,7 @@ import { registerShowLog } from './commands/showLog';
 import { systemClock } from './jobs/clock';
 import { FileBlobStore, JobStore } from './jobs/jobStore';
 import { JobTracker } from './jobs/jobTracker';
+import { DEFAULT_POLL_POLICY, type PollPolicy } from './jobs/pollPolicy';
 import { ApiKeyStore } from './ui/apiKeyStore';
 import { ClientProvider } from './ui/clientProvider';
 import { ConfigWatcher } from './ui/configWatcher';
@@ -49,6 +50,7 @@ class Session implements vscode.Disposable {
       log,
       baseUrl: () => configs.config.baseUrl,
       apiKey: () => this.apiKey.get(),
+      policy: pollPolicy(context.extensionMode),
     });
     this.tracker.setFocused(vscode.window.state.focused);
     this.panels = new ResultPanels(context, this.tracker, log);
@@ -86,6 +88,15 @@ class Session implements vscode.Disposable {
       disposable.dispose();
     }
   }
+}
+
+/**
+ * The default schedule; the integration suite may shorten how long a job must keep answering 404
+ * before it counts as gone (it stands for Sail's 48 h retention passing, in seconds).
+ */
+function pollPolicy(mode: vscode.ExtensionMode): PollPolicy {
+  const goneAfterMs = mode === vscode.ExtensionMode.Test ? Number(process.env.SAIL_TEST_GONE_AFTER_MS) : NaN;
+  return Number.isFinite(goneAfterMs) ? { ...DEFAULT_POLL_POLICY, goneAfterMs } : DEFAULT_POLL_POLICY;
 }
 
 export function activate(context: vscode.ExtensionContext): SailTestApi | undefined {

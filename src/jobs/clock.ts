@@ -5,10 +5,17 @@ export interface Clock {
   clearTimer(handle: unknown): void;
 }
 
+/** setTimeout holds at most 2³¹−1 ms; a longer (or NaN) delay fires after 1 ms, which turns a wait into a busy loop. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+export function clampDelay(ms: number): number {
+  return Number.isFinite(ms) ? Math.min(Math.max(0, ms), MAX_TIMER_MS) : ms > 0 ? MAX_TIMER_MS : 0;
+}
+
 export const systemClock: Clock = {
   now: () => Date.now(),
   setTimer: (callback, ms) => {
-    const handle = setTimeout(callback, ms);
+    const handle = setTimeout(callback, clampDelay(ms));
     // A pending poll must never keep a process (a test, a CLI) alive on its own.
     handle.unref?.();
     return handle;

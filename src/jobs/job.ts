@@ -166,6 +166,8 @@ const JobRecordObject = z.object({
   serverCreatedAt: z.number().optional(),
   usage: JobUsageSchema.optional(),
   error: z.object({ kind: z.string(), message: z.string() }).optional(),
+  /** When Sail first answered 404 for this (accepted) job; cleared by any other answer. See PollPolicy.goneAfterMs. */
+  missingSince: z.number().optional(),
   /** Set while the job waits for its base URL or API key (see WaitingReason); cleared when it goes on. */
   waiting: WaitingReasonSchema.optional(),
   incompleteReason: z.string().optional(),

@@ -18,7 +18,7 @@ import { blocked, bindTo, currentDestination, sentWithOtherKey, type Here } from
 import { canTransition, isAnswered, isFinished, isWaiting, type JobRecord, type JobSource, type JobState, type WaitingReason } from './job';
 import type { JobStore } from './jobStore';
 import { isCompletionWindow } from '../sail/windows';
-import type { PollPolicy } from './pollPolicy';
+import { DEFAULT_POLL_POLICY, type PollPolicy } from './pollPolicy';
 import { PollScheduler, type PollOutcome, type PollTarget } from './pollScheduler';
 
 /** The part of SailClient the tracker needs. */
@@ -50,6 +50,10 @@ export interface JobTrackerOptions {
    * means "another account", not "expired".
    */
   readonly apiKey?: () => Promise<string | undefined>;
+  /** Uniform in [0, 1), for re-send jitter. */
+  readonly random?: () => number;
+  /** The first automatic re-send's delay (doubled per failure); tests shorten it. */
+  readonly resendBaseMs?: number;
 }
 
 /** What Send Again did: sent; nothing to do; an attempt already on the wire; the request is on another host. */
@@ -75,6 +79,12 @@ type Listener = (change: JobChange) => void;
 const DEFINITIVE = new Set(['auth', 'forbidden', 'invalid_request', 'not_found']);
 const RESEND_BASE_MS = 5_000;
 const RESEND_MAX_MS = 5 * 60_000;
+/** The longest a re-send waits, whatever Retry-After says. */
+const RESEND_CAP_MS = 30 * 60_000;
+/** Unanswered requests re-sent at once on start; the rest follow as these finish. */
+const RESUME_CONCURRENCY = 4;
+/** From this age on a 404 means Sail's retention (48 h) is over: the job is gone at the first one. */
+const NEAR_RETENTION_MS = 46 * 60 * 60_000;
 /**
  * An unanswered request older than this is not re-sent on its own: Sail forgets idempotency keys with
  * its results (48 h), so a late re-send could run — and bill — the job a second time.
@@ -183,7 +193,14 @@ export class JobTracker {
       // The list may have come from the file copy: let the views catch up.
       this.emit({ job: newest, previous: newest.state });
     }
-    await Promise.all(toSend.map((id) => this.send(id)));
+    // A bounded number at a time: a window that kept many unanswered requests must not fire them all at once.
+    const queue = [...toSend];
+    const worker = async (): Promise<void> => {
+      for (let id = queue.shift(); id !== undefined && !this.disposed; id = queue.shift()) {
+        await this.send(id).catch((error: unknown) => this.options.log.warn(`Job ${id}: could not be re-sent (${describe(error)})`));
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(RESUME_CONCURRENCY, queue.length) }, worker));
   }
 
   /**
@@ -362,53 +379,14 @@ export class JobTracker {
     this.sending.add(id);
     this.cancelResend(id);
     try {
-      const found = this.options.store.get(id);
-      if (!found || found.state !== 'submitting') {
-        return;
-      }
-      const stale = !byUser && this.options.clock.now() - found.createdAt > RESEND_HORIZON_MS;
-      const request = (await this.options.store.readPayload(id, 'request')) as CreateResponseRequest | undefined;
-      if (!request && found.storageId !== this.options.store.storageId && !stale) {
-        // Written down by a window whose files live elsewhere (a VS Code Remote host): that one sends it.
-        this.options.log.debug(`Job ${id} was written down by another host; leaving it to that host`);
-        return;
-      }
-      if (stale) {
-        await this.update({ ...found, state: 'failed', error: { kind: 'stale', message: staleMessage() } }, found.state);
-        return;
-      }
-      if (!request) {
-        await this.update(
-          { ...found, state: 'failed', error: { kind: 'lost', message: l10n.t('The stored request is missing, so it cannot be sent.') } },
-          found.state,
-        );
-        return;
-      }
-      const here = await this.here();
-      const waiting = blocked(found, here, 'send');
-      if (waiting) {
-        await this.markWaiting(found, waiting);
-        return;
-      }
-      // Bound before the POST: if its answer is lost, it is re-sent only there and with this key.
-      const job = await this.bind(found, here);
-      if (!job) {
-        return;
-      }
-      try {
-        const { response } = await this.options.api().createResponse(request, { idempotencyKey: job.idempotencyKey, apiKey: here.apiKey });
-        const accepted: JobRecord = {
-          ...job,
-          responseId: response.id,
-          submittedAt: this.options.clock.now(),
-          serverCreatedAt: response.created_at,
-          sendAttempts: 0,
-          error: undefined,
-        };
-        this.options.log.info(`Job ${id} accepted by Sail as ${response.id} (${response.rawStatus})`);
-        await this.apply(accepted, response);
-      } catch (error) {
-        await this.sendFailed(job, error);
+      await this.sendOnce(id, byUser);
+    } catch (error) {
+      // SecretStorage, the disk or the store failed around the POST: the job must not be left
+      // `submitting` with nothing scheduled. Try again later, with the same idempotency key.
+      this.options.log.warn(`Job ${id}: sending was interrupted (${describe(error)})`);
+      const job = this.options.store.get(id);
+      if (job) {
+        await this.sendFailed(job, error).catch((again: unknown) => this.options.log.warn(`Job ${id}: could not record the failure (${describe(again)})`));
       }
     } finally {
       this.sending.delete(id);
@@ -418,8 +396,66 @@ export class JobTracker {
     }
   }
 
+  private async sendOnce(id: string, byUser: boolean): Promise<void> {
+    const found = this.options.store.get(id);
+    if (!found || found.state !== 'submitting') {
+      return;
+    }
+    const stale = !byUser && this.options.clock.now() - found.createdAt > RESEND_HORIZON_MS;
+    const request = (await this.options.store.readPayload(id, 'request')) as CreateResponseRequest | undefined;
+    if (!request && found.storageId !== this.options.store.storageId && !stale) {
+      // Written down by a window whose files live elsewhere (a VS Code Remote host): that one sends it.
+      this.options.log.debug(`Job ${id} was written down by another host; leaving it to that host`);
+      return;
+    }
+    if (stale) {
+      await this.update({ ...found, state: 'failed', error: { kind: 'stale', message: staleMessage() } }, found.state);
+      return;
+    }
+    if (!request) {
+      await this.update(
+        { ...found, state: 'failed', error: { kind: 'lost', message: l10n.t('The stored request is missing, so it cannot be sent.') } },
+        found.state,
+      );
+      return;
+    }
+    const here = await this.here();
+    const waiting = blocked(found, here, 'send');
+    if (waiting) {
+      await this.markWaiting(found, waiting);
+      return;
+    }
+    // Bound before the POST: if its answer is lost, it is re-sent only there and with this key.
+    const job = await this.bind(found, here);
+    if (!job) {
+      return;
+    }
+    let response: SailResponse;
+    try {
+      ({ response } = await this.options.api().createResponse(request, { idempotencyKey: job.idempotencyKey, apiKey: here.apiKey }));
+    } catch (error) {
+      await this.sendFailed(job, error);
+      return;
+    }
+    const accepted: JobRecord = {
+      ...job,
+      responseId: response.id,
+      submittedAt: this.options.clock.now(),
+      serverCreatedAt: response.created_at,
+      sendAttempts: 0,
+      error: undefined,
+    };
+    this.options.log.info(`Job ${id} accepted by Sail as ${response.id} (${response.rawStatus})`);
+    await this.apply(accepted, response);
+  }
+
   /** A send nobody awaits: a failure to write the job down is logged, never left unhandled. */
   private sendInBackground(id: string): void {
+    if (this.sending.has(id)) {
+      // An attempt is still finishing (recording its own failure, say): go once it is done.
+      this.sendAgain.add(id);
+      return;
+    }
     this.send(id).catch((error: unknown) => {
       this.options.log.warn(`Job ${id}: could not be sent or recorded (${error instanceof Error ? error.message : String(error)})`);
     });
@@ -441,10 +477,15 @@ export class JobTracker {
     // Ambiguous (network, timeout, 5xx, garbage): Sail may or may not have the job. Re-send later with
     // the same key: if it has it, it replays the record instead of running the job again.
     const attempts = job.sendAttempts + 1;
-    const message = sailError?.userMessage ?? (error instanceof Error ? error.message : String(error));
-    const delay = Math.max(sailError?.retryAfterMs ?? 0, Math.min(RESEND_MAX_MS, RESEND_BASE_MS * 2 ** (attempts - 1)));
+    const message = sailError?.userMessage ?? describe(error);
+    // Jittered (between half and all of the backoff), so windows and jobs that failed together do not
+    // come back in lock-step; Retry-After is honoured up to a cap.
+    const backoff = Math.min(RESEND_MAX_MS, (this.options.resendBaseMs ?? RESEND_BASE_MS) * 2 ** (attempts - 1));
+    const jittered = backoff * (0.5 + 0.5 * (this.options.random ?? Math.random)());
+    const delay = Math.min(RESEND_CAP_MS, Math.max(sailError?.retryAfterMs ?? 0, jittered));
     this.options.log.warn(`Job ${job.id}: sending failed (${sailError?.kind ?? 'error'}); trying again in ${Math.round(delay / 1000)} s`);
-    await this.update({ ...job, sendAttempts: attempts, error: { kind: sailError?.kind ?? 'error', message } }, job.state);
+    // Scheduled before the write, so a failing store cannot leave the job with nothing scheduled.
+    this.cancelResend(job.id);
     this.resendTimers.set(
       job.id,
       this.options.clock.setTimer(() => {
@@ -452,6 +493,7 @@ export class JobTracker {
         this.sendInBackground(job.id);
       }, delay),
     );
+    await this.update({ ...job, sendAttempts: attempts, error: { kind: sailError?.kind ?? 'error', message } }, job.state);
   }
 
   private cancelResend(id: string): void {
@@ -497,6 +539,13 @@ export class JobTracker {
         if (!latest || isFinished(latest.state)) {
           return { kind: 'done' };
         }
+        if (!this.isGone(latest)) {
+          if (latest.missingSince === undefined) {
+            await this.update({ ...latest, missingSince: this.options.clock.now() }, latest.state);
+          }
+          this.options.log.info(`Job ${job.id}: Sail answered 404; asking again before treating it as gone`);
+          return { kind: 'failed' };
+        }
         await this.update(
           {
             ...latest,
@@ -528,9 +577,15 @@ export class JobTracker {
     const status = response.status;
     if (!isTerminal(status)) {
       const state: JobState = status === 'in_progress' ? 'in_progress' : 'queued';
-      const changed = state !== job.state || response.rawStatus !== job.serverStatus || job !== latest || job.error !== undefined || job.waiting !== undefined;
+      const changed =
+        state !== job.state ||
+        response.rawStatus !== job.serverStatus ||
+        job !== latest ||
+        job.error !== undefined ||
+        job.waiting !== undefined ||
+        job.missingSince !== undefined;
       if (changed) {
-        await this.update({ ...job, state, serverStatus: response.rawStatus, error: undefined, waiting: undefined }, latest?.state);
+        await this.update({ ...job, state, serverStatus: response.rawStatus, error: undefined, waiting: undefined, missingSince: undefined }, latest?.state);
       }
       if (!this.scheduler.has(job.id)) {
         this.scheduler.track(this.target({ ...job, submittedAt: job.submittedAt ?? this.options.clock.now() }));
@@ -553,12 +608,25 @@ export class JobTracker {
       },
       error: response.error ? { kind: response.error.code ?? 'failed', message: response.error.message } : undefined,
       waiting: undefined,
+      missingSince: undefined,
       incompleteReason: response.incomplete_details?.reason,
     };
     this.scheduler.untrack(job.id);
     this.options.log.info(`Job ${job.id} ${status} (${usage.total_tokens} tokens)`);
     await this.update(finished, latest?.state);
     return true;
+  }
+
+  /**
+   * Whether Sail's 404 means the job is gone: near or past Sail's 48 h retention at once, otherwise
+   * only once Sail has kept answering 404 for `goneAfterMs` (one 404 can be a replica lagging behind).
+   */
+  private isGone(job: JobRecord): boolean {
+    const now = this.options.clock.now();
+    if (now - (job.submittedAt ?? job.createdAt) >= NEAR_RETENTION_MS) {
+      return true;
+    }
+    return job.missingSince !== undefined && now - job.missingSince >= (this.options.policy ?? DEFAULT_POLL_POLICY).goneAfterMs;
   }
 
   /** Whether this window can send the job: its request is stored here (not on another host). */
@@ -635,4 +703,8 @@ export class JobTracker {
 
 function staleMessage(): string {
   return l10n.t('This request was never confirmed by Sail and is over a day old, so it was not sent again on its own. Use Send Again if you still need it.');
+}
+
+function describe(error: unknown): string {
+  return error instanceof SailError ? error.kind : error instanceof Error ? error.message : String(error);
 }

@@ -31,6 +31,11 @@ export interface PollPolicy {
   readonly unfocusedFactor: number;
   /** Interval after a failed poll, doubled per consecutive failure up to `maxMs`. */
   readonly errorBackoffMs: number;
+  /**
+   * How long Sail must keep answering 404 for a young job before it counts as gone. One 404 can be a
+   * replica that has not seen the job yet; a job near Sail's 48 h retention is gone at the first.
+   */
+  readonly goneAfterMs: number;
 }
 
 export const DEFAULT_POLL_POLICY: PollPolicy = {
@@ -47,6 +52,7 @@ export const DEFAULT_POLL_POLICY: PollPolicy = {
   watchFrom: 0.75,
   unfocusedFactor: 3,
   errorBackoffMs: 5_000,
+  goneAfterMs: 10 * 60_000,
 };
 
 export interface PollContext {
@@ -87,5 +93,7 @@ export function nextPollDelay(ctx: PollContext, policy: PollPolicy = DEFAULT_POL
     interval *= policy.unfocusedFactor;
   }
   interval = Math.min(interval, policy.maxMs);
-  return Math.max(interval, ctx.retryAfterMs ?? 0);
+  // Sail's Retry-After is honoured, but never beyond the longest interval: an absurd value (days, or
+  // past what a timer can hold) must not silence a job, nor overflow into a busy loop.
+  return Math.max(interval, Math.min(ctx.retryAfterMs ?? 0, policy.maxMs));
 }

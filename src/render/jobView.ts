@@ -158,6 +158,11 @@ function sourceLabel(source: NonNullable<JobRecord['source']>): string {
   return lines.start === lines.end ? `${source.fileName}:${lines.start}` : `${source.fileName}:${lines.start}–${lines.end}`;
 }
 
+/** Whether the answer may be inserted into, or replace, the user's code: a completed job with text. */
+export function canEditWith(job: Pick<JobRecord, 'state'>, response: SailResponse | undefined): boolean {
+  return job.state === 'completed' && response !== undefined && outputText(response).trim().length > 0;
+}
+
 export interface JobViewInput {
   readonly job: JobRecord;
   readonly response?: SailResponse;
@@ -197,8 +202,9 @@ export function jobView({ job, response, nextCheckAt }: JobViewInput): JobView {
     outputHtml: hasOutput ? renderMarkdown(text) : undefined,
     reasoningHtml: reasoning.trim() ? renderMarkdown(reasoning) : undefined,
     notice: notice(job),
-    canReplace: hasOutput && job.source?.range !== undefined,
-    canInsert: hasOutput,
+    // Only a whole answer goes into the user's code: a cut-off one may end inside an unclosed fence.
+    canReplace: canEditWith(job, response) && job.source?.range !== undefined,
+    canInsert: canEditWith(job, response),
     canStop: job.state === 'submitting' || job.state === 'queued' || job.state === 'in_progress',
     // Also for a request waiting for the key it was sent with: send it with the current one instead.
     labels: viewLabels(),

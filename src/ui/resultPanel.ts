@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import type { JobRecord } from '../jobs/job';
 import { hashText } from '../jobs/prompt';
 import type { JobTracker } from '../jobs/jobTracker';
-import { jobView } from '../render/jobView';
+import { canEditWith, jobView } from '../render/jobView';
 import { codeForEditor } from '../render/markdown';
 import { PanelStateSchema, WebviewMessageSchema, type HostMessage, type WebviewMessage } from '../render/messages';
 import { resultPageHtml } from '../render/resultPage';
@@ -128,9 +128,14 @@ export class ResultPanels implements vscode.Disposable {
         return;
       }
       case 'insert':
-        return this.insert(codeForEditor(text));
       case 'replace':
-        return this.replace(job, codeForEditor(text));
+        // The view offers these only for a whole answer; a stale view or a crafted message must not
+        // put a cut-off (or missing) answer into the user's code.
+        if (!canEditWith(job, response)) {
+          void notify.warning(t('Only a completed answer can go into your code. Use Copy or Open as Document for this one.'));
+          return;
+        }
+        return message.type === 'insert' ? this.insert(codeForEditor(text)) : this.replace(job, codeForEditor(text));
       case 'refresh':
         this.tracker.refresh(job.id);
         return;

@@ -30,6 +30,8 @@ export async function runIntegration() {
     SAIL_SIM_ADMIN: adminUrl(sim),
     SAIL_SIM_KEY: sim.apiKey,
     SAIL_SIM_OTHER_KEY: 'sk_sim_second_account',
+    // A job counts as gone once Sail has answered 404 for this long (10 minutes in real use).
+    SAIL_TEST_GONE_AFTER_MS: '1500',
   };
   try {
     let result = { passed: 0, failed: 0 };

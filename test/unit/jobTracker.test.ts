@@ -21,6 +21,7 @@ const FAST_POLICY: PollPolicy = {
   typicalMs: { asap: 20, priority: 60, standard: 300, flex: 7200, default: 300 },
   minMs: 10,
   errorBackoffMs: 20,
+  goneAfterMs: 600,
 };
 
 class MemoryState implements KeyValueStore {
