@@ -1,0 +1,229 @@
+/**
+ * Sending: the POST of a job that is written down, its automatic re-sends (same idempotency key, so
+ * Sail replays instead of running it twice), and the rules that decide when a failure is final.
+ * A send always ends in one of: accepted (handed to the poller), failed for good, waiting for its
+ * base URL or key, or a re-send scheduled. Never "submitting" with nothing scheduled.
+ */
+import * as l10n from '@vscode/l10n';
+import { SailError } from '../sail/errors';
+import type { CreateResponseRequest, SailResponse } from '../sail/schemas';
+import { bindTo, blocked, currentDestination, type DestinationSources, type Here } from './destination';
+import type { JobRecord } from './job';
+import { describeError, type JobLedger } from './ledger';
+
+/** The part of SailClient the job core needs. */
+export interface ResponsesApi {
+  createResponse(body: CreateResponseRequest, options: { idempotencyKey: string; apiKey?: string }): Promise<{ response: SailResponse }>;
+  getResponse(id: string, options?: { apiKey?: string }): Promise<SailResponse>;
+}
+
+export interface SenderOptions extends DestinationSources {
+  /** The current client; throws a SailError when it cannot be built (no key, bad base URL). */
+  readonly api: () => ResponsesApi;
+  /** Uniform in [0, 1), for re-send jitter. */
+  readonly random?: () => number;
+  /** The first automatic re-send's delay (doubled per failure); tests shorten it. */
+  readonly resendBaseMs?: number;
+}
+
+/** Errors after which re-sending the same request cannot help until the user changes something. */
+const DEFINITIVE = new Set(['auth', 'forbidden', 'invalid_request', 'not_found']);
+const RESEND_BASE_MS = 5_000;
+const RESEND_MAX_MS = 5 * 60_000;
+/** The longest a re-send waits, whatever Retry-After says. */
+const RESEND_CAP_MS = 30 * 60_000;
+/** Unanswered requests re-sent at once on start; the rest follow as these finish. */
+const RESUME_CONCURRENCY = 4;
+/**
+ * An unanswered request older than this is not re-sent on its own: Sail forgets idempotency keys with
+ * its results (48 h), so a late re-send could run — and bill — the job a second time.
+ */
+const RESEND_HORIZON_MS = 24 * 60 * 60_000;
+
+export class JobSender {
+  private readonly sending = new Set<string>();
+  /** Jobs to send once more when their current attempt ends (the key or base URL changed meanwhile). */
+  private readonly sendAgain = new Set<string>();
+  private readonly resendTimers = new Map<string, unknown>();
+
+  constructor(
+    private readonly ledger: JobLedger,
+    private readonly options: SenderOptions,
+    /** Sail accepted (or, in the foreground, answered) the job: record what it said. */
+    private readonly accepted: (job: JobRecord, response: SailResponse) => Promise<unknown>,
+  ) {}
+
+  /** An attempt is on the wire. */
+  isSending(id: string): boolean {
+    return this.sending.has(id);
+  }
+
+  /** POSTs a job that is `submitting`. `byUser`: Send Again, or a new job (not an automatic re-send). */
+  async send(id: string, byUser = false): Promise<void> {
+    if (this.sending.has(id) || this.ledger.disposed) {
+      return;
+    }
+    this.sending.add(id);
+    this.cancelResend(id);
+    try {
+      await this.sendOnce(id, byUser);
+    } catch (error) {
+      // SecretStorage, the disk or the store failed around the POST: the job must not be left
+      // `submitting` with nothing scheduled. Try again later, with the same idempotency key.
+      this.ledger.log.warn(`Job ${id}: sending was interrupted (${describeError(error)})`);
+      const job = this.ledger.get(id);
+      if (job) {
+        await this.failed(job, error).catch((again: unknown) => this.ledger.log.warn(`Job ${id}: could not record the failure (${describeError(again)})`));
+      }
+    } finally {
+      this.sending.delete(id);
+      if (this.sendAgain.delete(id)) {
+        this.sendInBackground(id);
+      }
+    }
+  }
+
+  /** Re-sends unanswered requests a bounded number at a time: many must not fire at once. */
+  async sendAll(ids: readonly string[]): Promise<void> {
+    const queue = [...ids];
+    const worker = async (): Promise<void> => {
+      for (let id = queue.shift(); id !== undefined && !this.ledger.disposed; id = queue.shift()) {
+        await this.send(id).catch((error: unknown) => this.ledger.log.warn(`Job ${id}: could not be re-sent (${describeError(error)})`));
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(RESUME_CONCURRENCY, queue.length) }, worker));
+  }
+
+  /** A send nobody awaits: a failure to write the job down is logged, never left unhandled. */
+  sendInBackground(id: string): void {
+    if (this.sending.has(id)) {
+      // An attempt is still finishing (recording its own failure, say): go once it is done.
+      this.sendAgain.add(id);
+      return;
+    }
+    this.send(id).catch((error: unknown) => {
+      this.ledger.log.warn(`Job ${id}: could not be sent or recorded (${describeError(error)})`);
+    });
+  }
+
+  cancelResend(id: string): void {
+    const timer = this.resendTimers.get(id);
+    if (timer !== undefined) {
+      this.ledger.clock.clearTimer(timer);
+      this.resendTimers.delete(id);
+    }
+  }
+
+  dispose(): void {
+    for (const id of [...this.resendTimers.keys()]) {
+      this.cancelResend(id);
+    }
+  }
+
+  private async sendOnce(id: string, byUser: boolean): Promise<void> {
+    const { ledger } = this;
+    const found = ledger.get(id);
+    if (!found || found.state !== 'submitting') {
+      return;
+    }
+    const stale = !byUser && ledger.clock.now() - found.createdAt > RESEND_HORIZON_MS;
+    const request = (await ledger.store.readPayload(id, 'request')) as CreateResponseRequest | undefined;
+    if (!request && found.storageId !== ledger.store.storageId && !stale) {
+      // Written down by a window whose files live elsewhere (a VS Code Remote host): that one sends it.
+      ledger.log.debug(`Job ${id} was written down by another host; leaving it to that host`);
+      return;
+    }
+    if (stale) {
+      await ledger.update({ ...found, state: 'failed', error: { kind: 'stale', message: staleMessage() } }, found.state);
+      return;
+    }
+    if (!request) {
+      await ledger.update(
+        { ...found, state: 'failed', error: { kind: 'lost', message: l10n.t('The stored request is missing, so it cannot be sent.') } },
+        found.state,
+      );
+      return;
+    }
+    const here = await currentDestination(this.options);
+    const waiting = blocked(found, here, 'send');
+    if (waiting) {
+      await ledger.markWaiting(found, waiting);
+      return;
+    }
+    // Bound before the POST: if its answer is lost, it is re-sent only there and with this key.
+    const job = await this.bind(found, here);
+    if (!job) {
+      return;
+    }
+    let response: SailResponse;
+    try {
+      ({ response } = await this.options.api().createResponse(request, { idempotencyKey: job.idempotencyKey, apiKey: here.apiKey }));
+    } catch (error) {
+      await this.failed(job, error);
+      return;
+    }
+    ledger.log.info(`Job ${id} accepted by Sail as ${response.id} (${response.rawStatus})`);
+    await this.accepted(
+      { ...job, responseId: response.id, submittedAt: ledger.clock.now(), serverCreatedAt: response.created_at, sendAttempts: 0, error: undefined },
+      response,
+    );
+  }
+
+  /** A POST that failed: final (refused), or ambiguous (re-sent later with the same key). */
+  private async failed(sent: JobRecord, error: unknown): Promise<void> {
+    const { ledger } = this;
+    const sailError = error instanceof SailError ? error : undefined;
+    // The user may have stopped or removed the job while the POST was out: that choice stands.
+    const job = ledger.get(sent.id);
+    if (sailError?.kind === 'aborted' || ledger.disposed || !job || job.state !== 'submitting') {
+      return;
+    }
+    // A 409 is no refusal: another window's POST under the same idempotency key may be on the wire.
+    if (sailError && DEFINITIVE.has(sailError.kind) && sailError.status !== 409) {
+      ledger.log.warn(`Job ${job.id} was refused by Sail (${sailError.kind}${sailError.status ? ` ${sailError.status}` : ''})`);
+      await ledger.update({ ...job, state: 'failed', error: { kind: sailError.kind, message: sailError.userMessage } }, job.state);
+      return;
+    }
+    // Ambiguous (network, timeout, 5xx, garbage): Sail may or may not have the job. Re-send later with
+    // the same key: if it has it, it replays the record instead of running the job again.
+    const attempts = job.sendAttempts + 1;
+    const message = sailError?.userMessage ?? describeError(error);
+    // Jittered (between half and all of the backoff), so windows and jobs that failed together do not
+    // come back in lock-step; Retry-After is honoured up to a cap.
+    const backoff = Math.min(RESEND_MAX_MS, (this.options.resendBaseMs ?? RESEND_BASE_MS) * 2 ** (attempts - 1));
+    const jittered = backoff * (0.5 + 0.5 * (this.options.random ?? Math.random)());
+    const delay = Math.min(RESEND_CAP_MS, Math.max(sailError?.retryAfterMs ?? 0, jittered));
+    ledger.log.warn(`Job ${job.id}: sending failed (${sailError?.kind ?? 'error'}); trying again in ${Math.round(delay / 1000)} s`);
+    // Scheduled before the write, so a failing store cannot leave the job with nothing scheduled.
+    this.cancelResend(job.id);
+    this.resendTimers.set(
+      job.id,
+      ledger.clock.setTimer(() => {
+        this.resendTimers.delete(job.id);
+        this.sendInBackground(job.id);
+      }, delay),
+    );
+    await ledger.update({ ...job, sendAttempts: attempts, error: { kind: sailError?.kind ?? 'error', message } }, job.state);
+  }
+
+  /**
+   * Records the base URL and key a job is about to be sent with (if it has none yet) and clears a
+   * "waiting" mark; undefined when the job changed meanwhile (stopped, removed).
+   */
+  private async bind(job: JobRecord, here: Here): Promise<JobRecord | undefined> {
+    const bound: JobRecord = { ...job, ...bindTo(job, here), waiting: undefined };
+    if (bound.baseUrl === job.baseUrl && bound.keyId === job.keyId && job.waiting === undefined) {
+      return job;
+    }
+    const latest = this.ledger.get(job.id);
+    if (!latest || latest.state !== 'submitting' || latest.attempt !== job.attempt) {
+      return undefined;
+    }
+    await this.ledger.update(bound, job.state);
+    return bound;
+  }
+}
+
+function staleMessage(): string {
+  return l10n.t('This request was never confirmed by Sail and is over a day old, so it was not sent again on its own. Use Send Again if you still need it.');
+}
