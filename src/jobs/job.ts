@@ -131,6 +131,28 @@ export const JobUsageSchema = z.object({
 });
 export type JobUsage = z.infer<typeof JobUsageSchema>;
 
+// ------------------------------------------------------------ polls that keep failing
+
+/**
+ * Why Sail cannot be asked about an accepted job, when the same kind of failure keeps coming back
+ * (a revoked key, a proxy or certificate problem, garbage answers). The view turns it into words.
+ */
+export const PollTroubleSchema = z.object({
+  /** The SailError kind of the last failure, e.g. 'auth', 'network', 'unexpected_response'. */
+  kind: z.string(),
+  /** Consecutive failed polls. */
+  count: z.number().int().min(1),
+  since: z.number(),
+});
+export type PollTrouble = z.infer<typeof PollTroubleSchema>;
+
+/** Failed polls in a row after which the user is told the job cannot be checked. */
+export const POLL_TROUBLE_THRESHOLD = 3;
+
+export function isTroubled(job: Pick<JobRecord, 'state' | 'pollTrouble'> | undefined): boolean {
+  return job !== undefined && isLive(job.state) && (job.pollTrouble?.count ?? 0) >= POLL_TROUBLE_THRESHOLD;
+}
+
 /** Records written before `waiting` existed marked it as an error of this kind, holding a sentence. */
 const LEGACY_WAITING_KIND = 'elsewhere';
 
@@ -168,6 +190,8 @@ const JobRecordObject = z.object({
   error: z.object({ kind: z.string(), message: z.string() }).optional(),
   /** When Sail first answered 404 for this (accepted) job; cleared by any other answer. See PollPolicy.goneAfterMs. */
   missingSince: z.number().optional(),
+  /** Polls that failed in a row without an answer; cleared by any answer from Sail. */
+  pollTrouble: PollTroubleSchema.optional(),
   /** Set while the job waits for its base URL or API key (see WaitingReason); cleared when it goes on. */
   waiting: WaitingReasonSchema.optional(),
   incompleteReason: z.string().optional(),

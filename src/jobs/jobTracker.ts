@@ -17,7 +17,7 @@ import { randomUUID } from 'node:crypto';
 import { SailResponseSchema, type SailResponse, type CreateResponseRequest } from '../sail/schemas';
 import { isCompletionWindow } from '../sail/windows';
 import type { Clock } from './clock';
-import { isFinished, isWaiting, type JobRecord, type JobSource } from './job';
+import { isFinished, isTroubled, isWaiting, type JobRecord, type JobSource } from './job';
 import { JobLedger, type JobChange, type TrackerLogger } from './ledger';
 import type { JobStore } from './jobStore';
 import { JobPoller } from './poller';
@@ -196,6 +196,11 @@ export class JobTracker {
   async reconsider(): Promise<void> {
     await this.ready();
     for (const job of this.ledger.all()) {
+      if (isTroubled(job) && this.poller.has(job.id)) {
+        // Polls kept failing (a revoked key, a proxy): the change may have fixed it.
+        this.poller.pollSoon(job.id);
+        continue;
+      }
       if (!isWaiting(job)) {
         continue;
       }
@@ -269,6 +274,14 @@ export class JobTracker {
 
   setFocused(focused: boolean): void {
     this.poller.setFocused(focused);
+    if (focused) {
+      // The user is back (perhaps the network too): jobs whose polls kept failing are asked at once.
+      for (const job of this.ledger.all()) {
+        if (isTroubled(job)) {
+          this.poller.pollSoon(job.id);
+        }
+      }
+    }
   }
 
   dispose(): void {

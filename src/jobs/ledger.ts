@@ -17,6 +17,8 @@ export interface TrackerLogger {
 export interface JobChange {
   readonly job: JobRecord;
   readonly previous: JobState | undefined;
+  /** The job as it was before this change, when it existed. */
+  readonly before?: JobRecord;
   /** The job was deleted from the list. */
   readonly removed?: boolean;
 }
@@ -67,11 +69,12 @@ export class JobLedger {
       this.log.warn(`Job ${job.id}: refused an impossible change ${previous ?? 'new'} → ${job.state}`);
       return;
     }
+    const before = this.store.get(job.id);
     await this.store.save(job);
     if (previous !== job.state) {
       this.log.debug(`Job ${job.id}: ${previous ?? 'new'} → ${job.state}`);
     }
-    this.emit({ job, previous });
+    this.emit({ job, previous, before });
   }
 
   /** Says, once, why the job waits; it stays unfinished. Leaves a job that changed meanwhile alone. */

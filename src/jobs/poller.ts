@@ -91,9 +91,13 @@ export class JobPoller {
         job !== latest ||
         job.error !== undefined ||
         job.waiting !== undefined ||
-        job.missingSince !== undefined;
+        job.missingSince !== undefined ||
+        job.pollTrouble !== undefined;
       if (changed) {
-        await ledger.update({ ...job, state, serverStatus: response.rawStatus, error: undefined, waiting: undefined, missingSince: undefined }, latest.state);
+        await ledger.update(
+          { ...job, state, serverStatus: response.rawStatus, error: undefined, waiting: undefined, missingSince: undefined, pollTrouble: undefined },
+          latest.state,
+        );
       }
       if (!this.scheduler.has(job.id)) {
         this.track({ ...job, submittedAt: job.submittedAt ?? ledger.clock.now() });
@@ -117,6 +121,7 @@ export class JobPoller {
       error: response.error ? { kind: response.error.code ?? 'failed', message: response.error.message } : undefined,
       waiting: undefined,
       missingSince: undefined,
+      pollTrouble: undefined,
       incompleteReason: response.incomplete_details?.reason,
     };
     this.scheduler.untrack(job.id);
@@ -202,13 +207,30 @@ export class JobPoller {
         }
         return this.notFound(job.id, error);
       }
-      ledger.log.debug(`Poll of job ${job.id} failed (${error instanceof SailError ? error.kind : 'error'}); the job keeps running`);
+      const kind = error instanceof SailError ? error.kind : 'error';
+      ledger.log.debug(`Poll of job ${job.id} failed (${kind}); the job keeps running`);
       if (!otherKey && job.waiting) {
         // It no longer waits for its key or URL, whatever this failure was.
         await ledger.clearWaiting(job);
       }
+      await this.countTrouble(job.id, kind);
       return { kind: 'failed', retryAfterMs: error instanceof SailError ? error.retryAfterMs : undefined };
     }
+  }
+
+  /**
+   * Counts a failed poll, so a failure that never clears (a revoked key, a proxy, garbage) is shown
+   * instead of "next check in 30 min" until the job expires. A change of key, settings or focus
+   * asks again at once (see JobTracker.reconsider and setFocused).
+   */
+  private async countTrouble(id: string, kind: string): Promise<void> {
+    const latest = this.ledger.get(id);
+    if (!latest || isFinished(latest.state)) {
+      return;
+    }
+    const previous = latest.pollTrouble;
+    const pollTrouble = { kind, count: (previous?.count ?? 0) + 1, since: previous?.since ?? this.ledger.clock.now() };
+    await this.ledger.update({ ...latest, pollTrouble }, latest.state);
   }
 
   /** Sail answered 404 for a job this key may read: gone, or (for a young job) asked again later. */

@@ -1,6 +1,6 @@
 /** Job record + stored response → what the result view shows. Pure: every string is decided here. */
 import * as l10n from '@vscode/l10n';
-import { isWaiting, type JobRecord, type WaitingReason } from '../jobs/job';
+import { isTroubled, isWaiting, type JobRecord, type WaitingReason } from '../jobs/job';
 import { lineSpan } from '../jobs/lines';
 import { outputText, reasoningText } from '../sail/output';
 import type { SailResponse } from '../sail/schemas';
@@ -54,9 +54,33 @@ export function waitingText(reason: WaitingReason, accepted: boolean, sentTo?: s
   }
 }
 
+/** Why Sail cannot be asked about a job whose polls keep failing, by the kind of the last failure. */
+export function pollTroubleText(kind: string): string {
+  switch (kind) {
+    case 'auth':
+      return l10n.t('Sail rejects the API key when asked about this job. Set a valid key (Sail: Set API Key); the job is checked again at once.');
+    case 'forbidden':
+      return l10n.t(
+        'Asking Sail about this job is refused (HTTP 403): a proxy, firewall or gateway may be blocking it. Check sail.baseUrl and your proxy settings.',
+      );
+    case 'network':
+    case 'timeout':
+      return l10n.t(
+        'Sail cannot be reached to check this job. Check your network, proxy and certificate settings; it is checked again when VS Code regains focus.',
+      );
+    case 'unexpected_response':
+      return l10n.t("Sail's answers about this job cannot be read. If it keeps happening, run 'Sail: Show Log' and report the log.");
+    default:
+      return l10n.t('Checking this job keeps failing. It is tried again; see Sail: Show Log for details.');
+  }
+}
+
 export function stateLabel(job: JobRecord): string {
   if (isWaiting(job)) {
     return l10n.t('Waiting for its base URL or API key');
+  }
+  if (isTroubled(job)) {
+    return l10n.t('Cannot be checked');
   }
   switch (job.state) {
     case 'submitting':
@@ -81,7 +105,7 @@ export function stateLabel(job: JobRecord): string {
 }
 
 function tone(job: JobRecord): JobView['tone'] {
-  if (isWaiting(job)) {
+  if (isWaiting(job) || isTroubled(job)) {
     return 'warning';
   }
   switch (job.state) {
@@ -102,6 +126,9 @@ function tone(job: JobRecord): JobView['tone'] {
 function notice(job: JobRecord): string | undefined {
   if (job.waiting && isWaiting(job)) {
     return waitingText(job.waiting, job.responseId !== undefined, job.baseUrl);
+  }
+  if (job.pollTrouble && isTroubled(job)) {
+    return pollTroubleText(job.pollTrouble.kind);
   }
   switch (job.state) {
     case 'submitting':

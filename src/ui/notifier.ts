@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
-import { isFinished } from '../jobs/job';
+import { isFinished, isTroubled } from '../jobs/job';
 import type { JobTracker } from '../jobs/jobTracker';
-import { stateLabel } from '../render/jobView';
+import { pollTroubleText, stateLabel } from '../render/jobView';
 import { outputText } from '../sail/output';
 import type { ConfigWatcher } from './configWatcher';
 import { sendAgain, type ResultPanels } from './resultPanel';
@@ -9,7 +9,24 @@ import { notify, t, type UiText } from './uiText';
 
 /** Tells the user when a job finishes: the result view at once (sail.openResult = open) or a notification. */
 export function notifyOnFinish(tracker: JobTracker, panels: ResultPanels, configs: ConfigWatcher): { dispose(): void } {
-  return tracker.onDidChange(({ job, previous, removed }) => {
+  return tracker.onDidChange(({ job, previous, before, removed }) => {
+    if (!removed && job.pollTrouble && isTroubled(job) && !isTroubled(before)) {
+      // Once, when its polls start failing for good: the job would otherwise sit silently until it expires.
+      const open = t('Open');
+      const setKey = t('Set API Key');
+      const showLog = t('Show Log');
+      const actions = job.pollTrouble.kind === 'auth' ? [setKey, open] : [open, showLog];
+      void notify.warning(t('Sail cannot check "{0}": {1}', job.title, pollTroubleText(job.pollTrouble.kind)), ...actions).then((choice) => {
+        if (choice === open) {
+          panels.open(job.id);
+        } else if (choice === setKey) {
+          void vscode.commands.executeCommand('sail.setApiKey');
+        } else if (choice === showLog) {
+          void vscode.commands.executeCommand('sail.showLog');
+        }
+      });
+      return;
+    }
     if (removed || previous === undefined || isFinished(previous) || !isFinished(job.state) || job.state === 'untracked') {
       return;
     }

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { endedShort, isLive, isUnseenNews, isWaiting, type JobRecord } from '../jobs/job';
+import { endedShort, isLive, isTroubled, isUnseenNews, isWaiting, type JobRecord } from '../jobs/job';
 import type { JobTracker } from '../jobs/jobTracker';
 import { stateLabel } from '../render/jobView';
 import { markdown } from './uiText';
@@ -29,8 +29,9 @@ export class JobStatusBar implements vscode.Disposable {
     const unseen = jobs.filter(isUnseenNews);
     const failed = unseen.filter((j) => j.state === 'failed');
     const warned = unseen.filter((j) => endedShort(j.state));
-    // Not sent yet after a failed attempt, or waiting for the key or base URL they were sent with.
-    const stuck = running.filter((j) => (j.state === 'submitting' && j.sendAttempts > 0) || isWaiting(j));
+    // Not sent yet after a failed attempt, waiting for the key or base URL they were sent with, or
+    // whose polls keep failing.
+    const stuck = running.filter((j) => (j.state === 'submitting' && j.sendAttempts > 0) || isWaiting(j) || isTroubled(j));
     if (running.length === 0 && unseen.length === 0) {
       this.item.hide();
       return;

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import { clampDelay, MAX_TIMER_MS, systemClock, type Clock } from '../../src/jobs/clock';
-import { canTransition, JobRecordSchema, type JobRecord, type JobState } from '../../src/jobs/job';
+import { canTransition, isTroubled, JobRecordSchema, type JobRecord, type JobState } from '../../src/jobs/job';
 import { FileBlobStore, JobStore, supersedes, type KeyValueStore } from '../../src/jobs/jobStore';
 import { JobTracker, type JobTrackerOptions, type ResponsesApi } from '../../src/jobs/jobTracker';
 import { DEFAULT_POLL_POLICY, nextPollDelay, type PollPolicy } from '../../src/jobs/pollPolicy';
@@ -206,6 +206,29 @@ describe('job core: reliability', () => {
     assert.equal(resends.length, 2, `delays ${delays.join(', ')}`);
     assert.ok(resends[0] >= 5_000 && resends[0] < 5_100, `first ${resends[0]}`);
     assert.ok(resends[1] > 9_900 && resends[1] <= 10_000, `second ${resends[1]}`);
+  });
+
+  it('polls that keep failing (a revoked key) make the job say it cannot be checked, and a new key clears it at once', async () => {
+    const key = { current: sim.apiKey };
+    const t = tracker({ apiKey: async () => key.current });
+    const job = await t.submit({ request: request('Explain: const r = 9;', 'flex'), title: 'R', instruction: 'R' });
+    key.current = 'revoked-key-0001';
+    const troubled = await until(t, job.id, 'three failed polls', (j) => (j?.pollTrouble?.count ?? 0) >= 3);
+    assert.equal(troubled?.pollTrouble?.kind, 'auth');
+    assert.ok(isTroubled(troubled));
+    const view = jobView({ job: troubled! });
+    assert.equal(view.stateLabel, 'Cannot be checked');
+    assert.match(view.notice ?? '', /Set API Key/);
+    assert.equal(view.tone, 'warning');
+
+    // After six failures the backoff puts the next poll over a second away: the new key must not wait for it.
+    await until(t, job.id, 'six failed polls', (j) => (j?.pollTrouble?.count ?? 0) >= 6);
+    key.current = sim.apiKey;
+    const before = sim.counters.requests('GET', 'getResponse');
+    await t.reconsider();
+    await until(t, job.id, 'a poll with the good key', () => sim.counters.requests('GET', 'getResponse') > before, 400);
+    const cleared = await until(t, job.id, 'the trouble to clear', (j) => j?.pollTrouble === undefined);
+    assert.equal(cleared?.state === 'queued' || cleared?.state === 'in_progress' || cleared?.state === 'completed', true);
   });
 
   it('on start, unanswered requests are re-sent a few at a time, not all at once', async () => {
