@@ -53,7 +53,7 @@ class Session implements vscode.Disposable {
       policy: pollPolicy(context.extensionMode),
     });
     this.tracker.setFocused(vscode.window.state.focused);
-    this.panels = new ResultPanels(context, this.tracker, log);
+    this.panels = new ResultPanels(context, this.tracker, log, configs);
     this.disposables.push(
       this.apiKey,
       configs,

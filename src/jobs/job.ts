@@ -61,6 +61,20 @@ export function endedShort(state: JobState): boolean {
   return state === 'incomplete' || state === 'expired' || state === 'cancelled';
 }
 
+/**
+ * Before Send Again: an earlier attempt may have reached Sail without being confirmed, so sending it
+ * now — with another key, or after Sail forgot its idempotency key (48 h) — could run, and bill, it
+ * a second time. The user is asked first.
+ */
+export function mayHaveReachedSail(job: Pick<JobRecord, 'state' | 'responseId' | 'error'>): boolean {
+  return job.responseId === undefined && (job.state === 'submitting' || job.error?.kind === 'stale');
+}
+
+/** Sail refused the request as it was: sending the same body again cannot help until it changes. */
+export function refusedAsSent(job: Pick<JobRecord, 'state' | 'error'>): boolean {
+  return job.state === 'failed' && job.error?.kind === 'invalid_request';
+}
+
 // ------------------------------------------------------------ transitions
 
 const TRANSITIONS: Readonly<Record<JobState, readonly JobState[]>> = {

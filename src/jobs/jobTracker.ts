@@ -190,6 +190,21 @@ export class JobTracker {
   }
 
   /**
+   * Sends a job's request again as a *new* job (a new idempotency key), rebuilt by `rebuild` — e.g.
+   * with the settings the user has just fixed. The old job stays as it was. Undefined when its
+   * request is not stored here.
+   */
+  async sendAsNew(id: string, rebuild: (request: CreateResponseRequest) => CreateResponseRequest): Promise<JobRecord | undefined> {
+    await this.ready();
+    const job = this.ledger.get(id);
+    const request = (await this.options.store.readPayload(id, 'request')) as CreateResponseRequest | undefined;
+    if (!job || !request) {
+      return undefined;
+    }
+    return this.submit({ request: rebuild(request), title: job.title, instruction: job.instruction, source: job.source });
+  }
+
+  /**
    * The base URL or API key changed: jobs that were waiting for theirs go on (a job sent elsewhere
    * is only ever asked about, or re-sent, where and with the key it was sent).
    */

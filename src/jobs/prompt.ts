@@ -58,6 +58,15 @@ export function promptCacheKey(mode: SailConfig['promptCacheKey'], scope: { work
   return value === undefined ? undefined : `vscode-${createHmac('sha256', salt).update(value).digest('hex').slice(0, 32)}`;
 }
 
+/**
+ * The same input, with the request settings as they are now (model, window, limits, instructions):
+ * for sending a refused request again after the user fixed a setting.
+ */
+export function rebuildRequest(config: SailConfig, previous: CreateResponseRequest): CreateResponseRequest {
+  const input = typeof previous.input === 'string' ? previous.input : JSON.stringify(previous.input);
+  return buildRequest(config, input, { cacheKey: previous.prompt_cache_key });
+}
+
 export function buildRequest(config: SailConfig, input: string, options: RequestOverrides & { cacheKey?: string } = {}): CreateResponseRequest {
   const window = options.completionWindow ?? config.completionWindow;
   // Sail refuses asap in the background (unsupported_asap_request) and flex in the foreground.

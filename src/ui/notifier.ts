@@ -4,7 +4,8 @@ import type { JobTracker } from '../jobs/jobTracker';
 import { pollTroubleText, stateLabel } from '../render/jobView';
 import { outputText } from '../sail/output';
 import type { ConfigWatcher } from './configWatcher';
-import { sendAgain, type ResultPanels } from './resultPanel';
+import type { ResultPanels } from './resultPanel';
+import { sendAgain } from './sendAgain';
 import { notify, t, type UiText } from './uiText';
 
 /** Tells the user when a job finishes: the result view at once (sail.openResult = open) or a notification. */
@@ -58,7 +59,7 @@ export function notifyOnFinish(tracker: JobTracker, panels: ResultPanels, config
         await vscode.env.clipboard.writeText(response ? outputText(response) : '');
         await tracker.markSeen(job.id);
       } else if (choice === retry) {
-        await sendAgain(tracker, job.id);
+        await sendAgain(tracker, configs, job.id);
       } else if (choice === setKey) {
         await vscode.commands.executeCommand('sail.setApiKey');
       }

@@ -9,6 +9,8 @@ import { PanelStateSchema, WebviewMessageSchema, type HostMessage, type WebviewM
 import { resultPageHtml } from '../render/resultPage';
 import { outputText } from '../sail/output';
 import type { SailResponse } from '../sail/schemas';
+import type { ConfigWatcher } from './configWatcher';
+import { sendAgain } from './sendAgain';
 import { icon, join, notify, plain, statusMessage, t } from './uiText';
 
 export const RESULT_VIEW_TYPE = 'sail.result';
@@ -43,6 +45,7 @@ export class ResultPanels implements vscode.Disposable {
     private readonly context: vscode.ExtensionContext,
     private readonly tracker: JobTracker,
     private readonly log: vscode.LogOutputChannel,
+    private readonly configs: ConfigWatcher,
   ) {
     const changes = tracker.onDidChange(({ job, removed }) => {
       const panel = this.panels.get(job.id);
@@ -142,31 +145,10 @@ export class ResultPanels implements vscode.Disposable {
       case 'stopTracking':
         return this.stopTracking(job);
       case 'retry':
-        return this.retry(job);
+        return sendAgain(this.tracker, this.configs, job.id);
       case 'ready':
         return;
     }
-  }
-
-  /** Send Again; for a request that may have reached Sail under another key, only once the user agrees. */
-  private async retry(job: JobRecord): Promise<void> {
-    if (job.state === 'submitting') {
-      const send = t('Send Now');
-      const choice = await notify.warning(
-        t('Send "{0}" now, with the current API key and base URL?', job.title),
-        {
-          modal: true,
-          detail: t(
-            'Sail never confirmed the earlier attempt. If it did reach Sail, sending the request with another key or to another URL runs it, and bills it, a second time.',
-          ),
-        },
-        send,
-      );
-      if (choice !== send) {
-        return;
-      }
-    }
-    await sendAgain(this.tracker, job.id);
   }
 
   private async insert(code: string): Promise<void> {
@@ -349,15 +331,5 @@ class ResultPanel {
       s.dispose();
     }
     this.panel.dispose();
-  }
-}
-
-/** Send Again, saying why when it cannot be done from this window. */
-export async function sendAgain(tracker: JobTracker, jobId: string): Promise<void> {
-  const result = await tracker.retry(jobId);
-  if (result === 'elsewhere') {
-    void notify.warning(t('This request is stored on another machine (a VS Code Remote window wrote it down). Send it again from that window.'));
-  } else if (result === 'busy') {
-    statusMessage(join([icon('sync~spin'), t('Sail is sending this request already')]), 3000);
   }
 }

@@ -6,7 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import { clampDelay, MAX_TIMER_MS, systemClock, type Clock } from '../../src/jobs/clock';
-import { canTransition, isTroubled, JobRecordSchema, type JobRecord, type JobState } from '../../src/jobs/job';
+import { canTransition, isTroubled, JobRecordSchema, mayHaveReachedSail, refusedAsSent, type JobRecord, type JobState } from '../../src/jobs/job';
+import { rebuildRequest } from '../../src/jobs/prompt';
+import { readConfig } from '../../src/config';
 import { FileBlobStore, JobStore, supersedes, type KeyValueStore } from '../../src/jobs/jobStore';
 import { JobTracker, type JobTrackerOptions, type ResponsesApi } from '../../src/jobs/jobTracker';
 import { DEFAULT_POLL_POLICY, nextPollDelay, type PollPolicy } from '../../src/jobs/pollPolicy';
@@ -229,6 +231,33 @@ describe('job core: reliability', () => {
     await until(t, job.id, 'a poll with the good key', () => sim.counters.requests('GET', 'getResponse') > before, 400);
     const cleared = await until(t, job.id, 'the trouble to clear', (j) => j?.pollTrouble === undefined);
     assert.equal(cleared?.state === 'queued' || cleared?.state === 'in_progress' || cleared?.state === 'completed', true);
+  });
+
+  it('a request Sail refused as sent goes again with the current settings as a new job', async () => {
+    const t = tracker();
+    const refused = await t.submit({ request: { ...request('Explain: const s = 10;'), model: 'no-such/model' }, title: 'S', instruction: 'S' });
+    assert.equal(refused.state, 'failed');
+    assert.ok(refusedAsSent(refused), 'offered with the current settings');
+    assert.ok(!mayHaveReachedSail(refused), 'nothing reached Sail: no double-billing warning');
+    const { config } = readConfig({
+      get: <T>(key: string) => ({ model: 'moonshotai/Kimi-K2.5', completionWindow: 'standard' })[key] as T,
+      inspect: () => undefined,
+    });
+    const sent = await t.sendAsNew(refused.id, (previous) => rebuildRequest({ ...config, baseUrl: sim.baseUrl }, previous));
+    assert.ok(sent && sent.id !== refused.id && sent.idempotencyKey !== refused.idempotencyKey, 'a new job with a new key');
+    assert.equal(sent.model, 'moonshotai/Kimi-K2.5');
+    const done = await until(t, sent.id, 'the new job to end', isOver);
+    assert.equal(done?.state, 'completed');
+    assert.equal(t.get(refused.id)?.state, 'failed', 'the refused job stays as it was');
+    assert.equal(sim.counters.inferences(sent.idempotencyKey), 1);
+  });
+
+  it('Send Again warns before sending a request that may have reached Sail unconfirmed', () => {
+    const base = { responseId: undefined, error: undefined };
+    assert.ok(mayHaveReachedSail({ ...base, state: 'submitting' }));
+    assert.ok(mayHaveReachedSail({ ...base, state: 'failed', error: { kind: 'stale', message: '' } }), 'over a day old: Sail may have forgotten its key');
+    assert.ok(!mayHaveReachedSail({ ...base, state: 'failed', error: { kind: 'invalid_request', message: '' } }));
+    assert.ok(!mayHaveReachedSail({ state: 'queued', responseId: 'resp_1', error: undefined }));
   });
 
   it('on start, unanswered requests are re-sent a few at a time, not all at once', async () => {
