@@ -82,17 +82,50 @@ export class JobStore {
     return this.jobs.get(id);
   }
 
-  /** Inserts or replaces a record and persists the index; writes are serialised in call order. */
-  save(record: JobRecord): Promise<void> {
-    this.jobs.set(record.id, JobRecordSchema.parse({ ...record, updatedAt: this.stamp() }));
-    return this.persist();
+  /**
+   * Inserts or replaces a record and persists the index; writes are serialised in call order. When
+   * the index cannot be written, the change is undone in memory too and the promise rejects: a change
+   * the caller was told failed must not be written later by someone else's save (a job reported as
+   * not sent must not be sent on the next start).
+   */
+  async save(record: JobRecord): Promise<void> {
+    const before = this.jobs.get(record.id);
+    const saved = JobRecordSchema.parse({ ...record, updatedAt: this.stamp() });
+    this.jobs.set(record.id, saved);
+    try {
+      await this.persist();
+    } catch (error) {
+      if (this.jobs.get(record.id) === saved) {
+        if (before) {
+          this.jobs.set(record.id, before);
+        } else {
+          this.jobs.delete(record.id);
+        }
+      }
+      throw error;
+    }
   }
 
   async remove(id: string): Promise<void> {
+    const before = this.jobs.get(id);
+    const tombstone = this.removed.get(id);
     this.jobs.delete(id);
     this.removed.set(id, this.stamp());
+    try {
+      await this.persist();
+    } catch (error) {
+      if (before && !this.jobs.has(id)) {
+        this.jobs.set(id, before);
+      }
+      if (tombstone === undefined) {
+        this.removed.delete(id);
+      } else {
+        this.removed.set(id, tombstone);
+      }
+      throw error;
+    }
+    // Files go only once the job is gone from the index: otherwise a job could outlive its request.
     await Promise.all([this.blobs.delete(blobName(id, 'request')), this.blobs.delete(blobName(id, 'response'))]);
-    await this.persist();
   }
 
   writePayload(id: string, payload: Payload, value: unknown): Promise<void> {
@@ -201,8 +234,11 @@ export class JobStore {
         jobs: [...this.all(), ...this.unreadable.values()],
         removed: [...this.removed].filter(([, at]) => at > horizon).map(([id, at]) => ({ id, at })),
       };
+      // The key-value store is the commit point; the file is a safety copy for VS Code for the Web.
       await this.index.update(JOB_INDEX_KEY, snapshot);
-      await this.blobs.write(INDEX_FILE, JSON.stringify(snapshot));
+      await this.blobs.write(INDEX_FILE, JSON.stringify(snapshot)).catch((error: unknown) => {
+        this.log.warn(`Could not write the job list file: ${error instanceof Error ? error.message : String(error)}`);
+      });
     };
     this.writing = this.writing.then(write, write);
     return this.writing;
@@ -260,8 +296,14 @@ export class FileBlobStore implements BlobStore {
     await mkdir(this.dir, { recursive: true });
     const target = this.path(name);
     const temp = `${target}.${randomUUID()}.tmp`;
-    await writeFile(temp, text, 'utf8');
-    await rename(temp, target);
+    try {
+      await writeFile(temp, text, 'utf8');
+      await renameWithRetry(temp, target);
+    } catch (error) {
+      // Never leave half-written temporaries behind (a full disk, a locked target).
+      await rm(temp, { force: true }).catch(() => undefined);
+      throw error;
+    }
   }
 
   async delete(name: string): Promise<void> {
@@ -273,5 +315,23 @@ export class FileBlobStore implements BlobStore {
       throw new Error(`Invalid blob name: ${name}`);
     }
     return join(this.dir, name);
+  }
+}
+
+/** Codes with which Windows refuses a rename while another process (an antivirus, an indexer) holds the file. */
+const TRANSIENT_RENAME = new Set(['EPERM', 'EBUSY', 'EACCES']);
+
+async function renameWithRetry(from: string, to: string, attempts = 5): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await rename(from, to);
+      return;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (attempt >= attempts || code === undefined || !TRANSIENT_RENAME.has(code)) {
+        throw error;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20 * attempt));
+    }
   }
 }

@@ -1,7 +1,7 @@
 // The job core's reliability promises (issue "job core, second edition"), each against the real
 // simulator over HTTP, each with a wait bounded by the behaviour's own deadline.
 import * as assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
@@ -26,6 +26,22 @@ const FAST_POLICY: PollPolicy = {
   goneAfterMs: 400,
 };
 const quietLog = { info() {}, warn() {}, debug() {} };
+
+/** A key-value store whose next write fails, as a full disk would. */
+class FailingState implements KeyValueStore {
+  failNext = false;
+  constructor(private readonly inner: KeyValueStore) {}
+  get<T>(key: string): T | undefined {
+    return this.inner.get<T>(key);
+  }
+  async update(key: string, value: unknown): Promise<void> {
+    if (this.failNext) {
+      this.failNext = false;
+      throw new Error('ENOSPC: disk full');
+    }
+    await this.inner.update(key, value);
+  }
+}
 
 class MemoryState implements KeyValueStore {
   readonly values = new Map<string, unknown>();
@@ -258,6 +274,38 @@ describe('job core: reliability', () => {
     assert.ok(mayHaveReachedSail({ ...base, state: 'failed', error: { kind: 'stale', message: '' } }), 'over a day old: Sail may have forgotten its key');
     assert.ok(!mayHaveReachedSail({ ...base, state: 'failed', error: { kind: 'invalid_request', message: '' } }));
     assert.ok(!mayHaveReachedSail({ state: 'queued', responseId: 'resp_1', error: undefined }));
+  });
+
+  it('a job whose write-down failed is not sent later: the user was told it was not sent', async () => {
+    const failing = new FailingState(state);
+    const store = new JobStore(failing, new FileBlobStore(dir), { warn() {} });
+    const api = client();
+    const t = new JobTracker({ store, api: () => api, clock: systemClock, log: quietLog, policy: FAST_POLICY, resendBaseMs: 20 });
+    open.push(t);
+    failing.failNext = true;
+    await assert.rejects(t.submit({ request: request('Explain: const w = 1;'), title: 'W', instruction: 'W' }), /disk full/);
+    assert.equal(t.jobs().length, 0, 'the failed job is not kept in memory either');
+    // Another job's write succeeds afterwards: it must not carry the failed one along.
+    const other = await t.submit({ request: request('Explain: const v = 2;'), title: 'V', instruction: 'V' });
+    t.dispose();
+    const next = tracker();
+    await next.resume();
+    assert.deepEqual(
+      next.jobs().map((j) => j.id),
+      [other.id],
+    );
+    assert.equal(sim.counters.requests('POST', 'createResponse'), 1, 'only the job the user was told about was sent');
+  });
+
+  it('a file write that fails leaves no temporary file behind', async () => {
+    const blobs = new FileBlobStore(dir);
+    // A non-empty folder where the file should go: the rename fails.
+    mkdirSync(join(dir, 'blocked.json', 'inside'), { recursive: true });
+    await assert.rejects(blobs.write('blocked.json', '{}'));
+    assert.deepEqual(
+      readdirSync(dir).filter((name) => name.endsWith('.tmp')),
+      [],
+    );
   });
 
   it('on start, unanswered requests are re-sent a few at a time, not all at once', async () => {
