@@ -100,9 +100,18 @@ async function submit(deps: SendDeps, args: SendArgs, code: Omit<CodeInput, 'ins
   });
   deps.log.trace(`Request input:\n${String(request.input)}`);
   const title = `${instruction.split('\n')[0].slice(0, 60)} · ${source.fileName}`;
-  const job = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Sending to Sail…') }, () =>
-    deps.tracker.submit({ request, title, instruction, source }),
-  );
+  let job;
+  try {
+    job = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Sending to Sail…') }, () =>
+      deps.tracker.submit({ request, title, instruction, source }),
+    );
+  } catch (error) {
+    // The job could not be written down (a full disk, a newer version's job list): nothing was sent.
+    const message = error instanceof Error ? error.message : String(error);
+    deps.log.error(`Could not write the job down: ${message}`);
+    void notify.error(t('Nothing was sent: the job could not be saved. {0}', message));
+    return undefined;
+  }
   // A refusal is reported by the finish notification, with what to do about it.
   if (job.state !== 'failed') {
     statusMessage(join([icon('send'), t('Sent to Sail: {0}', title)]), 5000);

@@ -41,8 +41,10 @@ const TOMBSTONE_MS = 30 * 24 * 60 * 60_000;
 const IndexSchema = z.object({
   version: z.number(),
   jobs: z.array(z.unknown()).default([]),
-  removed: z.array(z.object({ id: z.string(), at: z.number() })).default([]),
+  // Each tombstone is checked on its own: one bad entry must not drop a whole copy of the list.
+  removed: z.array(z.unknown()).default([]),
 });
+const TombstoneSchema = z.object({ id: z.string(), at: z.number() });
 
 export type Payload = 'request' | 'response';
 
@@ -52,6 +54,8 @@ export class JobStore {
   /** Entries this version cannot read, kept verbatim (by their JSON) and written back. */
   private readonly unreadable = new Map<string, unknown>();
   private lastStamp = 0;
+  /** A newer version of the extension wrote the list: this one must not overwrite it (see persist). */
+  private newerVersion: number | undefined;
   private writing: Promise<void>;
   /** Settles once the file copy of the index has been merged in. */
   readonly ready: Promise<void>;
@@ -182,6 +186,17 @@ export class JobStore {
       return;
     }
     const index = IndexSchema.safeParse(raw);
+    if (index.success && index.data.version > JOB_INDEX_VERSION) {
+      // Written by a newer version (a window that auto-updated first). Writing our format over it
+      // would lose what it knows; this window reads nothing from it and writes nothing to it.
+      if (this.newerVersion === undefined) {
+        this.log.warn(
+          `The ${what} was written by a newer version of Sail (format ${index.data.version}); this window will not change it. Reload it to update.`,
+        );
+      }
+      this.newerVersion = index.data.version;
+      return;
+    }
     if (!index.success || index.data.version !== JOB_INDEX_VERSION) {
       // Probably written by a newer version: keep a copy, since this version will write its own.
       const backup = `index.unknown-${index.success ? `v${index.data.version}` : 'format'}.json`;
@@ -189,7 +204,12 @@ export class JobStore {
       void this.blobs.write(backup, JSON.stringify(raw)).catch(() => undefined);
       return;
     }
-    for (const { id, at } of index.data.removed) {
+    for (const entry of index.data.removed) {
+      const tombstone = TombstoneSchema.safeParse(entry);
+      if (!tombstone.success) {
+        continue;
+      }
+      const { id, at } = tombstone.data;
       this.lastStamp = Math.max(this.lastStamp, at);
       if ((this.removed.get(id) ?? -1) < at) {
         this.removed.set(id, at);
@@ -228,6 +248,11 @@ export class JobStore {
       // Another window may have written since: take its changes in before writing ours.
       this.merge(this.index.get<unknown>(JOB_INDEX_KEY), 'stored job list');
       await this.mergeFile();
+      if (this.newerVersion !== undefined) {
+        throw new Error(
+          `A newer version of the Sail extension manages the job list (format ${this.newerVersion}); reload this window to update it. Nothing was changed.`,
+        );
+      }
       const horizon = this.now() - TOMBSTONE_MS;
       const snapshot = {
         version: JOB_INDEX_VERSION,

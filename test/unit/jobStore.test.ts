@@ -132,13 +132,27 @@ describe('JobStore shared by several windows', () => {
     assert.deepEqual(written?.jobs.map((j) => j.id).sort(), ['future', 'x']);
   });
 
-  it('an index of an unknown version is left out, and kept aside before anything overwrites it', async () => {
+  it('an index written by a newer version is never overwritten by this one: saving refuses, and says to reload', async () => {
     await state.update(JOB_INDEX_KEY, { version: 99, jobs: [job('x')] });
     const a = await open();
     assert.equal(a.all().length, 0);
-    assert.match(warnings.join('\n'), /unknown format/);
-    await a.save(job('y'));
-    const backup = await new FileBlobStore(dir).read('index.unknown-v99.json');
-    assert.ok(backup && JSON.parse(backup).jobs[0].id === 'x', 'the newer index is kept aside');
+    assert.match(warnings.join('\n'), /newer version/);
+    await assert.rejects(a.save(job('y')), /newer version.*reload/i);
+    const stored = state.get<{ version: number; jobs: { id: string }[] }>();
+    assert.equal(stored?.version, 99, 'the newer index is left as it was');
+    assert.deepEqual(
+      stored?.jobs.map((j) => j.id),
+      ['x'],
+    );
+    assert.equal(a.get('y'), undefined, 'the refused change is not kept in memory either');
+  });
+
+  it('one damaged tombstone does not drop the rest of the job list', async () => {
+    await state.update(JOB_INDEX_KEY, { version: 1, jobs: [job('x')], removed: [{ id: 7 }, { id: 'gone', at: 5 }] });
+    const a = await open();
+    assert.deepEqual(
+      a.all().map((j) => j.id),
+      ['x'],
+    );
   });
 });
