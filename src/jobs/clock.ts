@@ -1,6 +1,12 @@
 /** Time, injected so that scheduling can be tested and benchmarked in virtual time. */
 export interface Clock {
+  /** Wall-clock time (epoch ms): for display, retention and records. It can jump. */
   now(): number;
+  /**
+   * Time that only moves forward, at a steady pace (ms, any origin): for scheduling, so a wall-clock
+   * jump neither stalls polling nor bunches it. Clocks without it schedule on `now()`.
+   */
+  monotonic?(): number;
   setTimer(callback: () => void, ms: number): unknown;
   clearTimer(handle: unknown): void;
 }
@@ -14,6 +20,7 @@ export function clampDelay(ms: number): number {
 
 export const systemClock: Clock = {
   now: () => Date.now(),
+  monotonic: () => performance.now(),
   setTimer: (callback, ms) => {
     const handle = setTimeout(callback, clampDelay(ms));
     // A pending poll must never keep a process (a test, a CLI) alive on its own.

@@ -19,8 +19,11 @@ export interface PollSchedulerOptions {
   readonly focused?: boolean;
 }
 
+/** Times in an Entry are on the scheduler's monotonic clock (see Clock.monotonic), not wall time. */
 interface Entry {
   readonly target: PollTarget;
+  /** `target.submittedAt` on the monotonic clock, so the job's age survives wall-clock jumps. */
+  readonly submittedMono: number;
   dueAt: number;
   /** When dueAt was last computed, to re-plan on focus changes. */
   plannedAt: number;
@@ -64,9 +67,10 @@ export class PollScheduler {
     return this.entries.has(jobId);
   }
 
-  /** When the job will next be polled (epoch ms), if tracked. */
+  /** When the job will next be polled (epoch ms, for display), if tracked. */
   nextPollAt(jobId: string): number | undefined {
-    return this.entries.get(jobId)?.dueAt;
+    const entry = this.entries.get(jobId);
+    return entry === undefined ? undefined : entry.dueAt - this.mono() + this.clock.now();
   }
 
   /** Starts polling a job; `dueAt` overrides the first poll's time (e.g. at once after a reload). */
@@ -74,9 +78,10 @@ export class PollScheduler {
     if (this.disposed) {
       return;
     }
-    const now = this.clock.now();
+    const now = this.mono();
     const entry: Entry = {
       target,
+      submittedMono: now - Math.max(0, this.clock.now() - target.submittedAt),
       dueAt: now,
       plannedAt: now,
       previousIntervalMs: 0,
@@ -85,7 +90,7 @@ export class PollScheduler {
       inFlight: false,
       soonAgain: false,
     };
-    entry.dueAt = dueAt ?? now + this.delayFor(entry, now);
+    entry.dueAt = dueAt === undefined ? now + this.delayFor(entry, now) : now + (dueAt - this.clock.now());
     this.entries.set(target.jobId, entry);
     this.arm();
   }
@@ -101,7 +106,7 @@ export class PollScheduler {
     if (entry?.inFlight) {
       entry.soonAgain = true;
     } else if (entry) {
-      entry.dueAt = this.clock.now();
+      entry.dueAt = this.mono();
       this.arm();
     }
   }
@@ -128,11 +133,15 @@ export class PollScheduler {
     this.disarm();
   }
 
+  private mono(): number {
+    return this.clock.monotonic?.() ?? this.clock.now();
+  }
+
   private delayFor(entry: Entry, now: number, focused = this.focused): number {
     return nextPollDelay(
       {
         window: entry.target.window,
-        ageMs: Math.max(0, now - entry.target.submittedAt),
+        ageMs: Math.max(0, now - entry.submittedMono),
         previousIntervalMs: entry.previousIntervalMs,
         focused,
         consecutiveErrors: entry.consecutiveErrors,
@@ -175,12 +184,12 @@ export class PollScheduler {
         this.timerDueAt = Number.POSITIVE_INFINITY;
         this.runDue();
       },
-      Math.max(0, earliest - this.clock.now()),
+      Math.max(0, earliest - this.mono()),
     );
   }
 
   private runDue(): void {
-    const now = this.clock.now();
+    const now = this.mono();
     const due = [...this.entries.values()].filter((e) => !e.inFlight && e.dueAt <= now).sort((a, b) => a.dueAt - b.dueAt);
     for (const entry of due) {
       if (this.inFlight >= this.maxInFlight) {
@@ -212,7 +221,7 @@ export class PollScheduler {
     if (outcome.kind === 'done') {
       this.entries.delete(entry.target.jobId);
     } else {
-      const now = this.clock.now();
+      const now = this.mono();
       if (outcome.kind === 'failed') {
         this.stats.failedPolls += 1;
         entry.consecutiveErrors += 1;

@@ -16,6 +16,8 @@ import { canEditWith, jobView } from '../../src/render/jobView';
 import { SailClient } from '../../src/sail/client';
 import type { CreateResponseRequest, SailResponse } from '../../src/sail/schemas';
 import { startSimulator, type Simulator } from '../sim';
+import { VirtualClock } from '../support/virtualClock';
+import { PollScheduler } from '../../src/jobs/pollScheduler';
 
 const TIME_SCALE = 1000;
 const FAST_POLICY: PollPolicy = {
@@ -338,6 +340,38 @@ describe('job core: reliability', () => {
     for (const job of jobs) {
       assert.ok(next.get(job.id)?.responseId, `${job.title} was accepted`);
     }
+  });
+});
+
+describe('job core: scheduling on a clock that cannot jump', () => {
+  it('a wall clock set back an hour neither stalls polling nor changes its pace', async () => {
+    const steady = new VirtualClock();
+    const wall = { offset: 0 };
+    const clock: Clock = {
+      now: () => steady.now() + wall.offset,
+      monotonic: () => steady.now(),
+      setTimer: (cb, ms) => steady.setTimer(cb, ms),
+      clearTimer: (handle) => steady.clearTimer(handle),
+    };
+    // The same job on a clock that never jumps, for comparison.
+    const steadyClock: Clock = { now: () => steady.now(), setTimer: (cb, ms) => steady.setTimer(cb, ms), clearTimer: (h) => steady.clearTimer(h) };
+    const polls = { jumpy: 0, steady: 0 };
+    const scheduler = new PollScheduler({ clock, poll: async () => (polls.jumpy++, { kind: 'pending' }), policy: FAST_POLICY });
+    const control = new PollScheduler({ clock: steadyClock, poll: async () => (polls.steady++, { kind: 'pending' }), policy: FAST_POLICY });
+    scheduler.track({ jobId: 'j', window: 'standard', submittedAt: clock.now() });
+    control.track({ jobId: 'j', window: 'standard', submittedAt: steadyClock.now() });
+    await steady.advance(500);
+    wall.offset = -60 * 60_000;
+    await steady.advance(5_000);
+    assert.ok(polls.steady > 5);
+    assert.equal(polls.jumpy, polls.steady, 'the jump changed how often the job was polled');
+    const next = scheduler.nextPollAt('j');
+    assert.ok(
+      next !== undefined && Math.abs(next - clock.now() - ((control.nextPollAt('j') ?? 0) - steadyClock.now())) < 1,
+      'the next check is shown in wall time',
+    );
+    control.dispose();
+    scheduler.dispose();
   });
 });
 
