@@ -1,15 +1,20 @@
 /**
- * Which proxy, if any, the client uses for its base URL. Explicit settings (VS Code's http.proxy /
- * http.noProxy) win; otherwise the conventional environment variables apply. Loopback targets are
- * not exempt by default, so a local proxy can see simulator traffic unless it is excluded.
+ * Which proxy, if any, the client's own transport uses for its base URL. Explicit settings (VS
+ * Code's http.proxy / http.noProxy) win; otherwise the conventional environment variables apply.
+ * A loopback target is always reached directly: a proxy would see the API key of a plain-http
+ * request, and has no business with this machine's own services anyway.
  */
+import { isLoopbackHost } from './baseUrl';
+
 export interface ProxySettings {
-  /** e.g. 'http://proxy.corp:3128' (credentials allowed in the URL). Empty means "not set". */
+  /** e.g. 'http://proxy.corp:3128' or 'socks5://proxy.corp:1080' (credentials allowed in the URL). Empty means "not set". */
   url?: string;
   /** Hosts to reach directly: 'host', 'host:port', '.domain' / '*.domain', '*'. Empty means "not set". */
   noProxy?: readonly string[];
   /** Verify TLS certificates (of Sail and of an https proxy). Default true. */
   strictSSL?: boolean;
+  /** Sent as the Proxy-Authorization header to an http(s) proxy (VS Code's http.proxyAuthorization), e.g. 'Basic …'. Never logged. */
+  authorization?: string;
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -18,7 +23,7 @@ export interface ProxyDecision {
   /** The proxy URL to use, or undefined to connect directly. */
   proxyUrl?: string;
   /** Where the decision came from, for the log. */
-  source: 'settings' | 'env' | 'none' | 'no_proxy';
+  source: 'settings' | 'env' | 'none' | 'no_proxy' | 'loopback';
 }
 
 /** Splits a NO_PROXY value ("a.com, .b.com  c:8080") into entries. */
@@ -92,6 +97,9 @@ export function normalizeProxyUrl(raw: string): string {
 
 /** Decides the proxy for `target`. Pure: the environment is passed in. */
 export function resolveProxy(target: URL, settings: ProxySettings | undefined, env: Env): ProxyDecision {
+  if (isLoopbackHost(target.hostname)) {
+    return { source: 'loopback' };
+  }
   const fromSettings = settings?.url?.trim();
   const fromEnv = target.protocol === 'https:' ? (envValue(env, 'https_proxy') ?? envValue(env, 'http_proxy')) : envValue(env, 'http_proxy');
   const proxyUrl = fromSettings || fromEnv;
@@ -112,5 +120,25 @@ export function describeProxy(proxyUrl: string): string {
     return `${url.protocol}//${url.host}`;
   } catch {
     return '(unparseable proxy URL)';
+  }
+}
+
+/** Proxy URL schemes the client's own transport can use: an HTTP CONNECT proxy (plain or TLS) or SOCKS5. */
+export type ProxyKind = 'http' | 'socks5' | 'socks4' | 'unknown';
+
+export function proxyKind(proxyUrl: URL): ProxyKind {
+  switch (proxyUrl.protocol) {
+    case 'http:':
+    case 'https:':
+      return 'http';
+    case 'socks:':
+    case 'socks5:':
+    case 'socks5h:':
+      return 'socks5';
+    case 'socks4:':
+    case 'socks4a:':
+      return 'socks4';
+    default:
+      return 'unknown';
   }
 }

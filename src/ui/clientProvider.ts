@@ -1,3 +1,4 @@
+import * as tls from 'node:tls';
 import * as vscode from 'vscode';
 import type { SailConfig } from '../config';
 import { SailClient } from '../sail/client';
@@ -6,8 +7,17 @@ import type { ApiKeyStore } from './apiKeyStore';
 import type { ConfigWatcher } from './configWatcher';
 
 /**
- * One SailClient (one connection pool) for the current base URL and VS Code's proxy settings,
- * rebuilt when either changes. The key is read from SecretStorage on every request.
+ * One SailClient for the current base URL and VS Code's network settings, rebuilt when either
+ * changes. The key is read from SecretStorage on every request.
+ *
+ * Sail's requests go through the extension host's global fetch, which VS Code patches
+ * (`http.fetchAdditionalSupport`) so that it follows the system or PAC proxy, `http.proxy`,
+ * `http.noProxy`, `http.proxySupport`, the OS certificate store (`http.systemCertificates`) and
+ * answers proxy authentication (Kerberos, or credentials VS Code asks for) — as every extension's
+ * fetch does. That fetch cannot send `http.proxyAuthorization` or skip certificate checks, so with
+ * either of those set (or with the patch turned off) the client uses its own transport with
+ * `http.proxy` / HTTPS_PROXY and the OS certificates Node can read. A loopback base URL is always
+ * reached directly (SailClient).
  */
 export class ClientProvider implements vscode.Disposable {
   private client: SailClient | undefined;
@@ -27,7 +37,7 @@ export class ClientProvider implements vscode.Disposable {
         }
       }),
       vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration('http.proxy') || e.affectsConfiguration('http.noProxy') || e.affectsConfiguration('http.proxyStrictSSL')) {
+        if (e.affectsConfiguration('http')) {
           this.reset();
         }
       }),
@@ -50,18 +60,38 @@ export class ClientProvider implements vscode.Disposable {
       });
     }
     const http = vscode.workspace.getConfiguration('http');
-    const proxyUrl = http.get<string>('proxy')?.trim();
+    const proxyUrl = http.get<string>('proxy')?.trim() || undefined;
+    const strictSSL = http.get<boolean>('proxyStrictSSL') ?? true;
+    const authorization = http.get<string | null>('proxyAuthorization')?.trim() || undefined;
+    const proxySupportOff = http.get<string>('proxySupport') === 'off';
+    const hostFetch = (http.get<boolean>('fetchAdditionalSupport') ?? true) && strictSSL && !authorization;
+    if (!hostFetch) {
+      const why = !strictSSL ? 'http.proxyStrictSSL is off' : authorization ? 'http.proxyAuthorization is set' : 'http.fetchAdditionalSupport is off';
+      this.log.info(`Sail uses its own network transport, not VS Code's, because ${why}`);
+    }
     return new SailClient({
       baseUrl: config.baseUrl,
       getApiKey: () => this.apiKey.get(),
-      proxy: {
-        url: proxyUrl ? proxyUrl : undefined,
-        noProxy: http.get<string[]>('noProxy') ?? [],
-        strictSSL: http.get<boolean>('proxyStrictSSL') ?? true,
-      },
+      // Looked up per request: VS Code installs its patched fetch before extensions run.
+      fetch: hostFetch ? (input, init) => globalThis.fetch(input, init) : undefined,
+      // http.proxySupport: off means VS Code gives extensions no proxy, so neither does Sail's own transport.
+      proxy: proxySupportOff ? { strictSSL } : { url: proxyUrl, noProxy: http.get<string[]>('noProxy') ?? [], strictSSL, authorization },
+      env: proxySupportOff ? {} : process.env,
+      trustedCertificates: hostFetch || http.get<boolean>('systemCertificates') === false ? undefined : this.systemCertificates(),
       logger: this.log,
       userAgent: this.userAgent,
     });
+  }
+
+  /** The OS certificate store, where this Node can read it (22.15 and later); otherwise Node's own plus NODE_EXTRA_CA_CERTS apply. */
+  private systemCertificates(): string[] | undefined {
+    const list = (tls as { getCACertificates?: (type: 'system') => string[] }).getCACertificates;
+    try {
+      return list?.('system');
+    } catch (error) {
+      this.log.warn(`Could not read the system certificates: ${error instanceof Error ? error.message : String(error)}`);
+      return undefined;
+    }
   }
 
   private reset(): void {
