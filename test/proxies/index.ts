@@ -133,9 +133,10 @@ function track(server: Server | TcpServer): Set<Socket> {
 }
 
 /** Headers of one connection, not of the message: a forwarder must not pass them on. */
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding']);
+
 function endToEnd(headers: IncomingMessage['headers']): IncomingMessage['headers'] {
-  const { connection: _connection, 'keep-alive': _keepAlive, 'proxy-connection': _proxyConnection, 'transfer-encoding': _transferEncoding, ...rest } = headers;
-  return rest;
+  return Object.fromEntries(Object.entries(headers).filter(([name]) => !HOP_BY_HOP.has(name)));
 }
 
 /** Forwards a request to the simulator at `upstream` (http://127.0.0.1:port), streaming both ways. */
