@@ -142,3 +142,34 @@ export function proxyKind(proxyUrl: URL): ProxyKind {
       return 'unknown';
   }
 }
+
+/** Why requests cannot go through the host's fetch (VS Code's), so the client's own transport must carry them. */
+export type OwnTransportReason = 'loopback' | 'fetch_support_off' | 'strict_ssl_off' | 'proxy_authorization' | 'socks_proxy';
+
+/**
+ * Whether the client's own transport, rather than the host's fetch, must carry requests to
+ * `target`, and why; undefined when the host's fetch can. A loopback target is always reached
+ * directly, by the client's own transport (SailClient enforces it too). VS Code's patched fetch
+ * (@vscode/proxy-agent's createFetchPatch) checks every certificate whatever http.proxyStrictSSL
+ * says, never sends http.proxyAuthorization, and speaks TLS to a SOCKS proxy, which then fails;
+ * with http.fetchAdditionalSupport off it applies no proxy or certificate support at all.
+ */
+export function ownTransportReason(target: URL, settings: ProxySettings, env: Env, hostFetchSupport: boolean): OwnTransportReason | undefined {
+  if (isLoopbackHost(target.hostname)) {
+    return 'loopback';
+  }
+  if (!hostFetchSupport) {
+    return 'fetch_support_off';
+  }
+  if (settings.strictSSL === false) {
+    return 'strict_ssl_off';
+  }
+  if (settings.authorization?.trim()) {
+    return 'proxy_authorization';
+  }
+  const { proxyUrl } = resolveProxy(target, settings, env);
+  if (proxyUrl !== undefined && (!URL.canParse(proxyUrl) || proxyKind(new URL(proxyUrl)) !== 'http')) {
+    return 'socks_proxy';
+  }
+  return undefined;
+}

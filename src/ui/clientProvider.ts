@@ -3,8 +3,18 @@ import * as vscode from 'vscode';
 import type { SailConfig } from '../config';
 import { SailClient } from '../sail/client';
 import { SailError } from '../sail/errors';
+import { ownTransportReason, type OwnTransportReason, type ProxySettings } from '../sail/proxy';
 import type { ApiKeyStore } from './apiKeyStore';
 import type { ConfigWatcher } from './configWatcher';
+
+/** For the log. */
+const OWN_TRANSPORT_REASONS: Record<OwnTransportReason, string> = {
+  loopback: 'a loopback base URL, which is never sent through a proxy',
+  fetch_support_off: 'http.fetchAdditionalSupport: false',
+  strict_ssl_off: 'http.proxyStrictSSL: false',
+  proxy_authorization: 'http.proxyAuthorization',
+  socks_proxy: 'a SOCKS proxy, which VS Code cannot use for extensions',
+};
 
 /**
  * One SailClient for the current base URL and VS Code's network settings, rebuilt when either
@@ -14,10 +24,10 @@ import type { ConfigWatcher } from './configWatcher';
  * (`http.fetchAdditionalSupport`) so that it follows the system or PAC proxy, `http.proxy`,
  * `http.noProxy`, `http.proxySupport`, the OS certificate store (`http.systemCertificates`) and
  * answers proxy authentication (Kerberos, or credentials VS Code asks for) — as every extension's
- * fetch does. That fetch cannot send `http.proxyAuthorization` or skip certificate checks, so with
- * either of those set (or with the patch turned off) the client uses its own transport with
- * `http.proxy` / HTTPS_PROXY and the OS certificates Node can read. A loopback base URL is always
- * reached directly (SailClient).
+ * fetch does. That fetch cannot send `http.proxyAuthorization`, skip certificate checks or use a
+ * SOCKS proxy, so in those cases (and with the patch turned off) the client uses its own transport
+ * with `http.proxy` / HTTPS_PROXY and the OS certificates Node can read (ownTransportReason). A
+ * loopback base URL is always reached directly (SailClient).
  */
 export class ClientProvider implements vscode.Disposable {
   private client: SailClient | undefined;
@@ -60,24 +70,30 @@ export class ClientProvider implements vscode.Disposable {
       });
     }
     const http = vscode.workspace.getConfiguration('http');
-    const proxyUrl = http.get<string>('proxy')?.trim() || undefined;
     const strictSSL = http.get<boolean>('proxyStrictSSL') ?? true;
-    const authorization = http.get<string | null>('proxyAuthorization')?.trim() || undefined;
+    // http.proxySupport: off means VS Code gives extensions no proxy, so neither does Sail's own transport.
     const proxySupportOff = http.get<string>('proxySupport') === 'off';
-    const hostFetch = (http.get<boolean>('fetchAdditionalSupport') ?? true) && strictSSL && !authorization;
-    if (!hostFetch) {
-      const why = !strictSSL ? 'http.proxyStrictSSL is off' : authorization ? 'http.proxyAuthorization is set' : 'http.fetchAdditionalSupport is off';
-      this.log.info(`Sail uses its own network transport, not VS Code's, because ${why}`);
+    const proxy: ProxySettings = proxySupportOff
+      ? { strictSSL }
+      : {
+          url: http.get<string>('proxy')?.trim() || undefined,
+          noProxy: http.get<string[]>('noProxy') ?? [],
+          strictSSL,
+          authorization: http.get<string | null>('proxyAuthorization')?.trim() || undefined,
+        };
+    const env = proxySupportOff ? {} : process.env;
+    const ownTransport = ownTransportReason(new URL(config.baseUrl), proxy, env, http.get<boolean>('fetchAdditionalSupport') ?? true);
+    if (ownTransport) {
+      this.log.info(`Sail uses its own network transport, not VS Code's, because of ${OWN_TRANSPORT_REASONS[ownTransport]}`);
     }
     return new SailClient({
       baseUrl: config.baseUrl,
       getApiKey: () => this.apiKey.get(),
       // Looked up per request: VS Code installs its patched fetch before extensions run.
-      fetch: hostFetch ? (input, init) => globalThis.fetch(input, init) : undefined,
-      // http.proxySupport: off means VS Code gives extensions no proxy, so neither does Sail's own transport.
-      proxy: proxySupportOff ? { strictSSL } : { url: proxyUrl, noProxy: http.get<string[]>('noProxy') ?? [], strictSSL, authorization },
-      env: proxySupportOff ? {} : process.env,
-      trustedCertificates: hostFetch || http.get<boolean>('systemCertificates') === false ? undefined : this.systemCertificates(),
+      fetch: ownTransport ? undefined : (input, init) => globalThis.fetch(input, init),
+      proxy,
+      env,
+      trustedCertificates: ownTransport && http.get<boolean>('systemCertificates') !== false ? this.systemCertificates() : undefined,
       logger: this.log,
       userAgent: this.userAgent,
     });

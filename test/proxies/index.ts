@@ -201,6 +201,7 @@ export interface TestProxy {
   log: ProxyLog;
   /** Credentials the proxy demands (407 without them), or undefined for an open proxy. */
   credentials: { user: string; password: string } | undefined;
+  /** Forgets the log and the credentials, and drops open tunnels, so the next request asks anew. */
   reset(): void;
   close(): Promise<void>;
 }
@@ -248,6 +249,9 @@ export async function startConnectProxy(): Promise<TestProxy> {
     reset() {
       Object.assign(log, emptyLog());
       proxy.credentials = undefined;
+      for (const socket of sockets) {
+        socket.destroy();
+      }
     },
     close: () => close(server, sockets),
   };
@@ -297,6 +301,9 @@ export async function startInspectingProxy(simBaseUrl: string, certificate: Cert
     reset() {
       Object.assign(log, emptyLog());
       proxy.credentials = undefined;
+      for (const socket of sockets) {
+        socket.destroy();
+      }
     },
     async close() {
       await close(inner, innerSockets);

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { describeProxy, matchesNoProxy, parseNoProxy, proxyKind, resolveProxy } from '../../src/sail/proxy';
+import { describeProxy, matchesNoProxy, ownTransportReason, parseNoProxy, proxyKind, resolveProxy } from '../../src/sail/proxy';
 
 const sail = new URL('https://api.sailresearch.com/v1');
 const local = new URL('http://127.0.0.1:43123/v1');
@@ -82,5 +82,27 @@ describe('resolveProxy', () => {
   it('adds http:// to a scheme-less proxy and hides credentials when describing it', () => {
     assert.equal(resolveProxy(sail, { url: 'proxy.corp:3128' }, {}).proxyUrl, 'http://proxy.corp:3128');
     assert.equal(describeProxy('http://user:secret@proxy.corp:3128/'), 'http://proxy.corp:3128');
+  });
+});
+
+describe('ownTransportReason', () => {
+  it("uses the host's fetch (VS Code's proxy and certificate support) for an https Sail by default", () => {
+    assert.equal(ownTransportReason(sail, {}, {}, true), undefined);
+    assert.equal(ownTransportReason(sail, { url: 'http://proxy:3128', strictSSL: true }, { HTTPS_PROXY: 'http://env:1' }, true), undefined);
+  });
+
+  it('keeps loopback on its own direct transport, first of all', () => {
+    assert.equal(ownTransportReason(local, { url: 'socks5://p:1', strictSSL: false }, {}, false), 'loopback');
+  });
+
+  it("takes its own transport for what VS Code's fetch cannot do", () => {
+    assert.equal(ownTransportReason(sail, {}, {}, false), 'fetch_support_off');
+    assert.equal(ownTransportReason(sail, { strictSSL: false }, {}, true), 'strict_ssl_off');
+    assert.equal(ownTransportReason(sail, { authorization: 'Basic eDp5' }, {}, true), 'proxy_authorization');
+    assert.equal(ownTransportReason(sail, { authorization: '  ' }, {}, true), undefined);
+    assert.equal(ownTransportReason(sail, { url: 'socks5://p:1080' }, {}, true), 'socks_proxy');
+    assert.equal(ownTransportReason(sail, {}, { HTTPS_PROXY: 'socks://p:1080' }, true), 'socks_proxy');
+    assert.equal(ownTransportReason(sail, { url: 'socks4://p:1080' }, {}, true), 'socks_proxy', 'so that its refusal is clear');
+    assert.equal(ownTransportReason(sail, { url: 'socks5://p:1080', noProxy: ['.sailresearch.com'] }, {}, true), undefined);
   });
 });
