@@ -36,13 +36,29 @@ const PROXY_AGENT = join(__dirname, '../../../test/host/code-server/node_modules
 const CREDENTIALS = { username: 'proxy-user', password: 'proxy-secret-pw' };
 const MODEL = 'moonshotai/Kimi-K2.6';
 
+/** Fails in seconds if the client lets a request hang, instead of waiting for the test runner's limit. */
+async function within<T>(ms: number, promise: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`still waiting after ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 async function failure(promise: Promise<unknown>): Promise<SailError> {
-  return promise.then(
-    () => assert.fail('expected a SailError'),
-    (e: unknown) => {
-      assert.ok(e instanceof SailError, String(e));
-      return e;
-    },
+  return within(
+    10_000,
+    promise.then(
+      () => assert.fail('expected a SailError'),
+      (e: unknown) => {
+        assert.ok(e instanceof SailError, String(e));
+        return e;
+      },
+    ),
   );
 }
 
@@ -225,7 +241,8 @@ describe("SailClient through VS Code's patched fetch (@vscode/proxy-agent)", () 
   });
 
   it('keeps the headers timeout: retried, then given up', async () => {
-    sim.faults.inject({ route: 'listModels', fault: 'slow_headers', delayMs: 60_000, times: 3 });
+    // Headers come after 2 s: well past the 200 ms timeout, soon enough to fail fast if it is not kept.
+    sim.faults.inject({ route: 'listModels', fault: 'slow_headers', delayMs: 2_000, times: 3 });
     const error = await failure(client(front.baseUrl, { timeouts: { headersMs: 200 } }).listModels());
     assert.deepEqual([error.kind, error.code, error.attempts], ['timeout', 'UND_ERR_HEADERS_TIMEOUT', 3]);
     assert.deepEqual(slept, [250, 500]);
@@ -233,14 +250,14 @@ describe("SailClient through VS Code's patched fetch (@vscode/proxy-agent)", () 
 
   it('a timed-out or dropped POST is retried with the same idempotency key and runs once', async () => {
     const c = client(front.baseUrl, { timeouts: { headersMs: 200 } });
-    sim.faults.inject({ route: 'createResponse', fault: 'slow_headers', delayMs: 60_000 });
-    const first = await c.createResponse({ model: MODEL, input: 'x', background: true });
+    sim.faults.inject({ route: 'createResponse', fault: 'slow_headers', delayMs: 2_000 });
+    const first = await within(10_000, c.createResponse({ model: MODEL, input: 'x', background: true }));
     assert.equal(first.httpStatus, 202);
     assert.equal(sim.counters.inferences(first.idempotencyKey), 1);
     sim.faults.inject({ route: 'createResponse', fault: 'reset_after_record' });
-    const second = await c.createResponse({ model: MODEL, input: 'y', background: true });
+    const second = await within(10_000, c.createResponse({ model: MODEL, input: 'y', background: true }));
     assert.equal(sim.counters.inferences(second.idempotencyKey), 1);
-    assert.equal(slept.length, 2);
+    assert.equal(slept.length, 2, 'each POST was retried once');
   });
 
   it('keeps the body timeout', async () => {
