@@ -51,7 +51,7 @@ async function within<T>(ms: number, promise: Promise<T>): Promise<T> {
 
 async function failure(promise: Promise<unknown>): Promise<SailError> {
   return within(
-    10_000,
+    15_000,
     promise.then(
       () => assert.fail('expected a SailError'),
       (e: unknown) => {
@@ -241,21 +241,21 @@ describe("SailClient through VS Code's patched fetch (@vscode/proxy-agent)", () 
   });
 
   it('keeps the headers timeout: retried, then given up', async () => {
-    // Headers come after 2 s: well past the 200 ms timeout, soon enough to fail fast if it is not kept.
-    sim.faults.inject({ route: 'listModels', fault: 'slow_headers', delayMs: 2_000, times: 3 });
-    const error = await failure(client(front.baseUrl, { timeouts: { headersMs: 200 } }).listModels());
+    // Headers come after 5 s: well past the 1 s timeout, soon enough to fail fast if it is not kept.
+    sim.faults.inject({ route: 'listModels', fault: 'slow_headers', delayMs: 5_000, times: 3 });
+    const error = await failure(client(front.baseUrl, { timeouts: { headersMs: 1_000 } }).listModels());
     assert.deepEqual([error.kind, error.code, error.attempts], ['timeout', 'UND_ERR_HEADERS_TIMEOUT', 3]);
     assert.deepEqual(slept, [250, 500]);
   });
 
   it('a timed-out or dropped POST is retried with the same idempotency key and runs once', async () => {
-    const c = client(front.baseUrl, { timeouts: { headersMs: 200 } });
-    sim.faults.inject({ route: 'createResponse', fault: 'slow_headers', delayMs: 2_000 });
-    const first = await within(10_000, c.createResponse({ model: MODEL, input: 'x', background: true }));
+    const c = client(front.baseUrl, { timeouts: { headersMs: 1_000 } });
+    sim.faults.inject({ route: 'createResponse', fault: 'slow_headers', delayMs: 5_000 });
+    const first = await within(15_000, c.createResponse({ model: MODEL, input: 'x', background: true }));
     assert.equal(first.httpStatus, 202);
     assert.equal(sim.counters.inferences(first.idempotencyKey), 1);
     sim.faults.inject({ route: 'createResponse', fault: 'reset_after_record' });
-    const second = await within(10_000, c.createResponse({ model: MODEL, input: 'y', background: true }));
+    const second = await within(15_000, c.createResponse({ model: MODEL, input: 'y', background: true }));
     assert.equal(sim.counters.inferences(second.idempotencyKey), 1);
     assert.equal(slept.length, 2, 'each POST was retried once');
   });
