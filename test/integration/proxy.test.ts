@@ -3,30 +3,54 @@
 // the OS certificate store is trusted, and a loopback base URL is never sent through a proxy.
 // "Sail" is https://sail.test:<port>/v1, an https front for the runner's simulator, with a
 // certificate from a test CA; real proxies run on 127.0.0.1 in this process (test/proxies).
-// Two stand-ins, both VS Code's or Node's own mechanisms:
-//   - the OS certificate store: `https.globalAgent.testCertificates`, which VS Code's proxyResolver
-//     adds to the store it loads when the host runs extension tests. It is set when this file
-//     loads, before anything in this host asks for the store (VS Code loads it once).
+// Two stand-ins, both the operating system's own mechanisms:
+//   - the OS certificate store: on Linux, OpenSSL's SSL_CERT_FILE names the system bundle, and
+//     Node's tls.getCACertificates('system') — which VS Code reads (http.systemCertificatesNode)
+//     and so does Sail's own transport — honours it. It is set when this file loads, before
+//     anything in this host reads the store (each reads it once per process).
 //   - the hosts file: `sail.test` resolves to 127.0.0.1 in this process (dns.lookup), for the
 //     cases that connect directly; proxies resolve it the same way, so nothing leaves loopback.
 import * as assert from 'node:assert/strict';
 import dns from 'node:dns';
-import * as https from 'node:https';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { makeTestPki, SAIL_HOST, startConnectProxy, startSailFront, type SailFront, type TestProxy } from '../proxies/index';
-import { finished, sendSelection, sim, testApi, waitFor } from './support';
+import { finished, sendSelection, sim, testApi } from './support';
 
 const pki = makeTestPki();
-(https.globalAgent as { testCertificates?: string[] }).testCertificates = [pki.publicCa];
+const osStore = join(mkdtempSync(join(tmpdir(), 'sail-os-store-')), 'ca-certificates.crt');
+writeFileSync(osStore, pki.publicCa);
+process.env.SSL_CERT_FILE = osStore;
 
 const CREDENTIALS = { user: 'proxy-user', password: 'proxy-secret-pw' };
+
+/**
+ * Sets a user setting and returns once this host has seen the change: Sail's own listeners (the
+ * base URL, the client's network settings) were registered first, so they have run by then.
+ */
+async function setUserSetting(section: string, key: string, value: unknown): Promise<void> {
+  const config = vscode.workspace.getConfiguration(section);
+  if (JSON.stringify(config.inspect(key)?.globalValue) === JSON.stringify(value)) {
+    return;
+  }
+  const seen = new Promise<void>((resolve) => {
+    const listener = vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration(`${section}.${key}`)) {
+        listener.dispose();
+        resolve();
+      }
+    });
+  });
+  await config.update(key, value, vscode.ConfigurationTarget.Global);
+  await seen;
+}
 
 suite('Proxies: VS Code network settings reach Sail', () => {
   let front: SailFront;
   let proxy: TestProxy;
   const originalLookup = dns.lookup;
-  const http = () => vscode.workspace.getConfiguration('http');
-  const sail = () => vscode.workspace.getConfiguration('sail');
 
   suiteSetup(async () => {
     const mapped = ((hostname: string, options: unknown, callback: unknown) => {
@@ -58,20 +82,20 @@ suite('Proxies: VS Code network settings reach Sail', () => {
 
   teardown(async () => {
     for (const key of ['proxy', 'proxySupport', 'proxyAuthorization']) {
-      await http().update(key, undefined, vscode.ConfigurationTarget.Global);
+      await setUserSetting('http', key, undefined);
     }
-    await sail().update('baseUrl', undefined, vscode.ConfigurationTarget.Global);
+    await setUserSetting('sail', 'baseUrl', sim.url);
   });
 
   async function sendThrough(baseUrl: string, name: string): Promise<string> {
-    await sail().update('baseUrl', baseUrl, vscode.ConfigurationTarget.Global);
+    await setUserSetting('sail', 'baseUrl', baseUrl);
     return sendSelection(name, 'const answer = 42;\n', 'answer', { instruction: 'Explain', completionWindow: 'priority' });
   }
 
   test('http.proxy carries a job to Sail through VS Code’s proxy support, trusting the OS certificate store', async () => {
-    await http().update('proxy', proxy.url, vscode.ConfigurationTarget.Global);
+    await setUserSetting('http', 'proxy', proxy.url);
     const jobId = await sendThrough(front.baseUrl, 'proxied.ts');
-    const job = await finished((await testApi()).tracker, jobId);
+    const job = await finished((await testApi()).tracker, jobId, 15_000);
     assert.equal(job.state, 'completed', job.error ? JSON.stringify(job.error) : job.state);
     assert.ok(proxy.log.connects.length > 0, 'the proxy carried the requests');
     assert.ok(proxy.log.connects.every((target) => target === `${SAIL_HOST}:${front.port}`));
@@ -80,31 +104,34 @@ suite('Proxies: VS Code network settings reach Sail', () => {
   });
 
   test('http.proxySupport off: Sail connects directly and the proxy sees nothing', async () => {
-    await http().update('proxy', proxy.url, vscode.ConfigurationTarget.Global);
-    await http().update('proxySupport', 'off', vscode.ConfigurationTarget.Global);
+    await setUserSetting('http', 'proxy', proxy.url);
+    await setUserSetting('http', 'proxySupport', 'off');
     const jobId = await sendThrough(front.baseUrl, 'direct.ts');
-    const job = await finished((await testApi()).tracker, jobId);
+    const job = await finished((await testApi()).tracker, jobId, 15_000);
     assert.equal(job.state, 'completed', job.error ? JSON.stringify(job.error) : job.state);
     assert.deepEqual(proxy.log.connects, []);
     assert.ok(front.seen.length >= 2);
   });
 
   test('a loopback base URL is never sent through http.proxy: the proxy sees no request and no key', async () => {
-    await http().update('proxy', proxy.url, vscode.ConfigurationTarget.Global);
+    await setUserSetting('http', 'proxy', proxy.url);
     const jobId = await sendThrough(sim.url, 'loopback.ts');
-    const job = await finished((await testApi()).tracker, jobId);
+    const job = await finished((await testApi()).tracker, jobId, 15_000);
     assert.equal(job.state, 'completed');
     assert.deepEqual(proxy.log, { connects: [], requests: [], authorizations: [], proxyAuthorizations: [] });
   });
 
-  test('http.proxyAuthorization is sent to a proxy that demands credentials', async () => {
+  test('http.proxyAuthorization gets a job through a proxy that demands credentials, still trusting the OS store', async () => {
     const authorization = `Basic ${Buffer.from(`${CREDENTIALS.user}:${CREDENTIALS.password}`).toString('base64')}`;
     proxy.credentials = CREDENTIALS;
-    await http().update('proxy', proxy.url, vscode.ConfigurationTarget.Global);
-    await http().update('proxyAuthorization', authorization, vscode.ConfigurationTarget.Global);
-    await sendThrough(front.baseUrl, 'authorized.ts');
+    await setUserSetting('http', 'proxy', proxy.url);
+    await setUserSetting('http', 'proxyAuthorization', authorization);
     // Sail's own transport sends it with CONNECT; VS Code's fetch would not send it at all.
-    await waitFor('the proxy to receive the credentials', () => proxy.log.proxyAuthorizations.includes(authorization) || undefined);
+    const jobId = await sendThrough(front.baseUrl, 'authorized.ts');
+    const job = await finished((await testApi()).tracker, jobId, 15_000);
+    assert.equal(job.state, 'completed', job.error ? JSON.stringify(job.error) : job.state);
+    assert.ok(proxy.log.proxyAuthorizations.length > 0);
+    assert.ok(proxy.log.proxyAuthorizations.every((value) => value === authorization));
     assert.ok(proxy.log.connects.every((target) => target === `${SAIL_HOST}:${front.port}`));
   });
 });
