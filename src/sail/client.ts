@@ -1,15 +1,17 @@
 /**
- * The Sail HTTP client: one pooled keep-alive undici dispatcher (direct or through a proxy), JSON
- * in and out, every body checked with zod, failures turned into SailErrors, retries per
- * ./retry. The API key is read for every call and never stored, logged or put in a message.
+ * The Sail HTTP client: JSON in and out over one transport (./transport) — the host's fetch, or one
+ * pooled keep-alive undici dispatcher of its own (direct or through a proxy) — every body checked
+ * with zod, failures turned into SailErrors, retries per ./retry. The API key is read for every call
+ * and never stored, logged or put in a message.
  */
 import { randomUUID } from 'node:crypto';
+import * as tls from 'node:tls';
 import * as l10n from '@vscode/l10n';
 import { Agent, Pool, ProxyAgent, type Dispatcher } from 'undici';
 import type { z } from 'zod';
-import { checkBaseUrl } from './baseUrl';
+import { checkBaseUrl, isLoopbackHost } from './baseUrl';
 import { errorFromException, errorFromHttp, excerpt, SailError, setKeyHint } from './errors';
-import { describeProxy, resolveProxy, type Env, type ProxySettings } from './proxy';
+import { describeProxy, proxyKind, resolveProxy, type Env, type ProxySettings } from './proxy';
 import { DEFAULT_RETRY_POLICY, defaultSleep, parseRetryAfter, withRetry, type HttpMethod, type RetryPolicy, type Sleep } from './retry';
 import {
   SailBatchDetailSchema,
@@ -24,6 +26,7 @@ import {
   type SailModel,
   type SailResponse,
 } from './schemas';
+import { dispatcherTransport, fetchTransport, type FetchLike, type Transport } from './transport';
 
 /** Matches VS Code's LogOutputChannel, so it can be passed in directly. */
 export interface SailLogger {
@@ -35,7 +38,7 @@ export interface SailLogger {
 }
 
 export interface SailTimeouts {
-  /** TCP + TLS connect (also to the proxy). Default 10 s. */
+  /** TCP + TLS connect (also to the proxy). Default 10 s. Not applied through a host `fetch`, which keeps its own (undici's 10 s). */
   connectMs?: number;
   /** Until the response headers arrive. A foreground POST /responses waits for the whole job, hence the default of 120 s. */
   headersMs?: number;
@@ -48,8 +51,20 @@ export interface SailClientOptions {
   baseUrl: string;
   /** Read once per call (and reused for that call's retries); never cached or logged. Undefined → SailError 'auth' without a request. */
   getApiKey: () => Promise<string | undefined>;
-  /** Explicit settings win over HTTPS_PROXY / HTTP_PROXY / NO_PROXY. */
+  /**
+   * The host's fetch (in VS Code, the extension host's global fetch, which applies VS Code's proxy,
+   * certificate and proxy-authentication handling). When given, it carries every request to a
+   * non-loopback base URL, and `proxy`, `env` and `trustedCertificates` are not used. A loopback
+   * base URL is always reached directly by the client's own dispatcher, never through any proxy.
+   */
+  fetch?: FetchLike;
+  /** For the client's own dispatcher: explicit settings win over HTTPS_PROXY / HTTP_PROXY / NO_PROXY. */
   proxy?: ProxySettings;
+  /**
+   * For the client's own dispatcher: CA certificates (PEM) trusted besides Node's own — the
+   * operating system's store, or the CA of a TLS-inspecting proxy. Applies to Sail and to an https proxy.
+   */
+  trustedCertificates?: readonly string[];
   timeouts?: SailTimeouts;
   retry?: Partial<RetryPolicy>;
   logger?: SailLogger;
@@ -94,7 +109,7 @@ export interface BatchListQuery {
 export interface SailClientStats {
   /** HTTP requests sent, retries included. */
   requests: number;
-  /** TCP connections opened (to Sail, or to the proxy). */
+  /** TCP connections opened by the client's own dispatcher (to Sail, or to an HTTP proxy); a host fetch's are not counted. */
   connectionsOpened: number;
 }
 
@@ -117,7 +132,7 @@ export class SailClient {
   readonly #origin: string;
   readonly #basePath: string;
   readonly #host: string;
-  readonly #dispatcher: Dispatcher;
+  readonly #transport: Transport;
   readonly #getApiKey: () => Promise<string | undefined>;
   readonly #timeouts: Required<SailTimeouts>;
   readonly #retry: RetryPolicy;
@@ -146,7 +161,7 @@ export class SailClient {
     this.#random = options.random ?? Math.random;
     this.#now = options.now ?? Date.now;
     this.#userAgent = options.userAgent ?? DEFAULT_USER_AGENT;
-    this.#dispatcher = this.#createDispatcher(base, options.proxy, options.env ?? process.env);
+    this.#transport = this.#createTransport(base, options);
   }
 
   get stats(): SailClientStats {
@@ -219,13 +234,23 @@ export class SailClient {
 
   /** Closes the pooled connections once in-flight requests finish. Later calls fail with 'aborted'. */
   close(): Promise<void> {
-    this.#closing ??= this.#dispatcher.close();
+    this.#closing ??= this.#transport.close();
     return this.#closing;
   }
 
-  #createDispatcher(base: URL, settings: ProxySettings | undefined, env: Env): Dispatcher {
+  #createTransport(base: URL, options: SailClientOptions): Transport {
+    if (options.fetch && !isLoopbackHost(base.hostname)) {
+      this.#log.info(`Sail client for ${base.origin}${this.#basePath}, through the host's network stack (its proxy and certificate settings)`);
+      return fetchTransport(options.fetch);
+    }
+    return dispatcherTransport(this.#createDispatcher(base, options.proxy, options.env ?? process.env, options.trustedCertificates ?? []));
+  }
+
+  #createDispatcher(base: URL, settings: ProxySettings | undefined, env: Env, extraCertificates: readonly string[]): Dispatcher {
     const strictSSL = settings?.strictSSL ?? true;
     const connectMs = this.#timeouts.connectMs;
+    // Passing `ca` replaces Node's trust store, so the extra certificates are added to it.
+    const ca = extraCertificates.length > 0 ? [...defaultCertificates(), ...extraCertificates] : undefined;
     // Each connection-pool origin reports its new sockets here, with or without a proxy.
     const factory = (origin: string | URL, poolOptions: object): Dispatcher => {
       const pool = new Pool(origin, poolOptions as Pool.Options);
@@ -236,26 +261,45 @@ export class SailClient {
     };
     const decision = resolveProxy(base, settings, env);
     if (decision.proxyUrl === undefined) {
-      const why = decision.source === 'no_proxy' ? ' (proxy bypassed: no-proxy list)' : '';
+      const why =
+        decision.source === 'no_proxy' ? ' (proxy bypassed: no-proxy list)' : decision.source === 'loopback' ? ' (loopback: never through a proxy)' : '';
       this.#log.info(`Sail client for ${base.origin}${this.#basePath}, direct${why}`);
-      return new Agent({ factory, connect: { timeout: connectMs, rejectUnauthorized: strictSSL } });
+      return new Agent({ factory, connect: { timeout: connectMs, rejectUnauthorized: strictSSL, ca } });
     }
     const proxyUrl = URL.canParse(decision.proxyUrl) ? new URL(decision.proxyUrl) : undefined;
-    if (proxyUrl === undefined || (proxyUrl.protocol !== 'http:' && proxyUrl.protocol !== 'https:')) {
-      throw new SailError('network', `unusable proxy URL from ${decision.source}: ${describeProxy(decision.proxyUrl)}`, {
-        code: 'proxy_refused',
-        userMessage: l10n.t("The proxy address is not an http:// or https:// URL. Fix VS Code's http.proxy setting or the HTTPS_PROXY / HTTP_PROXY variable."),
+    const kind = proxyUrl ? proxyKind(proxyUrl) : 'unknown';
+    if (proxyUrl === undefined || kind === 'unknown' || kind === 'socks4') {
+      const where = describeProxy(decision.proxyUrl);
+      throw new SailError('network', `unusable proxy URL from ${decision.source}: ${where}`, {
+        code: 'proxy_unsupported',
+        userMessage:
+          kind === 'socks4'
+            ? l10n.t(
+                "Sail cannot use the SOCKS4 proxy {0}. Use an HTTP, HTTPS or SOCKS5 proxy in VS Code's http.proxy setting or the HTTPS_PROXY variable.",
+                where,
+              )
+            : l10n.t(
+                "The proxy address is not an http://, https:// or socks5:// URL. Fix VS Code's http.proxy setting or the HTTPS_PROXY / HTTP_PROXY variable.",
+              ),
       });
     }
+    if (kind === 'socks5') {
+      // undici's SOCKS5 support is spelled socks5: (it always lets the proxy resolve the host name).
+      proxyUrl.protocol = 'socks5:';
+    }
     this.#log.info(`Sail client for ${base.origin}${this.#basePath}, through proxy ${describeProxy(proxyUrl.href)} (from ${decision.source})`);
-    const tls = { rejectUnauthorized: strictSSL, timeout: connectMs };
+    const tlsOptions = { rejectUnauthorized: strictSSL, timeout: connectMs, ca };
+    const authorization = kind === 'http' ? settings?.authorization?.trim() : undefined;
     return new ProxyAgent({
       uri: proxyUrl.href,
       factory,
+      // Sent with CONNECT; it wins over credentials in the proxy URL.
+      token: authorization || undefined,
       // Plain-http targets (loopback only) are forwarded like any browser would; https is tunnelled with CONNECT.
       proxyTunnel: base.protocol === 'https:',
-      requestTls: tls,
-      proxyTls: tls,
+      requestTls: tlsOptions,
+      // For SOCKS, undici takes proxyTls as "speak TLS to the proxy", which SOCKS proxies do not.
+      proxyTls: kind === 'http' ? tlsOptions : undefined,
     });
   }
 
@@ -320,28 +364,25 @@ export class SailClient {
     const started = this.#now();
     this.#stats.requests++;
     let status: number;
-    let responseHeaders: Record<string, string | string[] | undefined>;
+    let header: (name: string) => string | undefined;
     let text: string;
     try {
-      const response = await this.#dispatcher.request({
-        origin: this.#origin,
-        path: this.#basePath + path,
+      const response = await this.#transport.send({
+        url: new URL(this.#origin + this.#basePath + path),
         method,
         headers,
         body: payload,
         signal,
-        headersTimeout: this.#timeouts.headersMs,
-        bodyTimeout: this.#timeouts.bodyMs,
+        headersTimeoutMs: this.#timeouts.headersMs,
+        bodyTimeoutMs: this.#timeouts.bodyMs,
       });
-      status = response.statusCode;
-      responseHeaders = response.headers;
-      text = await response.body.text();
+      ({ status, header, text } = response);
     } catch (error) {
       const failure = errorFromException(error, { ...context, aborted: signal?.aborted ?? false });
       this.#log.debug(`${method} ${path} attempt ${attempt}: ${failure.kind} after ${this.#now() - started} ms: ${failure.message}`);
       throw failure;
     }
-    const requestId = firstHeader(responseHeaders, 'x-request-id') ?? firstHeader(responseHeaders, 'request-id');
+    const requestId = header('x-request-id') ?? header('request-id');
     this.#log.debug(`${method} ${path} → ${status} (attempt ${attempt}, ${this.#now() - started} ms${requestId ? `, request id ${requestId}` : ''})`);
     this.#log.trace(`${method} ${path} reply: ${excerpt(text, secrets, 100_000)}`);
 
@@ -351,7 +392,7 @@ export class SailClient {
         path,
         status,
         bodyText: text,
-        retryAfterMs: parseRetryAfter(firstHeader(responseHeaders, 'retry-after'), this.#now()),
+        retryAfterMs: parseRetryAfter(header('retry-after'), this.#now()),
         requestId,
         secrets,
       });
@@ -380,9 +421,10 @@ function unexpected(message: string, status: number, requestId: string | undefin
   return new SailError('unexpected_response', message, { status, requestId });
 }
 
-function firstHeader(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {
-  const value = headers[name];
-  return Array.isArray(value) ? value[0] : value;
+/** Node's trust store as it would be without a `ca` option: its bundled roots plus NODE_EXTRA_CA_CERTS where Node can list them. */
+function defaultCertificates(): string[] {
+  const list = (tls as { getCACertificates?: (type?: 'default') => string[] }).getCACertificates;
+  return list ? list('default') : [...tls.rootCertificates];
 }
 
 function checkedIdempotencyKey(key: string | undefined): string {

@@ -248,6 +248,19 @@ export interface ExceptionContext {
   secrets?: readonly string[];
 }
 
+/**
+ * The error and its causes, outermost first: fetch reports every failure as `TypeError: fetch
+ * failed` with the socket's or undici's error as its `cause`.
+ */
+function causeChain(error: unknown): unknown[] {
+  const chain: unknown[] = [];
+  for (let current = error; current !== undefined && chain.length < 5 && !chain.includes(current);) {
+    chain.push(current);
+    current = isRecord(current) || current instanceof Error ? (current as { cause?: unknown }).cause : undefined;
+  }
+  return chain;
+}
+
 /** Maps an exception thrown while sending or reading a request to a SailError. Pure. */
 export function errorFromException(error: unknown, context: ExceptionContext): SailError {
   if (error instanceof SailError) {
@@ -255,12 +268,16 @@ export function errorFromException(error: unknown, context: ExceptionContext): S
   }
   const { method, path, host } = context;
   const secrets = context.secrets ?? [];
-  const rawCode = isRecord(error) && typeof error.code === 'string' ? error.code : undefined;
-  const name = error instanceof Error ? error.name : undefined;
-  const reason = excerpt(error instanceof Error ? error.message : String(error), secrets);
+  const chain = causeChain(error);
+  // The innermost error with a code says what happened; without one, the innermost error.
+  const primary = chain.find((e) => isRecord(e) && typeof e.code === 'string') ?? chain[chain.length - 1];
+  const rawCode = isRecord(primary) && typeof primary.code === 'string' ? primary.code : undefined;
+  const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+  const reason = excerpt(messageOf(primary), secrets);
   const message = `${method} ${path} failed: ${reason}${rawCode ? ` (${rawCode})` : ''}`;
+  const allMessages = chain.map(messageOf).join(' | ');
 
-  if (context.aborted || name === 'AbortError') {
+  if (context.aborted) {
     return new SailError('aborted', `${method} ${path} was cancelled`, { cause: error });
   }
   if (rawCode !== undefined && TIMEOUT_CODES.has(rawCode)) {
@@ -272,15 +289,30 @@ export function errorFromException(error: unknown, context: ExceptionContext): S
           : l10n.t('Timed out waiting for Sail at {0}. Check your connection and proxy settings, then try again.', host);
     return new SailError('timeout', message, { code: rawCode, cause: error, userMessage });
   }
-  const proxyStatus = /Proxy response \((\d{3})\)/.exec(reason)?.[1] ?? (/\(407\)/.test(reason) ? '407' : undefined);
+  const proxyStatus = /Proxy response \((\d{3})\)/.exec(allMessages)?.[1] ?? (/\(407\)/.test(allMessages) ? '407' : undefined);
   if (proxyStatus !== undefined) {
     return new SailError('network', message, {
       code: 'proxy_refused',
       status: Number(proxyStatus),
       cause: error,
+      userMessage:
+        proxyStatus === '407'
+          ? l10n.t(
+              "The proxy asks for credentials (HTTP 407). Put them in VS Code's http.proxy setting (http://user:password@host:port) or set http.proxyAuthorization, then try again.",
+            )
+          : l10n.t("The proxy refused to connect to Sail (HTTP {0}). Check the proxy address and credentials in VS Code's http.proxy setting.", proxyStatus),
+    });
+  }
+  // After the proxy check: undici reports a refused CONNECT as an AbortError too.
+  if (chain.some((e) => e instanceof Error && e.name === 'AbortError')) {
+    return new SailError('aborted', `${method} ${path} was cancelled`, { cause: error });
+  }
+  if (rawCode?.startsWith('UND_ERR_SOCKS5_AUTH')) {
+    return new SailError('network', message, {
+      code: 'proxy_refused',
+      cause: error,
       userMessage: l10n.t(
-        "The proxy refused to connect to Sail (HTTP {0}). Check the proxy address and credentials in VS Code's http.proxy setting.",
-        proxyStatus,
+        "The SOCKS5 proxy did not accept Sail's credentials. Put them in VS Code's http.proxy setting (socks5://user:password@host:port), then try again.",
       ),
     });
   }
@@ -289,7 +321,7 @@ export function errorFromException(error: unknown, context: ExceptionContext): S
       code: rawCode,
       cause: error,
       userMessage: l10n.t(
-        "The TLS certificate of {0} was not accepted ({1}). If a corporate proxy inspects TLS, install its certificate or turn off VS Code's http.proxyStrictSSL setting.",
+        "The TLS certificate of {0} was not accepted ({1}). If a corporate proxy inspects TLS, add its CA certificate to your operating system's certificate store and keep VS Code's http.systemCertificates on (turning off http.proxyStrictSSL also works, but checks no certificate at all).",
         host,
         rawCode ?? '',
       ),

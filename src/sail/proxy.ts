@@ -1,15 +1,20 @@
 /**
- * Which proxy, if any, the client uses for its base URL. Explicit settings (VS Code's http.proxy /
- * http.noProxy) win; otherwise the conventional environment variables apply. Loopback targets are
- * not exempt by default, so a local proxy can see simulator traffic unless it is excluded.
+ * Which proxy, if any, the client's own transport uses for its base URL. Explicit settings (VS
+ * Code's http.proxy / http.noProxy) win; otherwise the conventional environment variables apply.
+ * A loopback target is always reached directly: a proxy would see the API key of a plain-http
+ * request, and has no business with this machine's own services anyway.
  */
+import { isLoopbackHost } from './baseUrl';
+
 export interface ProxySettings {
-  /** e.g. 'http://proxy.corp:3128' (credentials allowed in the URL). Empty means "not set". */
+  /** e.g. 'http://proxy.corp:3128' or 'socks5://proxy.corp:1080' (credentials allowed in the URL). Empty means "not set". */
   url?: string;
   /** Hosts to reach directly: 'host', 'host:port', '.domain' / '*.domain', '*'. Empty means "not set". */
   noProxy?: readonly string[];
   /** Verify TLS certificates (of Sail and of an https proxy). Default true. */
   strictSSL?: boolean;
+  /** Sent as the Proxy-Authorization header to an http(s) proxy (VS Code's http.proxyAuthorization), e.g. 'Basic …'. Never logged. */
+  authorization?: string;
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -18,7 +23,7 @@ export interface ProxyDecision {
   /** The proxy URL to use, or undefined to connect directly. */
   proxyUrl?: string;
   /** Where the decision came from, for the log. */
-  source: 'settings' | 'env' | 'none' | 'no_proxy';
+  source: 'settings' | 'env' | 'none' | 'no_proxy' | 'loopback';
 }
 
 /** Splits a NO_PROXY value ("a.com, .b.com  c:8080") into entries. */
@@ -92,6 +97,9 @@ export function normalizeProxyUrl(raw: string): string {
 
 /** Decides the proxy for `target`. Pure: the environment is passed in. */
 export function resolveProxy(target: URL, settings: ProxySettings | undefined, env: Env): ProxyDecision {
+  if (isLoopbackHost(target.hostname)) {
+    return { source: 'loopback' };
+  }
   const fromSettings = settings?.url?.trim();
   const fromEnv = target.protocol === 'https:' ? (envValue(env, 'https_proxy') ?? envValue(env, 'http_proxy')) : envValue(env, 'http_proxy');
   const proxyUrl = fromSettings || fromEnv;
@@ -113,4 +121,55 @@ export function describeProxy(proxyUrl: string): string {
   } catch {
     return '(unparseable proxy URL)';
   }
+}
+
+/** Proxy URL schemes the client's own transport can use: an HTTP CONNECT proxy (plain or TLS) or SOCKS5. */
+export type ProxyKind = 'http' | 'socks5' | 'socks4' | 'unknown';
+
+export function proxyKind(proxyUrl: URL): ProxyKind {
+  switch (proxyUrl.protocol) {
+    case 'http:':
+    case 'https:':
+      return 'http';
+    case 'socks:':
+    case 'socks5:':
+    case 'socks5h:':
+      return 'socks5';
+    case 'socks4:':
+    case 'socks4a:':
+      return 'socks4';
+    default:
+      return 'unknown';
+  }
+}
+
+/** Why requests cannot go through the host's fetch (VS Code's), so the client's own transport must carry them. */
+export type OwnTransportReason = 'loopback' | 'fetch_support_off' | 'strict_ssl_off' | 'proxy_authorization' | 'socks_proxy';
+
+/**
+ * Whether the client's own transport, rather than the host's fetch, must carry requests to
+ * `target`, and why; undefined when the host's fetch can. A loopback target is always reached
+ * directly, by the client's own transport (SailClient enforces it too). VS Code's patched fetch
+ * (@vscode/proxy-agent's createFetchPatch) checks every certificate whatever http.proxyStrictSSL
+ * says, never sends http.proxyAuthorization, and speaks TLS to a SOCKS proxy, which then fails;
+ * with http.fetchAdditionalSupport off it applies no proxy or certificate support at all.
+ */
+export function ownTransportReason(target: URL, settings: ProxySettings, env: Env, hostFetchSupport: boolean): OwnTransportReason | undefined {
+  if (isLoopbackHost(target.hostname)) {
+    return 'loopback';
+  }
+  if (!hostFetchSupport) {
+    return 'fetch_support_off';
+  }
+  if (settings.strictSSL === false) {
+    return 'strict_ssl_off';
+  }
+  if (settings.authorization?.trim()) {
+    return 'proxy_authorization';
+  }
+  const { proxyUrl } = resolveProxy(target, settings, env);
+  if (proxyUrl !== undefined && (!URL.canParse(proxyUrl) || proxyKind(new URL(proxyUrl)) !== 'http')) {
+    return 'socks_proxy';
+  }
+  return undefined;
 }

@@ -1,58 +1,49 @@
-// The Sail client through a real HTTP proxy (the `proxy` package) on 127.0.0.1: explicit settings,
-// HTTP_PROXY / NO_PROXY from the environment, proxy authentication, and an https target reached
-// through a CONNECT tunnel with and without certificate checks.
+// The Sail client's own transport through real proxies on 127.0.0.1 (test/proxies): an HTTP CONNECT
+// proxy, the same demanding credentials, a TLS-inspecting proxy with a private CA, and SOCKS5.
+// "Sail" is `https://sail.test:<port>/v1`, an https front for the simulator whose certificate
+// comes from a test CA; the proxies map `sail.test` to 127.0.0.1 (the client never resolves a
+// proxied name itself). `trustedCertificates` plays the OS certificate store: the test CA stands
+// for a public root, and a test adds the corporate CA the way an IT department installs it.
 import * as assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import type { ProxyServer } from 'proxy' with { 'resolution-mode': 'import' };
 import { SailClient, type SailClientOptions, type SailLogger } from '../../src/sail/client';
 import { SailError } from '../../src/sail/errors';
 import { startSimulator, type Simulator } from '../sim/index';
+import {
+  makeTestPki,
+  SAIL_HOST,
+  startConnectProxy,
+  startInspectingProxy,
+  startSailFront,
+  startSocks5Proxy,
+  type SailFront,
+  type Socks5Proxy,
+  type TestPki,
+  type TestProxy,
+} from '../proxies/index';
 
-// A self-signed certificate for IP 127.0.0.1, valid 2000–2100, used only by the https test server below.
-const TEST_KEY = `-----BEGIN PRIVATE KEY-----
-MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg9IMrbqcxCekM9wYV
-QRWLY9zk1HrIUraumdAItpR7hvahRANCAAT+AX9OtDofYEtVjiqMl0S43//kj1ho
-R3O6lOB3j/YaiRBWqoaYXWsGp8a+SPSgrpcIXTrdpEUI8OTc0GTM2bCl
------END PRIVATE KEY-----`;
-const TEST_CERT = `-----BEGIN CERTIFICATE-----
-MIIBVjCB/KADAgECAgEBMAoGCCqGSM49BAMCMBQxEjAQBgNVBAMMCTEyNy4wLjAu
-MTAgFw0wMDAxMDEwMDAwMDBaGA8yMTAwMDEwMTAwMDAwMFowFDESMBAGA1UEAwwJ
-MTI3LjAuMC4xMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE/gF/TrQ6H2BLVY4q
-jJdEuN//5I9YaEdzupTgd4/2GokQVqqGmF1rBqfGvkj0oK6XCF063aRFCPDk3NBk
-zNmwpaM9MDswDwYDVR0RBAgwBocEfwAAATAJBgNVHRMEAjAAMB0GA1UdDgQWBBSG
-yyfvTamOpfpgLdQlD/TTgeFRGzAKBggqhkjOPQQDAgNJADBGAiEA4Xn+aHQs/ZMS
-yQYKilfxCnnzQAvZ9ZUlQAeh9k9kOO0CIQCto4CczBKiXRP1hQg+yC1WTXMkBsLT
-LLsAP/MPMQxMCA==
------END CERTIFICATE-----`;
+const CREDENTIALS = { user: 'proxy-user', password: 'proxy-secret-pw' };
+const BASIC = `Basic ${Buffer.from(`${CREDENTIALS.user}:${CREDENTIALS.password}`).toString('base64')}`;
 
-const PROXY_USER = 'proxy-user';
-const PROXY_PASSWORD = 'proxy-secret-pw';
-
-interface ProxyHarness {
-  server: ProxyServer;
-  url: string;
-  /** Forwarded (plain http) requests and CONNECT tunnels the proxy received. */
-  seen: { requests: number; connects: number };
+async function failure(promise: Promise<unknown>): Promise<SailError> {
+  return promise.then(
+    () => assert.fail('expected a SailError'),
+    (e: unknown) => {
+      assert.ok(e instanceof SailError, String(e));
+      return e;
+    },
+  );
 }
 
-async function listen(server: Server): Promise<string> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return `127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
-
-async function close(server: Server): Promise<void> {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
-}
-
-describe('SailClient through a proxy', () => {
+describe('SailClient through real proxies (its own transport)', () => {
   let sim: Simulator;
-  let proxy: ProxyHarness;
-  let https: Server;
-  let httpsBaseUrl: string;
+  let pki: TestPki;
+  let front: SailFront;
+  let proxy: TestProxy;
+  let inspecting: TestProxy;
+  let socks: Socks5Proxy;
   let deadProxyUrl: string;
   const clients: SailClient[] = [];
   let lines: string[] = [];
@@ -66,6 +57,7 @@ describe('SailClient through a proxy', () => {
       getApiKey: async () => sim.apiKey,
       logger,
       env: {},
+      trustedCertificates: [pki.publicCa],
       random: () => 0.5,
       sleep: async (ms) => void slept.push(ms),
       ...overrides,
@@ -75,71 +67,75 @@ describe('SailClient through a proxy', () => {
   }
 
   before(async () => {
+    pki = makeTestPki();
     sim = await startSimulator({ timeScale: 10_000_000, retentionMs: Number.MAX_SAFE_INTEGER });
-
-    // `proxy` is an ES module and these tests are CommonJS, hence the dynamic import.
-    const { createProxy } = await import('proxy');
-    const seen = { requests: 0, connects: 0 };
-    const raw = createServer();
-    raw.on('request', () => seen.requests++);
-    raw.on('connect', () => seen.connects++);
-    const server = createProxy(raw);
-    proxy = { server, seen, url: `http://${await listen(server)}` };
-
-    https = createHttpsServer({ key: TEST_KEY, cert: TEST_CERT }, (req, res) => {
-      req.resume();
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ object: 'list', data: [{ id: 'tls/model', object: 'model', created: 1, owned_by: 'tls' }] }));
-    });
-    httpsBaseUrl = `https://${await listen(https)}/v1`;
-
+    front = await startSailFront(sim.baseUrl, pki.sail);
+    proxy = await startConnectProxy();
+    inspecting = await startInspectingProxy(sim.baseUrl, pki.sailInspected);
+    socks = await startSocks5Proxy();
     const dead = createServer();
-    deadProxyUrl = `http://${await listen(dead)}`;
-    await close(dead);
+    await new Promise<void>((resolve) => dead.listen(0, '127.0.0.1', resolve));
+    deadProxyUrl = `http://127.0.0.1:${(dead.address() as AddressInfo).port}`;
+    await new Promise((resolve) => dead.close(resolve));
   });
 
   after(async () => {
     await Promise.all(clients.map((c) => c.close()));
-    await Promise.all([sim?.close(), proxy && close(proxy.server), https && close(https)]);
+    await Promise.all([front?.close(), proxy?.close(), inspecting?.close(), socks?.close()]);
+    await sim?.close();
   });
 
   beforeEach(() => {
     sim.reset();
-    proxy.seen.requests = 0;
-    proxy.seen.connects = 0;
-    proxy.server.authenticate = undefined;
+    proxy.reset();
+    inspecting.reset();
+    socks.connects.length = 0;
+    socks.credentials = undefined;
+    front.seen.length = 0;
     lines = [];
     slept = [];
   });
 
-  it('uses the proxy from explicit settings, also for loopback targets', async () => {
-    const c = client(sim.baseUrl, { proxy: { url: proxy.url } });
-    await c.listModels();
+  it('tunnels https to Sail through an HTTP CONNECT proxy from the settings; the proxy sees no request', async () => {
+    const c = client(front.baseUrl, { proxy: { url: proxy.url } });
+    assert.ok((await c.listModels()).length > 0);
     const { httpStatus } = await c.createResponse({ model: 'moonshotai/Kimi-K2.6', input: 'via proxy' });
     assert.equal(httpStatus, 200);
-    assert.equal(proxy.seen.requests, 2);
-    assert.equal(sim.counters.requests('GET', 'listModels'), 1);
+    assert.ok(proxy.log.connects.length > 0);
+    assert.ok(
+      proxy.log.connects.every((target) => target === `${SAIL_HOST}:${front.port}`),
+      'tunnels to the name, not an address',
+    );
+    assert.deepEqual([proxy.log.requests, proxy.log.authorizations], [[], []]);
+    assert.deepEqual(
+      front.seen.map((s) => s.authorization),
+      [`Bearer ${sim.apiKey}`, `Bearer ${sim.apiKey}`],
+    );
+    assert.equal(c.stats.connectionsOpened, proxy.log.connects.length);
     assert.ok(
       lines.some((l) => l.includes(`through proxy ${proxy.url} (from settings)`)),
       lines.join('\n'),
     );
   });
 
-  it('uses HTTP_PROXY / http_proxy from the given environment', async () => {
-    await client(sim.baseUrl, { env: { HTTP_PROXY: proxy.url } }).listModels();
-    await client(sim.baseUrl, { env: { http_proxy: proxy.url } }).listModels();
-    assert.equal(proxy.seen.requests, 2);
+  it('uses HTTPS_PROXY / https_proxy, else HTTP_PROXY, from the given environment', async () => {
+    await client(front.baseUrl, { env: { HTTPS_PROXY: proxy.url } }).listModels();
+    await client(front.baseUrl, { env: { https_proxy: proxy.url } }).listModels();
+    await client(front.baseUrl, { env: { HTTP_PROXY: proxy.url } }).listModels();
+    assert.equal(proxy.log.connects.length, 3);
+    assert.equal(sim.counters.requests('GET', 'listModels'), 3);
   });
 
   it('reads process.env by default', async () => {
-    const saved = { HTTP_PROXY: process.env.HTTP_PROXY, http_proxy: process.env.http_proxy, NO_PROXY: process.env.NO_PROXY, no_proxy: process.env.no_proxy };
+    const names = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'NO_PROXY', 'no_proxy'];
+    const saved = Object.fromEntries(names.map((name) => [name, process.env[name]]));
     let c: SailClient;
     try {
-      delete process.env.http_proxy;
-      delete process.env.NO_PROXY;
-      delete process.env.no_proxy;
-      process.env.HTTP_PROXY = proxy.url;
-      c = client(sim.baseUrl, { env: undefined });
+      for (const name of names) {
+        delete process.env[name];
+      }
+      process.env.HTTPS_PROXY = proxy.url;
+      c = client(front.baseUrl, { env: undefined });
     } finally {
       for (const [name, value] of Object.entries(saved)) {
         if (value === undefined) {
@@ -150,81 +146,102 @@ describe('SailClient through a proxy', () => {
       }
     }
     await c.listModels();
-    assert.equal(proxy.seen.requests, 1);
+    assert.equal(proxy.log.connects.length, 1);
   });
 
-  it('bypasses the proxy for a no-proxy match, from settings or NO_PROXY', async () => {
-    await client(sim.baseUrl, { proxy: { url: proxy.url, noProxy: ['127.0.0.1'] } }).listModels();
-    const port = new URL(sim.baseUrl).port;
-    await client(sim.baseUrl, { env: { HTTP_PROXY: proxy.url, NO_PROXY: `example.com, 127.0.0.1:${port}` } }).listModels();
-    assert.equal(proxy.seen.requests, 0);
+  it('never sends a loopback base URL through a proxy: the proxy sees no request and no Authorization header', async () => {
+    const everywhere = { HTTP_PROXY: proxy.url, HTTPS_PROXY: proxy.url, http_proxy: proxy.url };
+    const c = client(sim.baseUrl, { proxy: { url: proxy.url }, env: everywhere });
+    await c.listModels();
+    await c.createResponse({ model: 'moonshotai/Kimi-K2.6', input: 'stays on this machine' });
+    await client(sim.baseUrl.replace('127.0.0.1', 'localhost'), { env: everywhere }).listModels();
+    assert.deepEqual(proxy.log, { connects: [], requests: [], authorizations: [], proxyAuthorizations: [] });
     assert.equal(sim.counters.requests('GET', 'listModels'), 2);
-    assert.ok(lines.some((l) => l.includes('proxy bypassed')));
+    assert.equal(sim.counters.requests('POST', 'createResponse'), 1);
+    assert.ok(lines.some((l) => l.includes('direct (loopback: never through a proxy)')));
   });
 
-  it('fails without retrying when the proxy demands credentials, and works with them in the URL', async () => {
-    const expected = `Basic ${Buffer.from(`${PROXY_USER}:${PROXY_PASSWORD}`).toString('base64')}`;
-    proxy.server.authenticate = (req) => req.headers['proxy-authorization'] === expected;
-    const refused = await client(sim.baseUrl, { proxy: { url: proxy.url } })
-      .listModels()
-      .then(
-        () => assert.fail('expected a proxy refusal'),
-        (e: unknown) => e as SailError,
-      );
+  it('a proxy that demands credentials: 407 without them (not retried), works with http.proxyAuthorization or credentials in the URL', async () => {
+    proxy.credentials = CREDENTIALS;
+    const refused = await failure(client(front.baseUrl, { proxy: { url: proxy.url } }).listModels());
     assert.deepEqual([refused.kind, refused.code, refused.status], ['network', 'proxy_refused', 407]);
-    assert.deepEqual(slept, []);
-    assert.match(refused.userMessage, /http\.proxy/);
+    assert.deepEqual(slept, [], 'a refusal is not retried');
+    assert.match(refused.userMessage, /http\.proxyAuthorization/);
+    assert.match(refused.userMessage, /http\.proxy\b/);
 
-    const withCredentials = `http://${PROXY_USER}:${PROXY_PASSWORD}@${new URL(proxy.url).host}`;
-    assert.ok((await client(sim.baseUrl, { proxy: { url: withCredentials } }).listModels()).length > 0);
-    assert.equal(sim.counters.requests('GET', 'listModels'), 1);
-    assert.ok(!lines.some((l) => l.includes(PROXY_PASSWORD)), 'the proxy password is never logged');
+    assert.ok((await client(front.baseUrl, { proxy: { url: proxy.url, authorization: BASIC } }).listModels()).length > 0);
+    const withCredentials = `http://${CREDENTIALS.user}:${CREDENTIALS.password}@${new URL(proxy.url).host}`;
+    assert.ok((await client(front.baseUrl, { proxy: { url: withCredentials } }).listModels()).length > 0);
+    assert.equal(sim.counters.requests('GET', 'listModels'), 2);
+    assert.deepEqual(proxy.log.proxyAuthorizations, [BASIC, BASIC]);
+    assert.ok(!lines.some((l) => l.includes(CREDENTIALS.password) || l.includes(BASIC)), 'proxy credentials are never logged');
   });
 
-  it('tunnels https with CONNECT, honouring strictSSL', async () => {
-    const lax = client(httpsBaseUrl, { proxy: { url: proxy.url, strictSSL: false } });
-    assert.deepEqual(await lax.listModels(), [{ id: 'tls/model', created: 1, owned_by: 'tls' }]);
-    assert.equal(proxy.seen.connects, 1);
-    assert.equal(lax.stats.connectionsOpened, 1);
-
-    const strict = client(httpsBaseUrl, { proxy: { url: proxy.url } });
-    const error = await strict.listModels().then(
-      () => assert.fail('a self-signed certificate must be refused'),
-      (e: unknown) => e as SailError,
-    );
-    assert.equal(error.kind, 'network');
-    assert.equal(error.code, 'DEPTH_ZERO_SELF_SIGNED_CERT');
-    assert.match(error.userMessage, /proxyStrictSSL/);
+  it('a TLS-inspecting proxy with a private CA works with certificate checks on once its CA is trusted, and is refused clearly until then', async () => {
+    const untrusted = await failure(client(front.baseUrl, { proxy: { url: inspecting.url } }).listModels());
+    assert.equal(untrusted.kind, 'network');
+    assert.equal(untrusted.code, 'UNABLE_TO_VERIFY_LEAF_SIGNATURE');
+    assert.match(untrusted.userMessage, /certificate store/);
     assert.deepEqual(slept, [], 'certificate errors are not retried');
+    assert.equal(sim.counters.requests('GET', 'listModels'), 0, 'nothing reached Sail over the untrusted connection');
+
+    const trusted = client(front.baseUrl, { proxy: { url: inspecting.url, strictSSL: true }, trustedCertificates: [pki.publicCa, pki.corporateCa] });
+    assert.ok((await trusted.listModels()).length > 0);
+    assert.ok(inspecting.log.connects.every((target) => target === `${SAIL_HOST}:${front.port}`));
+    assert.equal(sim.counters.requests('GET', 'listModels'), 1);
   });
 
-  it('honours strictSSL without a proxy too', async () => {
-    assert.equal((await client(httpsBaseUrl, { proxy: { strictSSL: false } }).listModels()).length, 1);
-    const error = await client(httpsBaseUrl)
-      .listModels()
-      .then(
-        () => assert.fail('expected a certificate error'),
-        (e: unknown) => e as SailError,
+  it('the inspecting proxy demanding credentials works with http.proxyAuthorization', async () => {
+    inspecting.credentials = CREDENTIALS;
+    const trustedCertificates = [pki.publicCa, pki.corporateCa];
+    const refused = await failure(client(front.baseUrl, { proxy: { url: inspecting.url }, trustedCertificates }).listModels());
+    assert.equal(refused.status, 407);
+    const c = client(front.baseUrl, { proxy: { url: inspecting.url, authorization: BASIC }, trustedCertificates });
+    assert.ok((await c.listModels()).length > 0);
+  });
+
+  it('strictSSL false turns off certificate checks (of Sail and of the inspecting proxy)', async () => {
+    const lax = client(front.baseUrl, { proxy: { url: inspecting.url, strictSSL: false }, trustedCertificates: [] });
+    assert.ok((await lax.listModels()).length > 0);
+  });
+
+  it('Sail itself must present a certificate from a trusted CA', async () => {
+    const error = await failure(client(front.baseUrl, { proxy: { url: proxy.url }, trustedCertificates: [] }).listModels());
+    assert.equal(error.code, 'UNABLE_TO_VERIFY_LEAF_SIGNATURE');
+  });
+
+  it('goes through a SOCKS5 proxy, which resolves the name itself, with or without credentials', async () => {
+    assert.ok((await client(front.baseUrl, { proxy: { url: socks.url } }).listModels()).length > 0);
+    assert.ok((await client(front.baseUrl, { proxy: { url: socks.url.replace('socks5:', 'socks:') } }).listModels()).length > 0);
+    assert.deepEqual(socks.connects, [`${SAIL_HOST}:${front.port}`, `${SAIL_HOST}:${front.port}`]);
+
+    socks.credentials = CREDENTIALS;
+    const wrong = `socks5://${CREDENTIALS.user}:nope@${new URL(socks.url).host}`;
+    const refused = await failure(client(front.baseUrl, { proxy: { url: wrong } }).listModels());
+    assert.deepEqual([refused.kind, refused.code], ['network', 'proxy_refused']);
+    assert.match(refused.userMessage, /SOCKS5.*http\.proxy/);
+    assert.deepEqual(slept, []);
+    const right = `socks5://${CREDENTIALS.user}:${CREDENTIALS.password}@${new URL(socks.url).host}`;
+    assert.ok((await client(front.baseUrl, { proxy: { url: right } }).listModels()).length > 0);
+    assert.equal(sim.counters.requests('GET', 'listModels'), 3);
+  });
+
+  it('refuses a SOCKS4 proxy, or one that is no proxy URL, at construction with a message saying what to use', () => {
+    for (const url of ['socks4://user:pw@proxy.example:1080', 'socks4a://proxy.example:1080']) {
+      assert.throws(
+        () => client(front.baseUrl, { proxy: { url } }),
+        (e: SailError) => e.kind === 'network' && e.code === 'proxy_unsupported' && /SOCKS4.*SOCKS5/.test(e.userMessage) && !e.message.includes('pw@'),
       );
-    assert.equal(error.code, 'DEPTH_ZERO_SELF_SIGNED_CERT');
-    assert.equal(proxy.seen.connects, 0);
+    }
+    assert.throws(
+      () => client(front.baseUrl, { proxy: { url: 'ftp://user:pw@proxy.example:21' } }),
+      (e: SailError) => e.kind === 'network' && /http\.proxy/.test(e.userMessage) && !e.message.includes('pw@'),
+    );
   });
 
   it('reports an unreachable proxy as a network error after retrying', async () => {
-    const error = await client(sim.baseUrl, { proxy: { url: deadProxyUrl } })
-      .listModels()
-      .then(
-        () => assert.fail('expected a connection error'),
-        (e: unknown) => e as SailError,
-      );
+    const error = await failure(client(front.baseUrl, { proxy: { url: deadProxyUrl } }).listModels());
     assert.deepEqual([error.kind, error.code, error.attempts], ['network', 'ECONNREFUSED', 3]);
     assert.deepEqual(slept, [250, 500]);
-  });
-
-  it('refuses a proxy URL that is not http(s) at construction', () => {
-    assert.throws(
-      () => client(sim.baseUrl, { proxy: { url: 'ftp://user:pw@proxy.example:21' } }),
-      (e: SailError) => e.kind === 'network' && !e.message.includes('pw@'),
-    );
   });
 });
