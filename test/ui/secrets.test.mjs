@@ -109,9 +109,13 @@ class KeySearch {
       needles.push([Buffer.from(key, 'utf16le'), 'plain, UTF-16']);
       for (const [needle, name] of needles) {
         for (let at = bytes.indexOf(needle); at !== -1; at = bytes.indexOf(needle, at + needle.length)) {
-          const around = bytes.subarray(Math.max(0, at - 80), at + needle.length + 80).toString('latin1');
-          // eslint-disable-next-line no-control-regex
-          this.findings.push({ where: `${where} @${at}`, what: `${label}, ${name}`, context: KeySearch.masked(around).replace(/[\x00-\x1f\x7f-\xff]/g, '.') });
+          // Unprintable bytes as dots first, then the (ASCII) keys named.
+          const around = bytes
+            .subarray(Math.max(0, at - 80), at + needle.length + 80)
+            .toString('latin1')
+            // eslint-disable-next-line no-control-regex
+            .replace(/[\x00-\x1f\x7f-\xff]/g, '.');
+          this.findings.push({ where: `${where} @${at}`, what: `${label}, ${name}`, context: KeySearch.masked(around) });
         }
       }
     }
