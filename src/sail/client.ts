@@ -10,7 +10,7 @@ import * as l10n from '@vscode/l10n';
 import { Agent, Pool, ProxyAgent, type Dispatcher } from 'undici';
 import type { z } from 'zod';
 import { checkBaseUrl, isLoopbackHost } from './baseUrl';
-import { errorFromException, errorFromHttp, excerpt, SailError, setKeyHint } from './errors';
+import { errorFromException, errorFromHttp, excerpt, SailError, setKeyHint, withoutSecrets } from './errors';
 import { describeProxy, proxyKind, resolveProxy, type Env, type ProxySettings } from './proxy';
 import { DEFAULT_RETRY_POLICY, defaultSleep, parseRetryAfter, withRetry, type HttpMethod, type RetryPolicy, type Sleep } from './retry';
 import {
@@ -403,7 +403,7 @@ export class SailClient {
     } catch {
       throw unexpected(`${method} ${path}: HTTP ${status} reply is not JSON: ${excerpt(text, secrets) || 'empty body'}`, status, requestId);
     }
-    const parsed = spec.schema.safeParse(json);
+    const parsed = spec.schema.safeParse(withoutSecrets(json, secrets));
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       const where = issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'invalid';

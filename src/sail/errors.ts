@@ -87,6 +87,28 @@ export function redact(text: string, secrets: readonly string[] = []): string {
   return out.replace(/\b(Bearer\s+)(?!\[redacted\])[^\s"',;]+/gi, `$1${REDACTED}`).replace(/\bsk[_-][A-Za-z0-9._-]{6,}/g, REDACTED);
 }
 
+/**
+ * `value` with the given secrets cut out of every string in it (exact matches only, so model output
+ * that merely looks like a key is left alone). A server may quote the key it was sent — in a failed
+ * job's error message, say — and what the client returns is stored, shown and logged.
+ */
+export function withoutSecrets<T>(value: T, secrets: readonly string[]): T {
+  const used = secrets.filter((secret) => secret.length >= 4);
+  const clean = (v: unknown): unknown => {
+    if (typeof v === 'string') {
+      return used.reduce((text, secret) => text.split(secret).join(REDACTED), v);
+    }
+    if (Array.isArray(v)) {
+      return v.map(clean);
+    }
+    if (isRecord(v)) {
+      return Object.fromEntries(Object.entries(v).map(([k, inner]) => [clean(k), clean(inner)]));
+    }
+    return v;
+  };
+  return used.length === 0 ? value : (clean(value) as T);
+}
+
 /** A redacted, single-line excerpt of at most `max` characters, for error messages and logs. */
 export function excerpt(text: string, secrets: readonly string[] = [], max = 200): string {
   // Control characters (including newlines) would break single-line log records.

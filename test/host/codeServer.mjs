@@ -109,10 +109,11 @@ export function installExtension(state, vsix) {
 
 /**
  * @param {ReturnType<typeof createState>} state
- * @param {{ env?: NodeJS.ProcessEnv, port?: number, testPayload?: boolean }} [options] extra environment for
- *   the server (and so the extension host); a fixed port (default: a free one); `testPayload` turns on the
- *   smoke-test driver, which runs a test payload from the URL but also suppresses notification toasts,
- *   so only the mocha runner wants it
+ * @param {{ env?: NodeJS.ProcessEnv, port?: number, testPayload?: boolean, logLevel?: 'trace' | 'debug' | 'info' | 'warn' | 'error' }} [options]
+ *   extra environment for the server (and so the extension host); a fixed port (default: a free one);
+ *   `testPayload` turns on the smoke-test driver, which runs a test payload from the URL but also
+ *   suppresses notification toasts, so only the mocha runner wants it; `logLevel` (code-server's `--log`)
+ *   is every log's level, extensions' log output channels included
  */
 export async function startCodeServer(state, options = {}) {
   const port = options.port ?? (await freePort());
@@ -140,6 +141,7 @@ export async function startCodeServer(state, options = {}) {
       '--disable-workspace-trust',
       '--disable-getting-started-override',
       ...(options.testPayload ? ['--vscode-option', 'enable-smoke-test-driver'] : []),
+      ...(options.logLevel ? ['--log', options.logLevel] : []),
     ],
     { env: { ...isolatedEnv(state.stateDir), ...options.env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
   );

@@ -48,3 +48,10 @@ export function injectedError(status: number, retryAfterSeconds: number | undefi
   const type = status === 429 ? 'rate_limit_error' : status < 500 ? 'invalid_request_error' : 'server_error';
   return new SimError(status, serverErrorMessages[status] ?? `HTTP ${status} (simulated)`, type, null, null, headers);
 }
+
+/** An error that quotes the caller's token back (the `echo_key` fault): what a careless server or proxy sends. */
+export function echoedKeyError(status: number, authorization: string | undefined): SimError {
+  const token = /^Bearer\s+(.*)$/i.exec(authorization ?? '')?.[1] ?? authorization ?? '';
+  const type = status === 400 ? 'invalid_request_error' : 'authentication_error';
+  return new SimError(status, `Incorrect API key provided: ${token}. You can find your API key in your account settings.`, type, null, 'invalid_api_key');
+}

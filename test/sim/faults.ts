@@ -32,6 +32,11 @@ export type FaultEffect =
    * concurrent duplicate under one idempotency key: neither is documented by Sail, both are tolerated.
    */
   | { fault: 'http_error'; status: 404 | 409 | 429 | 500 | 502 | 503 | 504; retryAfterSeconds?: number }
+  /**
+   * Answer with this status (default 401) and an error envelope whose message quotes the request's bearer
+   * token back, as some servers and proxies do ("Incorrect API key provided: …"); nothing is recorded.
+   */
+  | { fault: 'echo_key'; status?: 400 | 401 | 403 }
   /** Drop the connection after reading the request, before anything is recorded. */
   | { fault: 'reset_before_record' }
   /** Handle the request (the job is recorded and its inference runs), then drop the connection instead of answering. */
@@ -71,6 +76,7 @@ const faultRule = z.discriminatedUnion('fault', [
     status: z.union([z.literal(404), z.literal(409), z.literal(429), z.literal(500), z.literal(502), z.literal(503), z.literal(504)]),
     retryAfterSeconds: z.int().min(0).optional(),
   }),
+  z.strictObject({ ...match, fault: z.literal('echo_key'), status: z.union([z.literal(400), z.literal(401), z.literal(403)]).optional() }),
   z.strictObject({ ...match, fault: z.literal('reset_before_record') }),
   z.strictObject({ ...match, fault: z.literal('reset_after_record') }),
   z.strictObject({ ...match, fault: z.literal('malformed_json') }),

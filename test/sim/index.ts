@@ -4,3 +4,4 @@ export { startSimulator, type Simulator, type SimulatorOptions } from './server'
 export { ROUTE_NAMES, type FaultControl, type FaultEffect, type FaultMatch, type FaultRule, type RouteName } from './faults';
 export type { CounterSnapshot, SimCounters } from './counters';
 export { COMPLETION_WINDOWS, DEFAULT_MODELS, type CompletionWindow, type SimModel } from './models';
+export type { LoggedRequest, SimRequestLog } from './requestLog';

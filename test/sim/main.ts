@@ -21,7 +21,7 @@ async function main(): Promise<void> {
   });
   console.log(`Sail simulator listening on ${sim.baseUrl}`);
   console.log(`API key: ${sim.apiKey}`);
-  console.log('Admin API: POST/DELETE /__sim/faults, GET /__sim/counters, POST /__sim/reset, POST /__sim/expire. Ctrl-C stops.');
+  console.log('Admin API: POST/DELETE /__sim/faults, GET /__sim/counters, GET /__sim/requests, POST /__sim/reset, POST /__sim/expire. Ctrl-C stops.');
 
   const stop = () => {
     sim.close().then(

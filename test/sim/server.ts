@@ -5,11 +5,12 @@ import type { AddressInfo } from 'node:net';
 import { BatchStore } from './batches';
 import { Delays, SimClock } from './clock';
 import { CounterBook, type SimCounters } from './counters';
-import { injectedError, SimError } from './errors';
+import { echoedKeyError, injectedError, SimError } from './errors';
 import { FaultBook, type FaultControl, type FaultRule } from './faults';
 import { IdempotencyStore } from './idempotency';
 import { JobStore } from './jobs';
 import { DEFAULT_MODELS, type SimModel } from './models';
+import { RequestLog, type SimRequestLog } from './requestLog';
 import { matchRoute, SailService, type Reply } from './service';
 
 export interface SimulatorOptions {
@@ -28,6 +29,8 @@ export interface SimulatorOptions {
   models?: SimModel[];
   /** The wall clock (ms). Default Date.now; a benchmark passes its own to run hours of Sail time in seconds. */
   now?: () => number;
+  /** How many of the latest requests `requests` keeps; default 10,000. */
+  requestLogLimit?: number;
 }
 
 export interface Simulator {
@@ -37,7 +40,9 @@ export interface Simulator {
   readonly apiKey: string;
   faults: FaultControl;
   counters: SimCounters;
-  /** Forgets jobs, batches, idempotency keys, prompt-cache keys, faults and counters. */
+  /** Every API request received (method, URL, headers, body), for checking what a client sent. */
+  requests: SimRequestLog;
+  /** Forgets jobs, batches, idempotency keys, prompt-cache keys, faults, counters and the request log. */
   reset(): void;
   /** Sail forgets every response now (GET answers 404), as when its 48 h retention has passed. */
   expire(): void;
@@ -71,6 +76,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const idempotency = new IdempotencyStore();
   const faults = new FaultBook();
   const counters = new CounterBook();
+  const requests = new RequestLog(options.requestLogLimit);
   const service = new SailService({
     apiKeys,
     sharedAccounts: options.sharedAccounts ?? [],
@@ -88,9 +94,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     idempotency.clear();
     faults.clear();
     counters.clear();
+    requests.clear();
   };
   const expire = () => jobs.expireAll();
-  const transport = new Transport(service, faults, counters, delays, reset, expire);
+  const transport = new Transport(service, faults, counters, requests, delays, reset, expire);
 
   const server = createServer((req, res) => {
     transport.handle(req, res).catch((err: unknown) => {
@@ -112,6 +119,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     apiKey: apiKeys[0],
     faults,
     counters,
+    requests,
     reset,
     expire,
     hold: (on) => jobs.hold(on),
@@ -134,6 +142,7 @@ class Transport {
     private readonly service: SailService,
     private readonly faults: FaultBook,
     private readonly counters: CounterBook,
+    private readonly requests: RequestLog,
     private readonly delays: Delays,
     private readonly reset: () => void,
     private readonly expire: () => void,
@@ -143,6 +152,10 @@ class Transport {
     const method = req.method ?? 'GET';
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const body = await readBody(req).catch(() => null);
+    const isAdmin = url.pathname.startsWith('/__sim/');
+    if (!isAdmin) {
+      this.requests.record(method, req.url ?? '/', req.rawHeaders, body ?? null);
+    }
     if (body === null) {
       return; // The client went away mid-request.
     }
@@ -150,7 +163,7 @@ class Transport {
       send(res, new SimError(400, 'The request body is too large (the limit is 256 MB).', 'invalid_request_error').toEnvelope(), 400);
       return;
     }
-    if (url.pathname.startsWith('/__sim/')) {
+    if (isAdmin) {
       this.handleAdmin(method, url.pathname, body, res);
       return;
     }
@@ -166,6 +179,11 @@ class Transport {
       const retryAfter = fault.retryAfterSeconds ?? (fault.status === 429 ? 1 : undefined);
       const err = injectedError(fault.status, retryAfter);
       send(res, err.toEnvelope(), err.status, err.headers);
+      return;
+    }
+    if (fault?.fault === 'echo_key') {
+      const err = echoedKeyError(fault.status ?? 401, req.headers.authorization);
+      send(res, err.toEnvelope(), err.status);
       return;
     }
 
@@ -215,6 +233,8 @@ class Transport {
       send(res, undefined, 204);
     } else if (route === 'GET /__sim/counters') {
       send(res, this.counters.snapshot(), 200);
+    } else if (route === 'GET /__sim/requests') {
+      send(res, { requests: this.requests.entries(), dropped: this.requests.dropped() }, 200);
     } else if (route === 'POST /__sim/reset') {
       this.reset();
       send(res, undefined, 204);

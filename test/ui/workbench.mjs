@@ -1,4 +1,5 @@
 // @ts-check
+/* global document, HTMLInputElement, indexedDB -- page.evaluate callbacks run in the browser */
 // A person's view of VS Code: the packaged .vsix installed into code-server, the workbench open in
 // headless Chromium, driven through the keyboard and mouse as a person would.
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -11,7 +12,7 @@ const SCREENSHOTS = join(RESULTS_DIR, 'ui');
 const README_SCREENSHOTS = join(ROOT, 'media', 'screenshots');
 
 /**
- * @param {{ files?: Record<string, string>, settings?: Record<string, unknown>, env?: NodeJS.ProcessEnv }} [options]
+ * @param {{ files?: Record<string, string>, settings?: Record<string, unknown>, env?: NodeJS.ProcessEnv, logLevel?: 'trace' | 'debug' | 'info' | 'warn' | 'error' }} [options]
  */
 export async function openWorkbench(options = {}) {
   const state = createState({ settings: options.settings });
@@ -21,7 +22,7 @@ export async function openWorkbench(options = {}) {
     writeFileSync(join(state.workspace, name), text);
   }
   installExtension(state, VSIX);
-  const server = await startCodeServer(state, { env: options.env });
+  const server = await startCodeServer(state, { env: options.env, logLevel: options.logLevel });
   const browser = await launchBrowser(state.stateDir);
   const { page } = browser;
   await page.goto(server.workbenchUrl(state.workspace));
@@ -242,6 +243,92 @@ export async function openWorkbench(options = {}) {
       if (height) {
         await resize(normal);
       }
+    },
+    /**
+     * What every frame holds now, webviews' nested iframes included: its HTML, and the values of its
+     * text fields (a value typed into a field is not in the HTML). Password boxes are left out: what a
+     * person types into one is theirs to see.
+     * @returns {Promise<{ where: string, text: string }[]>}
+     */
+    async pageTexts() {
+      /** @type {{ where: string, text: string }[]} */
+      const texts = [];
+      for (const [index, frame] of page.frames().entries()) {
+        const where = `frame ${index} (${frame.url().split('?')[0].slice(-80)})`;
+        const html = await frame.content().catch(() => undefined);
+        if (html === undefined) {
+          continue; // detached while we looked
+        }
+        texts.push({ where: `${where} HTML`, text: html });
+        const values = await frame
+          .evaluate(() =>
+            Array.from(document.querySelectorAll('input, textarea'))
+              .filter((e) => !(e instanceof HTMLInputElement && e.type === 'password'))
+              .map((e) => /** @type {HTMLInputElement | HTMLTextAreaElement} */ (e).value),
+          )
+          .catch(() => []);
+        texts.push({ where: `${where} field values`, text: values.join('\n') });
+      }
+      return texts;
+    },
+    /**
+     * Everything the workbench's origin keeps in the browser (where code-server keeps globalState, the
+     * webviews' state and its own logs): every IndexedDB record, localStorage and sessionStorage.
+     * @returns {Promise<{ where: string, key: string, text: string }[]>}
+     */
+    async browserStorage() {
+      return page.evaluate(async () => {
+        /** @param {unknown} value @returns {Promise<string>} */
+        const asText = async (value) => {
+          if (typeof value === 'string') {
+            return value;
+          }
+          if (value instanceof Blob) {
+            return value.text();
+          }
+          if (value instanceof ArrayBuffer || ArrayBuffer.isView(value)) {
+            return new TextDecoder().decode(/** @type {ArrayBuffer} */ (value));
+          }
+          return JSON.stringify(value, (_k, v) => (ArrayBuffer.isView(v) ? new TextDecoder().decode(v) : v)) ?? String(value);
+        };
+        /** @type {{ where: string, key: string, text: string }[]} */
+        const entries = [];
+        /** @template T @param {IDBRequest<T>} request @returns {Promise<T>} */
+        const done = (request) =>
+          new Promise((resolve, reject) => {
+            request.onsuccess = () => resolve(request.result);
+            request.onerror = () => reject(request.error);
+          });
+        for (const info of await indexedDB.databases()) {
+          if (!info.name) {
+            continue;
+          }
+          const db = await done(indexedDB.open(info.name));
+          for (const storeName of Array.from(db.objectStoreNames)) {
+            const store = db.transaction(storeName, 'readonly').objectStore(storeName);
+            const [keys, values] = await Promise.all([done(store.getAllKeys()), done(store.getAll())]);
+            for (const [i, key] of keys.entries()) {
+              entries.push({ where: `IndexedDB ${info.name}/${storeName}`, key: await asText(key), text: await asText(values[i]) });
+            }
+          }
+          db.close();
+        }
+        for (const [name, storage] of /** @type {const} */ ([
+          ['localStorage', localStorage],
+          ['sessionStorage', sessionStorage],
+        ])) {
+          for (let i = 0; i < storage.length; i++) {
+            const key = /** @type {string} */ (storage.key(i));
+            entries.push({ where: name, key, text: storage.getItem(key) ?? '' });
+          }
+        }
+        return entries;
+      });
+    },
+    /** Closes the browser and stops code-server but keeps the state folder, to look at what they left on disk. */
+    async shutDown() {
+      await browser.close();
+      await server.stop();
     },
     async close() {
       await browser.close();
