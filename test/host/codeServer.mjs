@@ -11,9 +11,6 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { CHROMIUM, CODE_SERVER_ENTRY, NODE24, PLAYWRIGHT_DIR } from './paths.mjs';
 
-/** @type {typeof import('playwright-core')} */
-const playwright = createRequire(join(PLAYWRIGHT_DIR, 'package.json'))('playwright-core');
-
 /** @type {Set<number>} process-group leaders still running */
 const running = new Set();
 process.on('exit', () => {
@@ -228,6 +225,9 @@ export async function startCodeServer(state, options = {}) {
  * @param {string} stateDir
  */
 export async function launchBrowser(stateDir) {
+  // Loaded here, not on import: code-server alone (the demo) needs no browser driver.
+  /** @type {typeof import('playwright-core')} */
+  const playwright = createRequire(join(PLAYWRIGHT_DIR, 'package.json'))('playwright-core');
   const profile = join(stateDir, 'chromium');
   mkdirSync(profile, { recursive: true });
   const context = await playwright.chromium.launchPersistentContext(profile, {
