@@ -71,11 +71,15 @@ function isolatedEnv(stateDir) {
 }
 
 /**
- * A fresh state folder, with user settings written.
- * @param {{ settings?: Record<string, unknown> }} [options]
+ * A fresh state folder, with user settings written: a new temporary one, or `dir` emptied first.
+ * @param {{ settings?: Record<string, unknown>, dir?: string }} [options]
  */
 export function createState(options = {}) {
-  const stateDir = mkdtempSync(join(tmpdir(), 'sail-code-server-'));
+  if (options.dir) {
+    rmSync(options.dir, { recursive: true, force: true });
+    mkdirSync(options.dir, { recursive: true });
+  }
+  const stateDir = options.dir ?? mkdtempSync(join(tmpdir(), 'sail-code-server-'));
   for (const sub of ['config', 'data', 'tmp', 'ext', 'ud/User', 'workspace']) {
     mkdirSync(join(stateDir, sub), { recursive: true });
   }
