@@ -4,7 +4,7 @@
 //   node esbuild.mjs --watch       dev build, rebuilt on change
 //   node esbuild.mjs --tests       src/ and test/ transpiled file-by-file into out/ for the test runners
 import * as esbuild from 'esbuild';
-import { copyFileSync, mkdirSync, readdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 const args = new Set(process.argv.slice(2));
@@ -64,6 +64,17 @@ const tests = {
 };
 
 const builds = args.has('--tests') ? [tests] : [host, webview];
+
+if (production) {
+  // A dev build's source maps would otherwise stay beside the minified files and ship in the .vsix.
+  for (const dir of ['dist', 'media/dist']) {
+    if (existsSync(dir)) {
+      for (const name of readdirSync(dir).filter((n) => n.endsWith('.map'))) {
+        rmSync(join(dir, name));
+      }
+    }
+  }
+}
 
 if (!args.has('--tests')) {
   // The codicon font and its stylesheet, served to webviews from media/.

@@ -32,7 +32,7 @@ export const DEFAULT_PROMPTS: readonly PromptTemplate[] = [
 ];
 
 /** Each setting: its schema (with the default) — the names match package.json's `sail.*` keys. */
-const SETTINGS = {
+export const SETTINGS = {
   model: z.string().trim().min(1).default(DEFAULT_MODEL),
   completionWindow: z.enum(WINDOW_SETTINGS).default('auto'),
   background: z.boolean().default(true),

@@ -1,13 +1,12 @@
 // @ts-check
 // `npm run demo`: a real VS Code in your browser with Sail installed from the packaged .vsix, talking
 // to a local Sail simulator (windows run 60× faster: standard ≈ 5 s, flex ≈ 2 min).
-// Stop it with Ctrl-C; every process it started is stopped by PID.
+// Stop it with Ctrl-C (or SIGTERM); every process it started is stopped by PID.
+//   SAIL_DEMO_PORT (default 8080) and SAIL_DEMO_SIM_PORT (default: a free port) choose the ports.
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createState, installExtension, removeState, startCodeServer } from './host/codeServer.mjs';
 import { ROOT, VSIX } from './host/paths.mjs';
-import { startSimulator } from './host/simulator.mjs';
 
 /** @param {string} cmd @param {string[]} args */
 function run(cmd, args) {
@@ -19,6 +18,10 @@ function run(cmd, args) {
 run(process.execPath, ['test/host/install.mjs']);
 run('npm', ['run', '--silent', 'package']);
 run(process.execPath, ['esbuild.mjs', '--tests']);
+
+// Only now are they there: the harness (playwright-core, code-server) and the built simulator.
+const { createState, installExtension, removeState, startCodeServer } = await import('./host/codeServer.mjs');
+const { startSimulator } = await import('./host/simulator.mjs');
 
 const port = Number(process.env.SAIL_DEMO_PORT ?? 8080);
 const sim = await startSimulator({ timeScale: 60, port: Number(process.env.SAIL_DEMO_SIM_PORT ?? 0) });

@@ -11,9 +11,6 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { CHROMIUM, CODE_SERVER_ENTRY, NODE24, PLAYWRIGHT_DIR } from './paths.mjs';
 
-/** @type {typeof import('playwright-core')} */
-const playwright = createRequire(join(PLAYWRIGHT_DIR, 'package.json'))('playwright-core');
-
 /** @type {Set<number>} process-group leaders still running */
 const running = new Set();
 process.on('exit', () => {
@@ -74,11 +71,15 @@ function isolatedEnv(stateDir) {
 }
 
 /**
- * A fresh state folder, with user settings written.
- * @param {{ settings?: Record<string, unknown> }} [options]
+ * A fresh state folder, with user settings written: a new temporary one, or `dir` emptied first.
+ * @param {{ settings?: Record<string, unknown>, dir?: string }} [options]
  */
 export function createState(options = {}) {
-  const stateDir = mkdtempSync(join(tmpdir(), 'sail-code-server-'));
+  if (options.dir) {
+    rmSync(options.dir, { recursive: true, force: true });
+    mkdirSync(options.dir, { recursive: true });
+  }
+  const stateDir = options.dir ?? mkdtempSync(join(tmpdir(), 'sail-code-server-'));
   for (const sub of ['config', 'data', 'tmp', 'ext', 'ud/User', 'workspace']) {
     mkdirSync(join(stateDir, sub), { recursive: true });
   }
@@ -230,6 +231,9 @@ export async function startCodeServer(state, options = {}) {
  * @param {string} stateDir
  */
 export async function launchBrowser(stateDir) {
+  // Loaded here, not on import: code-server alone (the demo) needs no browser driver.
+  /** @type {typeof import('playwright-core')} */
+  const playwright = createRequire(join(PLAYWRIGHT_DIR, 'package.json'))('playwright-core');
   const profile = join(stateDir, 'chromium');
   mkdirSync(profile, { recursive: true });
   const context = await playwright.chromium.launchPersistentContext(profile, {

@@ -5,34 +5,22 @@
 //   node test/host/runIntegration.mjs        (after `node esbuild.mjs && node esbuild.mjs --tests`)
 import { format } from 'node:util';
 import { join } from 'node:path';
-import { createState, launchBrowser, removeState, startCodeServer } from './codeServer.mjs';
+import { launchBrowser, startCodeServer } from './codeServer.mjs';
+import { setUpIntegration } from './integrationSetup.mjs';
 import { ROOT } from './paths.mjs';
-import { adminUrl, startSimulator } from './simulator.mjs';
 
 const TIMEOUT_MS = Number(process.env.SAIL_INTEGRATION_TIMEOUT_MS ?? 10 * 60_000);
 const RESULT_MARKER = 'sail-test-result ';
-/** Sail's windows run 100× faster than real time in the simulator: standard ≈ 3 s. */
-const SIM_TIME_SCALE = 100;
-
 /**
  * The suite talks to a simulator started here: its URL is the user's `sail.baseUrl`, and the tests
- * reach its admin API (faults, counters) through SAIL_SIM_* variables in the extension host.
+ * reach its admin API (faults, counters) through SAIL_SIM_* variables in the extension host
+ * (integrationSetup.mjs, shared with the desktop runners).
  * @returns {Promise<{ passed: number, failed: number, exitCode: number }>}
  */
 export async function runIntegration() {
-  // Two accounts: tests switch keys, and each account sees only its own responses.
-  const sim = await startSimulator({ timeScale: SIM_TIME_SCALE, apiKeys: ['sk_sim_test', 'sk_sim_second_account'] });
-  const state = createState({ settings: { 'sail.baseUrl': sim.baseUrl } });
+  const { state, extensionEnvironment, close } = await setUpIntegration();
   const server = await startCodeServer(state, { testPayload: true });
   const browser = await launchBrowser(state.stateDir);
-  const extensionEnvironment = {
-    SAIL_SIM_URL: sim.baseUrl,
-    SAIL_SIM_ADMIN: adminUrl(sim),
-    SAIL_SIM_KEY: sim.apiKey,
-    SAIL_SIM_OTHER_KEY: 'sk_sim_second_account',
-    // A job counts as gone once Sail has answered 404 for this long (10 minutes in real use).
-    SAIL_TEST_GONE_AFTER_MS: '1500',
-  };
   try {
     let result = { passed: 0, failed: 0 };
     /** @type {(code: number) => void} */
@@ -67,8 +55,7 @@ export async function runIntegration() {
   } finally {
     await browser.close();
     await server.stop();
-    await sim.close();
-    removeState(state);
+    await close();
   }
 }
 

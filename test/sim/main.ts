@@ -2,6 +2,22 @@
 import { parseArgs } from 'node:util';
 import { startSimulator } from './index';
 
+const USAGE = `Usage: npm run sim -- [options]
+
+A local stand-in for Sail's API on 127.0.0.1 (see README, "The Sail simulator").
+
+Options:
+  --port <n>            port to listen on (default 8787; 0 picks a free one)
+  --time-scale <x>      jobs run x times faster than the clock (default 1; at 60 a standard job
+                        takes about 5 s, at 1000 about 0.3 s)
+  --legacy-statuses     answer with pending/running instead of queued/in_progress
+  --retention-ms <n>    virtual ms after creation when a response is gone (default 48 h)
+  --api-key <key>       an accepted key, each its own account; repeat for more (default sk_sim_test)
+  -h, --help            print this help
+
+Admin API (no key): POST/DELETE/GET /__sim/faults, GET /__sim/counters, POST /__sim/reset,
+POST /__sim/expire. Ctrl-C stops.`;
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -10,8 +26,13 @@ async function main(): Promise<void> {
       'legacy-statuses': { type: 'boolean', default: false },
       'retention-ms': { type: 'string' },
       'api-key': { type: 'string', multiple: true },
+      help: { type: 'boolean', short: 'h', default: false },
     },
   });
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
   const sim = await startSimulator({
     port: toNumber('--port', values.port),
     timeScale: toNumber('--time-scale', values['time-scale']),
@@ -46,5 +67,6 @@ function toNumber(flag: string, raw: string | undefined): number {
 
 main().catch((err: unknown) => {
   console.error(err instanceof Error ? err.message : err);
+  console.error('Run `npm run sim -- --help` for the options.');
   process.exit(1);
 });
