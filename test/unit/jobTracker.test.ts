@@ -145,12 +145,17 @@ describe('JobTracker against the simulator', () => {
   });
 
   it('a reload while the job runs: the next tracker re-attaches by polling and nothing runs twice', async () => {
+    // Sail keeps the job running until the test ends it: on a busy machine a priority job (≈ 60 ms
+    // here) could otherwise be in progress, or done, by the time the window reloads.
+    sim.hold(true);
     const first = tracker();
     const job = await first.tracker.submit({ request: request('Review: let a = b;', 'priority'), title: 'Review', instruction: 'Review' });
     assert.equal(job.state, 'queued');
     first.tracker.dispose();
     const second = tracker();
     await second.tracker.resume();
+    assert.equal(second.tracker.get(job.id)?.state, 'queued');
+    sim.finishAll();
     await finished(second.tracker, job.id);
     assert.equal(second.tracker.get(job.id)?.state, 'completed');
     assert.equal(sim.counters.inferences(job.idempotencyKey), 1);
