@@ -15,19 +15,20 @@ import { isTerminal, pollResponse } from '../sim/testing';
 import { VirtualClock } from '../support/virtualClock';
 import { waitFor, within } from '../support/waitFor';
 
-const TIME_SCALE = 1000;
+const TIME_SCALE = 5000;
 /**
- * How long a job may take here before a test calls it late: a standard job runs ≈ 0.3 s at this
- * scale (a priority one 0.06 s), polled every few tens of ms; over ten times that on a busy machine.
+ * How long a job may take here before a test calls it late: a standard job runs ≈ 60 ms at this
+ * scale (a priority one 12 ms), polled every few ms; a second and more is clearly late, even on a
+ * busy machine.
  */
 const JOB_DEADLINE_MS = 5_000;
 
-/** The simulator runs 1000× faster than real time; so does this schedule. */
+/** The simulator runs 5000× faster than real time; so does this schedule. */
 const FAST_POLICY: PollPolicy = {
   ...DEFAULT_POLL_POLICY,
-  typicalMs: { asap: 20, priority: 60, standard: 300, flex: 7200, default: 300 },
-  minMs: 10,
-  errorBackoffMs: 20,
+  typicalMs: { asap: 4, priority: 12, standard: 60, flex: 1440, default: 60 },
+  minMs: 2,
+  errorBackoffMs: 4,
 };
 
 class MemoryState implements KeyValueStore {
@@ -181,7 +182,7 @@ describe('JobTracker against the simulator', () => {
 
   it('a reload while the POST is still out: the job was written down first, so the next window re-sends it and it runs once', async () => {
     // Sail records the job, then holds its answer back: the window closes with the POST on the wire.
-    sim.faults.inject({ route: 'createResponse', fault: 'slow_headers', delayMs: 500 });
+    sim.faults.inject({ route: 'createResponse', fault: 'slow_headers', delayMs: 200 });
     const first = tracker(client({ maxAttemptsPost: 1 }));
     const submitting = first.tracker.submit({ request: request('Explain: held'), title: 'Held', instruction: 'Held' });
     await waitFor(() => sim.counters.totalInferences() === 1, { timeoutMs: JOB_DEADLINE_MS, what: 'Sail to record the POST' });
@@ -295,7 +296,7 @@ describe('JobTracker against the simulator', () => {
     key.current = OTHER_ACCOUNT;
     await until(t, job.id, (j) => j?.error?.kind === 'elsewhere');
     assert.match(t.get(job.id)?.error?.message ?? '', /another account's key/);
-    // Sail finished it meanwhile (standard ≈ 300 ms here); the tracker still waits rather than expiring it.
+    // Sail finished it meanwhile (standard ≈ 60 ms here); the tracker still waits rather than expiring it.
     const atSail = await pollResponse(sim, job.responseId ?? '', isTerminal);
     assert.equal(atSail.at(-1)?.status, 'completed');
     await new Promise((resolve) => setTimeout(resolve, 200));
