@@ -24,7 +24,10 @@ describe('simulator: response lifecycle', () => {
     [true, ['pending', 'running', 'completed']],
   ] as const) {
     it(`moves ${expected.join(' → ')} by virtual time (legacyStatuses: ${legacyStatuses})`, async (t) => {
-      const sim = await startSimulator({ timeScale: 1000, legacyStatuses });
+      // The simulator's clock moves only when the test moves it, 10 virtual seconds a step: no
+      // status can be skipped because this machine was slow between two polls.
+      const clock = new VirtualClock(Date.now());
+      const sim = await startSimulator({ timeScale: 1000, legacyStatuses, now: () => clock.now() });
       t.after(() => sim.close());
       const created = await call(sim, 'POST', '/responses', {
         body: { model: KIMI, input: 'Hi', background: true, metadata: { completion_window: 'standard' } },
@@ -33,7 +36,12 @@ describe('simulator: response lifecycle', () => {
       assert.equal(created.body.status, expected[0]);
       assert.deepEqual(created.body.output, []);
       assert.equal(created.body.usage.total_tokens, 0);
-      const seen = await pollResponse(sim, created.body.id, isTerminal);
+      const seen: WireResponse[] = [];
+      // A standard job takes at most 5 min + 15 % (35 steps); 100 steps is clearly stuck.
+      for (let step = 0; step < 100 && !seen.some(isTerminal); step++) {
+        await clock.advance(10);
+        seen.push((await call(sim, 'GET', `/responses/${created.body.id}`)).body);
+      }
       assert.deepEqual(statusPath([created.body, ...seen]), expected);
       for (const r of seen.filter((r) => r.status !== 'completed')) {
         assert.deepEqual(r.output, [], 'no output before the job is terminal');
