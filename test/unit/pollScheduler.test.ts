@@ -200,10 +200,11 @@ describe('PollScheduler', () => {
     const clock = new VirtualClock();
     const order: string[] = [];
     const scheduler = new PollScheduler({ clock, maxInFlight: 1, poll: async (t) => (order.push(t.jobId), { kind: 'done' }) });
+    // All three are overdue at once (e.g. after the machine slept): the one due longest ago goes first.
     const now = clock.now();
-    scheduler.track(target('late', clock), now + 300);
-    scheduler.track(target('latest', clock), now + 100);
-    scheduler.track(target('soon', clock), now + 500);
+    scheduler.track(target('late', clock), now - 300);
+    scheduler.track(target('latest', clock), now - 500);
+    scheduler.track(target('soon', clock), now - 100);
     await clock.advance(1_000);
     assert.deepEqual(order, ['latest', 'late', 'soon']);
   });
