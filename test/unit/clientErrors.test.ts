@@ -24,6 +24,23 @@ describe('redact and excerpt', () => {
     assert.equal(redact(`Bearer ${KEY}`, [KEY]), 'Bearer [redacted]');
   });
 
+  it('remove a given secret that looks like no known key, wherever it appears', () => {
+    // A proxy password, a key of another provider: only the list of secrets can catch these.
+    const secret = 'hunter2-Passw0rd';
+    assert.equal(redact(`proxy user:${secret}@10.0.0.1 and ${secret}.`, [secret]), 'proxy user:[redacted]@10.0.0.1 and [redacted].');
+    assert.equal(excerpt(`echo: ${secret}`, [secret]), 'echo: [redacted]');
+    const echoed = errorFromHttp({
+      method: 'POST',
+      path: '/responses',
+      status: 400,
+      bodyText: JSON.stringify({ error: { message: `bad ${secret}` } }),
+      secrets: [secret],
+    });
+    assert.doesNotMatch(`${echoed.message} ${echoed.userMessage}`, /hunter2/);
+    // Too short to be a secret: redacting it would blank ordinary words.
+    assert.equal(redact('a bc abc', ['abc']), 'a bc abc');
+  });
+
   it('flattens control characters and cuts to the limit after redacting', () => {
     const long = `${'x'.repeat(195)}${KEY}${'y'.repeat(300)}`;
     const out = excerpt(long, [KEY]);

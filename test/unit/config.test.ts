@@ -39,6 +39,27 @@ describe('readConfig', () => {
     assert.deepEqual(config.prompts, DEFAULT_PROMPTS);
   });
 
+  it('refuses values below the minimum too: a negative temperature or top_p, no output tokens', () => {
+    const { config, problems } = readConfig(reader({ temperature: -0.5, topP: -0.1, maxOutputTokens: 0, maxFileSizeKB: 0 }));
+    assert.deepEqual(problems.map((p) => p.setting).sort(), ['sail.maxFileSizeKB', 'sail.maxOutputTokens', 'sail.temperature', 'sail.topP']);
+    assert.match(problems.find((p) => p.setting === 'sail.temperature')?.message ?? '', /sail\.temperature = -0\.5 is invalid/);
+    assert.equal(config.temperature, null);
+    assert.equal(config.topP, null);
+    assert.equal(config.maxFileSizeKB, 512);
+  });
+
+  it('keeps the bounds themselves: 0 and 2 for temperature, 0 and 1 for top_p', () => {
+    for (const [temperature, topP] of [
+      [0, 0],
+      [2, 1],
+    ]) {
+      const { config, problems } = readConfig(reader({ temperature, topP }));
+      assert.deepEqual(problems, []);
+      assert.equal(config.temperature, temperature);
+      assert.equal(config.topP, topP);
+    }
+  });
+
   it('ignores a workspace value for the base URL: only the user can redirect the key', () => {
     const { config } = readConfig(reader({}, { workspaceBaseUrl: 'https://evil.example/v1' }));
     assert.equal(config.baseUrl, DEFAULT_BASE_URL);

@@ -12,16 +12,24 @@ import { keyId } from '../../src/sail/keyId';
 import type { CreateResponseRequest } from '../../src/sail/schemas';
 import { startSimulator, type Simulator } from '../sim';
 import { isTerminal, pollResponse } from '../sim/testing';
+import { VirtualClock } from '../support/virtualClock';
+import { waitFor, within } from '../support/waitFor';
 
-const TIME_SCALE = 1000;
+const TIME_SCALE = 5000;
+/**
+ * How long a job may take here before a test calls it late: a standard job runs ≈ 60 ms at this
+ * scale (a priority one 12 ms), polled every few ms; a second and more is clearly late, even on a
+ * busy machine.
+ */
+const JOB_DEADLINE_MS = 5_000;
 
-/** The simulator runs 1000× faster than real time; so does this schedule. */
+/** The simulator runs 5000× faster than real time; so does this schedule. */
 const FAST_POLICY: PollPolicy = {
   ...DEFAULT_POLL_POLICY,
-  typicalMs: { asap: 20, priority: 60, standard: 300, flex: 7200, default: 300 },
-  minMs: 10,
-  errorBackoffMs: 20,
-  goneAfterMs: 600,
+  typicalMs: { asap: 4, priority: 12, standard: 60, flex: 1440, default: 60 },
+  minMs: 2,
+  errorBackoffMs: 4,
+  goneAfterMs: 120,
 };
 
 class MemoryState implements KeyValueStore {
@@ -76,18 +84,31 @@ describe('JobTracker against the simulator', () => {
     return { tracker: t, store, warnings };
   }
 
+  /** Resolves once the job is finished (and written down); fails, naming its state, once it is clearly late. */
   function finished(t: JobTracker, id: string): Promise<void> {
-    return new Promise((resolve) => {
+    return until(t, id, (job) => job !== undefined && !['submitting', 'queued', 'in_progress'].includes(job.state));
+  }
+
+  /**
+   * Resolves once `probe` holds for the job, checked at each change the tracker announces (so after
+   * it was written down); fails, showing the job, once that is clearly late.
+   */
+  async function until(t: JobTracker, id: string, probe: (job: ReturnType<JobTracker['get']>) => boolean): Promise<void> {
+    let sub: { dispose(): void } | undefined;
+    const reached = new Promise<void>((resolve) => {
       const check = () => {
-        const state = t.get(id)?.state;
-        if (state && !['submitting', 'queued', 'in_progress'].includes(state)) {
-          sub.dispose();
+        if (probe(t.get(id))) {
           resolve();
         }
       };
-      const sub = t.onDidChange(check);
+      sub = t.onDidChange(check);
       check();
     });
+    try {
+      await within(reached, { timeoutMs: JOB_DEADLINE_MS, what: () => `job ${id} to change (it is ${JSON.stringify(t.get(id)) ?? 'not in the list'})` });
+    } finally {
+      sub?.dispose();
+    }
   }
 
   before(async () => {
@@ -126,12 +147,17 @@ describe('JobTracker against the simulator', () => {
   });
 
   it('a reload while the job runs: the next tracker re-attaches by polling and nothing runs twice', async () => {
+    // Sail keeps the job running until the test ends it: on a busy machine a priority job (≈ 60 ms
+    // here) could otherwise be in progress, or done, by the time the window reloads.
+    sim.hold(true);
     const first = tracker();
     const job = await first.tracker.submit({ request: request('Review: let a = b;', 'priority'), title: 'Review', instruction: 'Review' });
     assert.equal(job.state, 'queued');
     first.tracker.dispose();
     const second = tracker();
     await second.tracker.resume();
+    assert.equal(second.tracker.get(job.id)?.state, 'queued');
+    sim.finishAll();
     await finished(second.tracker, job.id);
     assert.equal(second.tracker.get(job.id)?.state, 'completed');
     assert.equal(sim.counters.inferences(job.idempotencyKey), 1);
@@ -153,6 +179,53 @@ describe('JobTracker against the simulator', () => {
     assert.equal(second.tracker.get(job.id)?.state, 'completed');
     assert.equal(sim.counters.inferences(job.idempotencyKey), 1, 'the re-send was replayed, not run again');
     assert.equal(sim.counters.requests('POST', 'createResponse'), 2);
+  });
+
+  it('a reload while the POST is still out: the job was written down first, so the next window re-sends it and it runs once', async () => {
+    // Sail records the job, then holds its answer back: the window closes with the POST on the wire.
+    sim.faults.inject({ route: 'createResponse', fault: 'slow_headers', delayMs: 200 });
+    const first = tracker(client({ maxAttemptsPost: 1 }));
+    const submitting = first.tracker.submit({ request: request('Explain: held'), title: 'Held', instruction: 'Held' });
+    await waitFor(() => sim.counters.totalInferences() === 1, { timeoutMs: JOB_DEADLINE_MS, what: 'Sail to record the POST' });
+    first.tracker.dispose();
+
+    const second = tracker();
+    await second.tracker.resume();
+    const [job, ...others] = second.tracker.jobs();
+    assert.ok(job, 'the job is in the list although its POST had not answered');
+    assert.deepEqual(others, []);
+    await finished(second.tracker, job.id);
+    assert.equal(second.tracker.get(job.id)?.state, 'completed');
+    assert.equal(sim.counters.requests('POST', 'createResponse'), 2, 'the held POST and the re-send');
+    assert.equal(sim.counters.inferences(job.idempotencyKey), 1, 'the re-send was replayed, not run again');
+    assert.equal(sim.counters.totalInferences(), 1);
+    // The held answer reaches a closed window: it changes nothing.
+    await within(submitting, { timeoutMs: JOB_DEADLINE_MS, what: 'the held POST to answer' });
+    assert.equal(second.tracker.get(job.id)?.state, 'completed');
+  });
+
+  it('a POST that failed is sent again on its own, not before Retry-After, without a reload', async () => {
+    const clock = new VirtualClock(Date.now());
+    sim.faults.inject({ route: 'createResponse', fault: 'http_error', status: 429, retryAfterSeconds: 30 });
+    const { tracker: t } = tracker(client({ maxAttemptsPost: 1 }), undefined, clock);
+    const job = await t.submit({ request: request('Explain: later'), title: 'Later', instruction: 'Later' });
+    assert.equal(job.state, 'submitting', 'a refused-for-now POST waits to be sent again');
+    assert.equal(job.error?.kind, 'rate_limited');
+    assert.equal(sim.counters.requests('POST', 'createResponse'), 1);
+
+    // Sail asked for 30 s, more than the tracker's own first back-off (5 s): nothing goes before then.
+    await clock.advance(29_000);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.equal(sim.counters.requests('POST', 'createResponse'), 1, 'not sent again before Retry-After');
+
+    await clock.advance(1_000);
+    await waitFor(() => t.get(job.id)?.responseId !== undefined, {
+      timeoutMs: JOB_DEADLINE_MS,
+      what: () => `the job to be sent again and accepted (it is ${JSON.stringify(t.get(job.id))})`,
+    });
+    assert.equal(sim.counters.requests('POST', 'createResponse'), 2);
+    assert.equal(t.get(job.id)?.error, undefined);
+    assert.equal(sim.counters.inferences(job.idempotencyKey), 1);
   });
 
   it('failed polls never fail a job', async () => {
@@ -217,20 +290,6 @@ describe('JobTracker against the simulator', () => {
     return { key, c, make: () => tracker(c, () => key.current) };
   }
 
-  /** Resolves once `probe` holds for the job. */
-  function until(t: JobTracker, id: string, probe: (job: ReturnType<JobTracker['get']>) => boolean): Promise<void> {
-    return new Promise((resolve) => {
-      const check = () => {
-        if (probe(t.get(id))) {
-          sub.dispose();
-          resolve();
-        }
-      };
-      const sub = t.onDidChange(check);
-      check();
-    });
-  }
-
   it("after switching to another account's key, a running job waits for its own key instead of expiring", async () => {
     const { key, make } = switchableKey();
     const { tracker: t } = make();
@@ -238,7 +297,7 @@ describe('JobTracker against the simulator', () => {
     key.current = OTHER_ACCOUNT;
     await until(t, job.id, (j) => j?.waiting !== undefined);
     assert.equal(t.get(job.id)?.waiting, 'otherKey');
-    // Sail finished it meanwhile (standard ≈ 300 ms here); the tracker still waits rather than expiring it.
+    // Sail finished it meanwhile (standard ≈ 60 ms here); the tracker still waits rather than expiring it.
     const atSail = await pollResponse(sim, job.responseId ?? '', isTerminal);
     assert.equal(atSail.at(-1)?.status, 'completed');
     await new Promise((resolve) => setTimeout(resolve, 200));

@@ -43,6 +43,22 @@ describe('nextPollDelay', () => {
     });
   }
 
+  it('ramps up by at most a quarter of the typical time, and lands exactly where watching starts', () => {
+    for (const window of ['priority', 'standard', 'flex'] as const) {
+      const typical = typicalTurnTime(window);
+      const watchStart = typical * DEFAULT_POLL_POLICY.watchFrom;
+      const times = schedule(window, watchStart);
+      const ramp = times.filter((t) => t <= watchStart);
+      const gaps = ramp.slice(1).map((t, i) => t - ramp[i]);
+      assert.ok(Math.max(...gaps) <= typical / 4, `${window}: largest ramp gap ${Math.max(...gaps)} ms`);
+      assert.ok(times.includes(watchStart), `${window}: a poll at ${watchStart} ms`);
+      const watchMs = Math.max(DEFAULT_POLL_POLICY.minMs, typical * DEFAULT_POLL_POLICY.watchFraction);
+      assert.equal(times.at(-1), watchStart + watchMs, `${window}: then every ${watchMs} ms`);
+    }
+    // Exactly twice the typical time is already late: the interval stretches from there.
+    assert.equal(nextPollDelay({ ...base, ageMs: 2 * typicalTurnTime('standard'), previousIntervalMs: 60_000 }), 75_000);
+  });
+
   it('flex needs far fewer polls than 1-second polling', () => {
     const typical = typicalTurnTime('flex');
     const polls = schedule('flex', typical).filter((t) => t <= typical).length;

@@ -53,11 +53,14 @@ describe('PollScheduler', () => {
     assert.equal(clock.pendingTimers, 1);
     await clock.advance(1_000);
     assert.equal(inFlight, 3);
-    while (release.length > 0) {
+    // One answer per job: a scheduler that kept polling finished jobs would never empty the queue.
+    for (let answered = 0; release.length > 0; answered++) {
+      assert.ok(answered < 50, 'more than one poll per job');
       release.shift()?.();
       await clock.advance(0);
     }
     assert.equal(maxSeen, 3);
+    assert.equal(scheduler.stats.maxInFlightSeen, 3);
     assert.equal(scheduler.size, 0);
     assert.equal(scheduler.stats.polls, 50);
   });
@@ -172,5 +175,80 @@ describe('PollScheduler', () => {
     await clock.advance(0);
     assert.equal(polls, 2);
     scheduler.dispose();
+  });
+
+  it('backs off 5 s, 10 s, 20 s after consecutive failed polls; a pending answer is no failure', async () => {
+    const clock = new VirtualClock();
+    const polledAt: number[] = [];
+    const scheduler = new PollScheduler({
+      clock,
+      poll: async () => {
+        polledAt.push(clock.now());
+        return polledAt.length <= 3 ? { kind: 'failed' } : polledAt.length === 4 ? { kind: 'pending' } : { kind: 'done' };
+      },
+    });
+    scheduler.track(target('a', clock), clock.now());
+    await clock.advance(0);
+    await clock.advance(40_000);
+    const gaps = polledAt.slice(1, 4).map((t, i) => t - polledAt[i]);
+    assert.deepEqual(gaps, [5_000, 10_000, 20_000]);
+    assert.equal(scheduler.stats.failedPolls, 3);
+    scheduler.dispose();
+  });
+
+  it('polls the most overdue job first when slots are short', async () => {
+    const clock = new VirtualClock();
+    const order: string[] = [];
+    const scheduler = new PollScheduler({ clock, maxInFlight: 1, poll: async (t) => (order.push(t.jobId), { kind: 'done' }) });
+    // All three are overdue at once (e.g. after the machine slept): the one due longest ago goes first.
+    const now = clock.now();
+    scheduler.track(target('late', clock), now - 300);
+    scheduler.track(target('latest', clock), now - 500);
+    scheduler.track(target('soon', clock), now - 100);
+    await clock.advance(1_000);
+    assert.deepEqual(order, ['latest', 'late', 'soon']);
+  });
+
+  it('a job untracked with its poll on the wire frees the slot for the next, and re-tracking it keeps the new entry', async () => {
+    const clock = new VirtualClock();
+    const release = new Map<string, (outcome: PollOutcome) => void>();
+    const polled: string[] = [];
+    const scheduler = new PollScheduler({
+      clock,
+      maxInFlight: 1,
+      poll: (t) => {
+        polled.push(t.jobId);
+        return new Promise<PollOutcome>((resolve) => release.set(t.jobId, resolve));
+      },
+    });
+    scheduler.track(target('a', clock), clock.now());
+    scheduler.track(target('b', clock), clock.now() + 1);
+    await clock.advance(10);
+    assert.deepEqual(polled, ['a'], 'one slot');
+    scheduler.untrack('a');
+    scheduler.track(target('a', clock), clock.now() + 60_000);
+    release.get('a')?.({ kind: 'done' });
+    await clock.advance(0);
+    assert.deepEqual(polled, ['a', 'b'], 'the slot went to b');
+    assert.equal(scheduler.has('a'), true, "the old poll's answer does not end the new tracking");
+    scheduler.dispose();
+  });
+
+  it('asks nothing about jobs it does not track, and does nothing once disposed', async () => {
+    const clock = new VirtualClock();
+    let polls = 0;
+    const scheduler = new PollScheduler({ clock, poll: async () => (polls++, { kind: 'pending' }) });
+    assert.equal(scheduler.nextPollAt('nope'), undefined);
+    scheduler.pollSoon('nope');
+    scheduler.track(target('a', clock));
+    scheduler.untrack('a');
+    assert.equal(clock.pendingTimers, 0, 'no timer for nothing');
+    scheduler.track(target('b', clock));
+    scheduler.dispose();
+    assert.equal(scheduler.has('b'), false);
+    scheduler.track(target('c', clock), clock.now());
+    await clock.advance(3_600_000);
+    assert.equal(polls, 0);
+    assert.equal(clock.pendingTimers, 0);
   });
 });

@@ -26,6 +26,9 @@ describe('renderMarkdown', () => {
       '[data](data:text/html;base64,PHNjcmlwdD5hbGVydCg1KTwvc2NyaXB0Pg==)',
       '![img](javascript:alert(6))',
       '[vb](vbscript:msgbox)',
+      // A safe scheme later in the URL does not make it safe.
+      "[x](javascript:alert('https:'))",
+      '[m](JAVASCRIPT:alert(1)//mailto:)',
       '<iframe src="https://evil.example"></iframe>',
       '<div style="background:url(javascript:alert(7))">x</div>',
       '```html\n<script>alert(8)</script>\n```',

@@ -3,6 +3,7 @@ import * as assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { startSimulator, type Simulator } from '../sim/index';
 import { call, isTerminal, outputText, pollResponse, type WireError, type WireResponse } from '../sim/testing';
+import { VirtualClock } from '../support/virtualClock';
 
 const KIMI = 'moonshotai/Kimi-K2.5';
 
@@ -23,7 +24,10 @@ describe('simulator: response lifecycle', () => {
     [true, ['pending', 'running', 'completed']],
   ] as const) {
     it(`moves ${expected.join(' → ')} by virtual time (legacyStatuses: ${legacyStatuses})`, async (t) => {
-      const sim = await startSimulator({ timeScale: 1000, legacyStatuses });
+      // The simulator's clock moves only when the test moves it, 10 virtual seconds a step: no
+      // status can be skipped because this machine was slow between two polls.
+      const clock = new VirtualClock(Date.now());
+      const sim = await startSimulator({ timeScale: 1000, legacyStatuses, now: () => clock.now() });
       t.after(() => sim.close());
       const created = await call(sim, 'POST', '/responses', {
         body: { model: KIMI, input: 'Hi', background: true, metadata: { completion_window: 'standard' } },
@@ -32,7 +36,12 @@ describe('simulator: response lifecycle', () => {
       assert.equal(created.body.status, expected[0]);
       assert.deepEqual(created.body.output, []);
       assert.equal(created.body.usage.total_tokens, 0);
-      const seen = await pollResponse(sim, created.body.id, isTerminal);
+      const seen: WireResponse[] = [];
+      // A standard job takes at most 5 min + 15 % (35 steps); 100 steps is clearly stuck.
+      for (let step = 0; step < 100 && !seen.some(isTerminal); step++) {
+        await clock.advance(10);
+        seen.push((await call(sim, 'GET', `/responses/${created.body.id}`)).body);
+      }
       assert.deepEqual(statusPath([created.body, ...seen]), expected);
       for (const r of seen.filter((r) => r.status !== 'completed')) {
         assert.deepEqual(r.output, [], 'no output before the job is terminal');
@@ -228,24 +237,31 @@ describe('simulator: test controls', () => {
 
 describe('simulator: retention', () => {
   it('a response and a batch answer 404 once past retentionMs (virtual)', async (t) => {
-    // An hour of retention is 3.6 s here: ample margin over the ~0.3 s job on a busy machine.
-    const sim = await startSimulator({ timeScale: 1000, retentionMs: 60 * 60_000 });
+    // The simulator's clock moves only when the test moves it: the response and the batch are created
+    // at the same instant, and nothing depends on how fast this machine is.
+    const clock = new VirtualClock(Date.now());
+    const sim = await startSimulator({ timeScale: 1000, retentionMs: 60 * 60_000, now: () => clock.now() });
     t.after(() => sim.close());
-    const created = await create(sim, { model: KIMI, input: 'x', background: true });
+    const created = await create(sim, { model: KIMI, input: 'x', background: true, metadata: { completion_window: 'standard' } });
     const batch = await call<{ id: string }>(sim, 'POST', '/batches', {
       body: { endpoint: '/v1/responses', requests: [{ custom_id: 'a', params: { model: KIMI, input: 'x' } }] },
     });
-    assert.equal((await pollResponse(sim, created.id, isTerminal)).at(-1)?.status, 'completed');
-    let gone: { status: number; body: WireError } | undefined;
-    for (const deadline = Date.now() + 30_000; Date.now() < deadline && gone === undefined;) {
-      const res = await call<WireError>(sim, 'GET', `/responses/${created.id}`);
-      if (res.status !== 200) {
-        gone = res;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
-    assert.equal(gone?.status, 404);
-    assert.equal(gone?.body.error.message, 'Response not found');
+    assert.equal(batch.status, 200);
+
+    // 10 virtual minutes: the standard job (5 min ± 15 %) is done, and still kept.
+    await clock.advance(600);
+    assert.equal((await call(sim, 'GET', `/responses/${created.id}`)).body.status, 'completed');
+    // One virtual second short of the hour: everything is still there.
+    await clock.advance(3_600 - 600 - 1);
+    assert.equal((await call(sim, 'GET', `/responses/${created.id}`)).status, 200);
+    assert.equal((await call(sim, 'GET', `/batches/${batch.body.id}`)).status, 200);
+    assert.equal((await call(sim, 'GET', `/batches/${batch.body.id}/a`)).status, 200);
+
+    // The hour is up: all of it is gone.
+    await clock.advance(1);
+    const gone = await call<WireError>(sim, 'GET', `/responses/${created.id}`);
+    assert.equal(gone.status, 404);
+    assert.equal(gone.body.error.message, 'Response not found');
     assert.equal((await call(sim, 'GET', `/batches/${batch.body.id}`)).status, 404);
     assert.equal((await call(sim, 'GET', `/batches/${batch.body.id}/a`)).status, 404);
   });
