@@ -18,6 +18,7 @@ import type { CreateResponseRequest, SailResponse } from '../../src/sail/schemas
 import { startSimulator, type Simulator } from '../sim';
 import { VirtualClock } from '../support/virtualClock';
 import { PollScheduler } from '../../src/jobs/pollScheduler';
+import { MemoryState } from '../support/memoryState';
 
 const TIME_SCALE = 1000;
 const FAST_POLICY: PollPolicy = {
@@ -42,17 +43,6 @@ class FailingState implements KeyValueStore {
       throw new Error('ENOSPC: disk full');
     }
     await this.inner.update(key, value);
-  }
-}
-
-class MemoryState implements KeyValueStore {
-  readonly values = new Map<string, unknown>();
-  get<T>(key: string): T | undefined {
-    const value = this.values.get(key);
-    return value === undefined ? undefined : (JSON.parse(JSON.stringify(value)) as T);
-  }
-  async update(key: string, value: unknown): Promise<void> {
-    this.values.set(key, value);
   }
 }
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { systemClock, type Clock } from '../../src/jobs/clock';
-import { FileBlobStore, JOB_INDEX_KEY, JobStore, type KeyValueStore } from '../../src/jobs/jobStore';
+import { FileBlobStore, JOB_INDEX_KEY, JobStore } from '../../src/jobs/jobStore';
 import { JobTracker } from '../../src/jobs/jobTracker';
 import { DEFAULT_POLL_POLICY, type PollPolicy } from '../../src/jobs/pollPolicy';
 import { SailClient } from '../../src/sail/client';
@@ -14,6 +14,7 @@ import { startSimulator, type Simulator } from '../sim';
 import { isTerminal, pollResponse } from '../sim/testing';
 import { VirtualClock } from '../support/virtualClock';
 import { waitFor, within } from '../support/waitFor';
+import { MemoryState } from '../support/memoryState';
 
 const TIME_SCALE = 5000;
 /**
@@ -31,18 +32,6 @@ const FAST_POLICY: PollPolicy = {
   errorBackoffMs: 4,
   goneAfterMs: 120,
 };
-
-class MemoryState implements KeyValueStore {
-  readonly values = new Map<string, unknown>();
-  get<T>(key: string): T | undefined {
-    // Round-trip through JSON, as VS Code's globalState does.
-    const value = this.values.get(key);
-    return value === undefined ? undefined : (JSON.parse(JSON.stringify(value)) as T);
-  }
-  async update(key: string, value: unknown): Promise<void> {
-    this.values.set(key, value);
-  }
-}
 
 /** A second account the simulator accepts: it sees none of the first one's responses. */
 const OTHER_ACCOUNT = 'sk_sim_other_account';
