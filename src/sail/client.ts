@@ -44,6 +44,12 @@ export interface SailTimeouts {
   headersMs?: number;
   /** Longest silence while reading the body. Default 30 s. */
   bodyMs?: number;
+  /**
+   * Until the response headers of a GET (a poll, the model list, a batch), at most `headersMs`: Sail
+   * answers those at once, so a black-holed poll must not hold a slot for the POST's two minutes.
+   * Default 20 s.
+   */
+  readHeadersMs?: number;
 }
 
 export interface SailClientOptions {
@@ -113,7 +119,9 @@ export interface SailClientStats {
   connectionsOpened: number;
 }
 
-const DEFAULT_TIMEOUTS: Required<SailTimeouts> = { connectMs: 10_000, headersMs: 120_000, bodyMs: 30_000 };
+const DEFAULT_TIMEOUTS: Required<SailTimeouts> = { connectMs: 10_000, headersMs: 120_000, bodyMs: 30_000, readHeadersMs: 20_000 };
+/** Connections per origin in the client's own pool: polls and sends are few at a time, so a handful suffices. */
+const MAX_CONNECTIONS = 8;
 const DEFAULT_USER_AGENT = 'sail-vscode';
 const NO_LOG: SailLogger = { trace() {}, debug() {}, info() {}, warn() {}, error() {} };
 
@@ -253,7 +261,7 @@ export class SailClient {
     const ca = extraCertificates.length > 0 ? [...defaultCertificates(), ...extraCertificates] : undefined;
     // Each connection-pool origin reports its new sockets here, with or without a proxy.
     const factory = (origin: string | URL, poolOptions: object): Dispatcher => {
-      const pool = new Pool(origin, poolOptions as Pool.Options);
+      const pool = new Pool(origin, { ...(poolOptions as Pool.Options), connections: MAX_CONNECTIONS });
       pool.on('connect', () => {
         this.#stats.connectionsOpened++;
       });
@@ -373,7 +381,7 @@ export class SailClient {
         headers,
         body: payload,
         signal,
-        headersTimeoutMs: this.#timeouts.headersMs,
+        headersTimeoutMs: method === 'GET' ? Math.min(this.#timeouts.readHeadersMs, this.#timeouts.headersMs) : this.#timeouts.headersMs,
         bodyTimeoutMs: this.#timeouts.bodyMs,
       });
       ({ status, header, text } = response);
