@@ -5,13 +5,12 @@
  * and never stored, logged or put in a message.
  */
 import { randomUUID } from 'node:crypto';
-import * as tls from 'node:tls';
 import * as l10n from '@vscode/l10n';
-import { Agent, Pool, ProxyAgent, type Dispatcher } from 'undici';
 import type { z } from 'zod';
-import { checkBaseUrl, isLoopbackHost } from './baseUrl';
+import { checkBaseUrl } from './baseUrl';
+import { openTransport } from './connection';
 import { errorFromException, errorFromHttp, excerpt, SailError, setKeyHint, withoutSecrets } from './errors';
-import { describeProxy, proxyKind, resolveProxy, type Env, type ProxySettings } from './proxy';
+import type { Env, ProxySettings } from './proxy';
 import { DEFAULT_RETRY_POLICY, defaultSleep, parseRetryAfter, withRetry, type HttpMethod, type RetryPolicy, type Sleep } from './retry';
 import {
   SailBatchDetailSchema,
@@ -26,7 +25,7 @@ import {
   type SailModel,
   type SailResponse,
 } from './schemas';
-import { dispatcherTransport, fetchTransport, type FetchLike, type Transport } from './transport';
+import type { FetchLike, Transport } from './transport';
 
 /** Matches VS Code's LogOutputChannel, so it can be passed in directly. */
 export interface SailLogger {
@@ -120,8 +119,6 @@ export interface SailClientStats {
 }
 
 const DEFAULT_TIMEOUTS: Required<SailTimeouts> = { connectMs: 10_000, headersMs: 120_000, bodyMs: 30_000, readHeadersMs: 20_000 };
-/** Connections per origin in the client's own pool: polls and sends are few at a time, so a handful suffices. */
-const MAX_CONNECTIONS = 8;
 const DEFAULT_USER_AGENT = 'sail-vscode';
 const NO_LOG: SailLogger = { trace() {}, debug() {}, info() {}, warn() {}, error() {} };
 
@@ -169,7 +166,15 @@ export class SailClient {
     this.#random = options.random ?? Math.random;
     this.#now = options.now ?? Date.now;
     this.#userAgent = options.userAgent ?? DEFAULT_USER_AGENT;
-    this.#transport = this.#createTransport(base, options);
+    this.#transport = openTransport(base, {
+      fetch: options.fetch,
+      proxy: options.proxy,
+      env: options.env ?? process.env,
+      trustedCertificates: options.trustedCertificates ?? [],
+      connectMs: this.#timeouts.connectMs,
+      log: this.#log,
+      onConnect: () => this.#stats.connectionsOpened++,
+    });
   }
 
   get stats(): SailClientStats {
@@ -244,71 +249,6 @@ export class SailClient {
   close(): Promise<void> {
     this.#closing ??= this.#transport.close();
     return this.#closing;
-  }
-
-  #createTransport(base: URL, options: SailClientOptions): Transport {
-    if (options.fetch && !isLoopbackHost(base.hostname)) {
-      this.#log.info(`Sail client for ${base.origin}${this.#basePath}, through the host's network stack (its proxy and certificate settings)`);
-      return fetchTransport(options.fetch);
-    }
-    return dispatcherTransport(this.#createDispatcher(base, options.proxy, options.env ?? process.env, options.trustedCertificates ?? []));
-  }
-
-  #createDispatcher(base: URL, settings: ProxySettings | undefined, env: Env, extraCertificates: readonly string[]): Dispatcher {
-    const strictSSL = settings?.strictSSL ?? true;
-    const connectMs = this.#timeouts.connectMs;
-    // Passing `ca` replaces Node's trust store, so the extra certificates are added to it.
-    const ca = extraCertificates.length > 0 ? [...defaultCertificates(), ...extraCertificates] : undefined;
-    // Each connection-pool origin reports its new sockets here, with or without a proxy.
-    const factory = (origin: string | URL, poolOptions: object): Dispatcher => {
-      const pool = new Pool(origin, { ...(poolOptions as Pool.Options), connections: MAX_CONNECTIONS });
-      pool.on('connect', () => {
-        this.#stats.connectionsOpened++;
-      });
-      return pool;
-    };
-    const decision = resolveProxy(base, settings, env);
-    if (decision.proxyUrl === undefined) {
-      const why =
-        decision.source === 'no_proxy' ? ' (proxy bypassed: no-proxy list)' : decision.source === 'loopback' ? ' (loopback: never through a proxy)' : '';
-      this.#log.info(`Sail client for ${base.origin}${this.#basePath}, direct${why}`);
-      return new Agent({ factory, connect: { timeout: connectMs, rejectUnauthorized: strictSSL, ca } });
-    }
-    const proxyUrl = URL.canParse(decision.proxyUrl) ? new URL(decision.proxyUrl) : undefined;
-    const kind = proxyUrl ? proxyKind(proxyUrl) : 'unknown';
-    if (proxyUrl === undefined || kind === 'unknown' || kind === 'socks4') {
-      const where = describeProxy(decision.proxyUrl);
-      throw new SailError('network', `unusable proxy URL from ${decision.source}: ${where}`, {
-        code: 'proxy_unsupported',
-        userMessage:
-          kind === 'socks4'
-            ? l10n.t(
-                "Sail cannot use the SOCKS4 proxy {0}. Use an HTTP, HTTPS or SOCKS5 proxy in VS Code's http.proxy setting or the HTTPS_PROXY variable.",
-                where,
-              )
-            : l10n.t(
-                "The proxy address is not an http://, https:// or socks5:// URL. Fix VS Code's http.proxy setting or the HTTPS_PROXY / HTTP_PROXY variable.",
-              ),
-      });
-    }
-    if (kind === 'socks5') {
-      // undici's SOCKS5 support is spelled socks5: (it always lets the proxy resolve the host name).
-      proxyUrl.protocol = 'socks5:';
-    }
-    this.#log.info(`Sail client for ${base.origin}${this.#basePath}, through proxy ${describeProxy(proxyUrl.href)} (from ${decision.source})`);
-    const tlsOptions = { rejectUnauthorized: strictSSL, timeout: connectMs, ca };
-    const authorization = kind === 'http' ? settings?.authorization?.trim() : undefined;
-    return new ProxyAgent({
-      uri: proxyUrl.href,
-      factory,
-      // Sent with CONNECT; it wins over credentials in the proxy URL.
-      token: authorization || undefined,
-      // Plain-http targets (loopback only) are forwarded like any browser would; https is tunnelled with CONNECT.
-      proxyTunnel: base.protocol === 'https:',
-      requestTls: tlsOptions,
-      // For SOCKS, undici takes proxyTls as "speak TLS to the proxy", which SOCKS proxies do not.
-      proxyTls: kind === 'http' ? tlsOptions : undefined,
-    });
   }
 
   async #call<T>(spec: RequestSpec<T>): Promise<{ value: T; status: number }> {
@@ -427,12 +367,6 @@ export class SailClient {
 
 function unexpected(message: string, status: number, requestId: string | undefined): SailError {
   return new SailError('unexpected_response', message, { status, requestId });
-}
-
-/** Node's trust store as it would be without a `ca` option: its bundled roots plus NODE_EXTRA_CA_CERTS where Node can list them. */
-function defaultCertificates(): string[] {
-  const list = (tls as { getCACertificates?: (type?: 'default') => string[] }).getCACertificates;
-  return list ? list('default') : [...tls.rootCertificates];
 }
 
 function checkedIdempotencyKey(key: string | undefined): string {
