@@ -29,7 +29,7 @@ export function plain(value: unknown, maxLength?: number): UiText {
 export function icon(name: 'copy' | 'edit' | 'key' | 'send' | 'sync~spin' | StateIcon): UiText {
   return `$(${name})` as UiText;
 }
-type StateIcon = 'cloud-upload' | 'clock' | 'pass' | 'warning' | 'error' | 'circle-slash' | 'history' | 'eye-closed' | 'watch';
+type StateIcon = 'cloud-upload' | 'clock' | 'pass' | 'warning' | 'error' | 'circle-slash' | 'history' | 'eye-closed';
 
 /** Joins texts that are each already safe. */
 export function join(parts: readonly UiText[], separator = ' '): UiText {
