@@ -76,15 +76,16 @@ function defaultUserMessage(kind: SailErrorKind): string {
 
 const REDACTED = '[redacted]';
 
+/** Cuts exact occurrences of the given secrets (shorter than 4 characters: too likely to be ordinary text). */
+function cutSecrets(text: string, secrets: readonly string[]): string {
+  return secrets.reduce((out, secret) => (secret.length >= 4 ? out.split(secret).join(REDACTED) : out), text);
+}
+
 /** Removes the given secrets and anything that looks like a Sail key or a bearer token. */
 export function redact(text: string, secrets: readonly string[] = []): string {
-  let out = text;
-  for (const secret of secrets) {
-    if (secret.length >= 4) {
-      out = out.split(secret).join(REDACTED);
-    }
-  }
-  return out.replace(/\b(Bearer\s+)(?!\[redacted\])[^\s"',;]+/gi, `$1${REDACTED}`).replace(/\bsk[_-][A-Za-z0-9._-]{6,}/g, REDACTED);
+  return cutSecrets(text, secrets)
+    .replace(/\b(Bearer\s+)(?!\[redacted\])[^\s"',;]+/gi, `$1${REDACTED}`)
+    .replace(/\bsk[_-][A-Za-z0-9._-]{6,}/g, REDACTED);
 }
 
 /**
@@ -96,7 +97,7 @@ export function withoutSecrets<T>(value: T, secrets: readonly string[]): T {
   const used = secrets.filter((secret) => secret.length >= 4);
   const clean = (v: unknown): unknown => {
     if (typeof v === 'string') {
-      return used.reduce((text, secret) => text.split(secret).join(REDACTED), v);
+      return cutSecrets(v, used);
     }
     if (Array.isArray(v)) {
       return v.map(clean);
