@@ -45,6 +45,8 @@ export const SETTINGS = {
   promptCacheKey: z.enum(['off', 'workspace', 'file']).default('workspace'),
   maxFileSizeKB: z.number().int().min(1).max(10_240).default(512),
   openResult: z.enum(['notify', 'open']).default('notify'),
+  historyMaxAgeDays: z.number().int().min(1).max(3650).default(30),
+  historyMaxJobs: z.number().int().min(10).max(100_000).default(1000),
 } as const;
 
 type Settings = { -readonly [K in keyof typeof SETTINGS]: z.output<(typeof SETTINGS)[K]> };

@@ -8,6 +8,7 @@ import { registerSendCommands } from './commands/send';
 import { registerShowLog } from './commands/showLog';
 import { systemClock } from './jobs/clock';
 import { FileBlobStore, JobStore } from './jobs/jobStore';
+import { keepHistory } from './ui/historyUpkeep';
 import { JobTracker } from './jobs/jobTracker';
 import { DEFAULT_POLL_POLICY, type PollPolicy } from './jobs/pollPolicy';
 import { ApiKeyStore } from './ui/apiKeyStore';
@@ -62,6 +63,7 @@ class Session implements vscode.Disposable {
       this.panels,
       new JobStatusBar(this.tracker),
       notifyOnFinish(this.tracker, this.panels, configs),
+      keepHistory(this.tracker, configs, log),
       vscode.window.onDidChangeWindowState((state) => this.tracker.setFocused(state.focused)),
       // Jobs waiting for the key or base URL they were sent with may go on.
       this.apiKey.onDidChange(() => this.reconsider(log)),

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { isFinished, type JobRecord } from '../jobs/job';
+import { isFinished, isPinned, type JobRecord } from '../jobs/job';
 import type { JobTracker } from '../jobs/jobTracker';
 import { stateLabel, windowLabel } from '../render/jobView';
 import { formatDuration } from '../render/usage';
@@ -25,6 +25,8 @@ const stopButton: vscode.QuickInputButton = {
   tooltip: vscode.l10n.t('Stop tracking (the job keeps running on Sail)'),
 };
 const removeButton: vscode.QuickInputButton = { iconPath: new vscode.ThemeIcon('trash'), tooltip: vscode.l10n.t('Remove from the list') };
+const pinButton: vscode.QuickInputButton = { iconPath: new vscode.ThemeIcon('pin'), tooltip: vscode.l10n.t('Pin (keep it in the history)') };
+const unpinButton: vscode.QuickInputButton = { iconPath: new vscode.ThemeIcon('pinned'), tooltip: vscode.l10n.t('Unpin') };
 
 function item(job: JobRecord, now: number): JobItem {
   const age = formatDuration((job.finishedAt ?? now) - job.createdAt);
@@ -36,7 +38,7 @@ function item(job: JobRecord, now: number): JobItem {
       [plain(job.model), t('{0}', windowLabel(job.window)), ...(job.usage ? [t('{0} tokens', job.usage.total.toLocaleString('en-US'))] : [])],
       ' · ',
     ),
-    buttons: isFinished(job.state) ? [removeButton] : [stopButton],
+    buttons: [isPinned(job) ? unpinButton : pinButton, isFinished(job.state) ? removeButton : stopButton],
   };
 }
 
@@ -46,7 +48,11 @@ async function pickJob(tracker: JobTracker, title: UiText): Promise<string | und
   quickPick.title = title;
   quickPick.matchOnDescription = true;
   quickPick.matchOnDetail = true;
+  let shown = true;
   const refresh = () => {
+    if (!shown) {
+      return;
+    }
     // Each poll changes a job: keep the person's place (active row, scroll) while the rows update.
     const activeId = quickPick.activeItems[0]?.jobId;
     const jobs = tracker.jobs();
@@ -63,6 +69,12 @@ async function pickJob(tracker: JobTracker, title: UiText): Promise<string | und
   };
   refresh();
   const changes = tracker.onDidChange(refresh);
+  // The history is read on demand: the list shows the jobs in play at once, the older ones as they come.
+  quickPick.busy = true;
+  tracker
+    .loadHistory()
+    .then(refresh, (error: unknown) => void notify.warning(t('The job history could not be read: {0}', error instanceof Error ? error.message : String(error))))
+    .finally(() => (quickPick.busy = false));
   return new Promise((resolve) => {
     quickPick.onDidTriggerItemButton(async ({ item: picked, button }) => {
       if (button === stopButton) {
@@ -71,6 +83,8 @@ async function pickJob(tracker: JobTracker, title: UiText): Promise<string | und
         }
       } else if (button === removeButton) {
         await tracker.remove(picked.jobId);
+      } else if (button === pinButton || button === unpinButton) {
+        await tracker.setPinned(picked.jobId, button === pinButton);
       }
     });
     quickPick.onDidAccept(() => {
@@ -78,6 +92,7 @@ async function pickJob(tracker: JobTracker, title: UiText): Promise<string | und
       quickPick.hide();
     });
     quickPick.onDidHide(() => {
+      shown = false;
       changes.dispose();
       resolve(undefined);
       quickPick.dispose();
@@ -99,7 +114,7 @@ export function registerJobCommands(tracker: JobTracker, panels: ResultPanels): 
       if (!id) {
         return;
       }
-      if (!tracker.get(id)) {
+      if (!(await tracker.find(id))) {
         void notify.warning(t('That Sail job is no longer in the list.'));
         return;
       }

@@ -56,6 +56,19 @@ export function isUnseenNews(job: Pick<JobRecord, 'state' | 'seen'>): boolean {
   return isFinished(job.state) && !job.seen && job.state !== 'untracked';
 }
 
+/**
+ * Nothing about the job is left to do or to tell: finished, and seen (or stopped by the user). Such
+ * jobs move to the history (history.ts), out of the index every change rewrites.
+ */
+export function isSettled(job: Pick<JobRecord, 'state' | 'seen'>): boolean {
+  return isFinished(job.state) && !isUnseenNews(job);
+}
+
+/** The user asked to keep the job: the history's retention never removes it. */
+export function isPinned(job: Pick<JobRecord, 'pinned'>): boolean {
+  return job.pinned === true;
+}
+
 /** An ending that deserves a warning rather than a tick: cut off, dropped or cancelled. */
 export function endedShort(state: JobState): boolean {
   return state === 'incomplete' || state === 'expired' || state === 'cancelled';
@@ -211,6 +224,8 @@ const JobRecordObject = z.object({
   incompleteReason: z.string().optional(),
   /** The user has looked at the finished result (it no longer counts as news in the status bar). */
   seen: z.boolean().default(false),
+  /** Kept in the history whatever its retention settings say. */
+  pinned: z.boolean().optional(),
   /** The Sail base URL the job was sent to: after a change of URL it is not looked up elsewhere. */
   baseUrl: z.string().optional(),
   /** The JobStore folder that holds its request and answer files (see JobStore.storageId). */

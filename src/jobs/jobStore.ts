@@ -4,27 +4,31 @@
  * mirrored to a file, because in VS Code for the Web globalState reaches the browser's storage lazily
  * and a reload can lose the last writes — which must never lose a paid job.
  *
+ * The index holds only jobs still in play (live, or finished and not yet seen); settled ones move to
+ * the history log (history.ts), so every change rewrites a list whose size does not grow with the
+ * history. A job moved there leaves an "archived" mark in the index for a few days, so that a window
+ * holding an old copy drops it instead of writing it back.
+ *
  * Several windows share one job list, so nothing overwrites it wholesale: every copy (memory, the
  * key-value store, the file) is merged record by record (see `supersedes`), with
  * tombstones so a removed job stays removed. Everything read back is validated; an entry this version
  * cannot read is kept as it is and written back, so an older version never deletes a newer one's jobs.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { z } from 'zod';
-import { isFinished, isGivenUp, JobRecordSchema, type JobRecord } from './job';
+import type { BlobStore } from './fileBlobStore';
+import { JobHistory, type Retention } from './history';
+import { isSettled, JobRecordSchema, JobStateSchema, type JobRecord } from './job';
+import { supersedes } from './merge';
+import { SendLeases } from './sendLease';
+
+export { FileBlobStore, type BlobStore } from './fileBlobStore';
+export { supersedes } from './merge';
 
 /** The part of VS Code's Memento this store uses. */
 export interface KeyValueStore {
   get<T>(key: string): T | undefined;
   update(key: string, value: unknown): PromiseLike<void>;
-}
-
-export interface BlobStore {
-  read(name: string): Promise<string | undefined>;
-  write(name: string, text: string): Promise<void>;
-  delete(name: string): Promise<void>;
 }
 
 export interface StoreLogger {
@@ -37,20 +41,32 @@ const INDEX_FILE = 'index.json';
 const STORAGE_ID_FILE = 'storage-id';
 /** How long a removed job's tombstone is kept: longer than any window stays away. */
 const TOMBSTONE_MS = 30 * 24 * 60 * 60_000;
+/** How long the index remembers that a job moved to the history, and how many such marks it keeps. */
+const ARCHIVED_MS = 3 * 24 * 60 * 60_000;
+const ARCHIVED_MAX = 500;
 
 const IndexSchema = z.object({
   version: z.number(),
   jobs: z.array(z.unknown()).default([]),
   // Each tombstone is checked on its own: one bad entry must not drop a whole copy of the list.
   removed: z.array(z.unknown()).default([]),
+  archived: z.array(z.unknown()).default([]),
 });
 const TombstoneSchema = z.object({ id: z.string(), at: z.number() });
 
 export type Payload = 'request' | 'response';
 
 export class JobStore {
+  /** The index: jobs in play. */
   private readonly jobs = new Map<string, JobRecord>();
   private readonly removed = new Map<string, number>();
+  /** Jobs moved to the history: what the moved copy was, to compare other copies with. */
+  private readonly archived = new Map<string, ArchivedMark>();
+  /** Settled jobs, read on demand (see loadHistory). */
+  private readonly history: JobHistory;
+  /** Which window sends which job (see sendLease.ts). */
+  readonly leases: SendLeases;
+  private sorted: JobRecord[] | undefined;
   /** Entries this version cannot read, kept verbatim (by their JSON) and written back. */
   private readonly unreadable = new Map<string, unknown>();
   private lastStamp = 0;
@@ -72,18 +88,83 @@ export class JobStore {
     private readonly log: StoreLogger,
     private readonly now: () => number = Date.now,
   ) {
+    this.history = new JobHistory(blobs, (message) => log.warn(message));
+    this.leases = new SendLeases(blobs, randomUUID(), now);
     this.merge(this.index.get<unknown>(JOB_INDEX_KEY), 'stored job list');
     this.ready = Promise.all([this.mergeFile(), this.loadStorageId()]).then(() => undefined);
     // Nothing is written before both copies are merged in.
     this.writing = this.ready;
   }
 
+  /** Every job known here, newest first: those in play, and the history as far as it was read. */
   all(): JobRecord[] {
+    if (!this.sorted) {
+      const all = [...this.jobs.values()];
+      for (const job of this.history.values()) {
+        if (!this.jobs.has(job.id)) {
+          all.push(job);
+        }
+      }
+      this.sorted = all.sort((a, b) => b.createdAt - a.createdAt);
+    }
+    return [...this.sorted];
+  }
+
+  /** The jobs in play (live, or finished and not yet seen), newest first; never reads the history. */
+  current(): JobRecord[] {
     return [...this.jobs.values()].sort((a, b) => b.createdAt - a.createdAt);
   }
 
   get(id: string): JobRecord | undefined {
-    return this.jobs.get(id);
+    return this.jobs.get(id) ?? this.history.get(id);
+  }
+
+  /**
+   * Takes in what other windows wrote to the index since this one last wrote (each write does this
+   * anyway): before a decision that must not rest on an old copy, such as sending a job.
+   */
+  refresh(): void {
+    this.merge(this.index.get<unknown>(JOB_INDEX_KEY), 'stored job list');
+  }
+
+  /** Like `get`, reading the history first when the job is not in play. */
+  async find(id: string): Promise<JobRecord | undefined> {
+    return this.get(id) ?? (await this.loadHistory(), this.get(id));
+  }
+
+  /** Reads what the history log gained since it was last read (all of it, the first time). */
+  async loadHistory(): Promise<void> {
+    await this.ready;
+    await this.history.load();
+    this.sorted = undefined;
+    for (const job of this.history.values()) {
+      const local = this.jobs.get(job.id);
+      // An index copy older than the history's (a window that moved it there and then failed to
+      // rewrite the index) is dropped.
+      if (local && supersedes(job, local)) {
+        this.jobs.delete(job.id);
+      }
+    }
+  }
+
+  /**
+   * Lets the history's retention remove old jobs, their files with them; pinned jobs stay. Returns
+   * how many were removed.
+   */
+  async prune(retention: Retention): Promise<number> {
+    await this.loadHistory();
+    const drop = this.history.expired(retention, this.now(), this.jobs.size);
+    if (drop.length === 0 && !this.history.wasteful) {
+      return 0;
+    }
+    if (!(await this.history.rewrite(new Set(drop.map((job) => job.id)), this.now()))) {
+      return 0;
+    }
+    this.sorted = undefined;
+    for (const job of drop) {
+      await this.deletePayloads(job.id);
+    }
+    return drop.length;
   }
 
   /**
@@ -95,6 +176,15 @@ export class JobStore {
   async save(record: JobRecord): Promise<void> {
     const before = this.jobs.get(record.id);
     const saved = JobRecordSchema.parse({ ...record, updatedAt: this.stamp() });
+    this.sorted = undefined;
+    if (isSettled(saved)) {
+      // The log is the record from here on: the index only lets go of it once it is written there.
+      await this.history.add([saved]);
+      this.jobs.delete(saved.id);
+      this.archived.set(saved.id, markOf(saved));
+      await this.persist();
+      return;
+    }
     this.jobs.set(record.id, saved);
     try {
       await this.persist();
@@ -111,10 +201,18 @@ export class JobStore {
   }
 
   async remove(id: string): Promise<void> {
+    if (!this.jobs.has(id)) {
+      await this.loadHistory();
+    }
     const before = this.jobs.get(id);
     const tombstone = this.removed.get(id);
+    const at = this.stamp();
+    this.sorted = undefined;
+    if (this.history.get(id)) {
+      await this.history.remove(id, at);
+    }
     this.jobs.delete(id);
-    this.removed.set(id, this.stamp());
+    this.removed.set(id, at);
     try {
       await this.persist();
     } catch (error) {
@@ -129,6 +227,10 @@ export class JobStore {
       throw error;
     }
     // Files go only once the job is gone from the index: otherwise a job could outlive its request.
+    await this.deletePayloads(id);
+  }
+
+  private async deletePayloads(id: string): Promise<void> {
     await Promise.all([this.blobs.delete(blobName(id, 'request')), this.blobs.delete(blobName(id, 'response'))]);
   }
 
@@ -215,6 +317,13 @@ export class JobStore {
         this.removed.set(id, at);
       }
     }
+    for (const entry of index.data.archived) {
+      const parsed = ArchivedMarkSchema.safeParse(entry);
+      if (parsed.success && (this.archived.get(parsed.data.id)?.at ?? -1) < parsed.data.at) {
+        this.archived.set(parsed.data.id, parsed.data);
+      }
+    }
+    this.sorted = undefined;
     for (const entry of index.data.jobs) {
       const job = JobRecordSchema.safeParse(entry);
       if (!job.success) {
@@ -228,7 +337,11 @@ export class JobStore {
       const incoming = job.data;
       this.lastStamp = Math.max(this.lastStamp, incoming.updatedAt);
       const local = this.jobs.get(incoming.id);
-      if ((this.removed.get(incoming.id) ?? -1) >= incoming.updatedAt) {
+      if ((this.removed.get(incoming.id) ?? -1) >= incoming.updatedAt || outdatedBy(incoming, this.archived.get(incoming.id))) {
+        continue;
+      }
+      const settled = this.history.get(incoming.id);
+      if (settled && supersedes(settled, incoming)) {
         continue;
       }
       if (!local || supersedes(incoming, local)) {
@@ -238,6 +351,12 @@ export class JobStore {
     for (const [id, at] of this.removed) {
       const local = this.jobs.get(id);
       if (local && local.updatedAt <= at) {
+        this.jobs.delete(id);
+      }
+    }
+    for (const [id, mark] of this.archived) {
+      const local = this.jobs.get(id);
+      if (local && outdatedBy(local, mark)) {
         this.jobs.delete(id);
       }
     }
@@ -253,11 +372,16 @@ export class JobStore {
           `A newer version of the Sail extension manages the job list (format ${this.newerVersion}); reload this window to update it. Nothing was changed.`,
         );
       }
-      const horizon = this.now() - TOMBSTONE_MS;
+      await this.archiveSettled();
+      const now = this.now();
       const snapshot = {
         version: JOB_INDEX_VERSION,
-        jobs: [...this.all(), ...this.unreadable.values()],
-        removed: [...this.removed].filter(([, at]) => at > horizon).map(([id, at]) => ({ id, at })),
+        jobs: [...this.current(), ...this.unreadable.values()],
+        removed: [...this.removed].filter(([, at]) => at > now - TOMBSTONE_MS).map(([id, at]) => ({ id, at })),
+        archived: newest(
+          [...this.archived.values()].filter((mark) => mark.at > now - ARCHIVED_MS),
+          ARCHIVED_MAX,
+        ),
       };
       // The key-value store is the commit point; the file is a safety copy for VS Code for the Web.
       await this.index.update(JOB_INDEX_KEY, snapshot);
@@ -268,95 +392,52 @@ export class JobStore {
     this.writing = this.writing.then(write, write);
     return this.writing;
   }
+
+  /**
+   * Moves settled jobs still in the index (written by an older version, or by a window whose move
+   * failed) to the history. A failure leaves them where they are, which loses nothing.
+   */
+  private async archiveSettled(): Promise<void> {
+    const settled = [...this.jobs.values()].filter(isSettled);
+    if (settled.length === 0) {
+      return;
+    }
+    try {
+      await this.history.add(settled);
+    } catch (error) {
+      this.log.warn(`Could not move ${settled.length} finished job(s) to the history: ${error instanceof Error ? error.message : String(error)}`);
+      return;
+    }
+    for (const job of settled) {
+      this.jobs.delete(job.id);
+      this.archived.set(job.id, markOf(job));
+    }
+    this.sorted = undefined;
+  }
 }
 
-/**
- * Whether `incoming` wins over `local`, two versions of one job from different windows. A later
- * attempt (Send Again) wins; within one attempt, a copy that knows Sail's response id wins over one
- * that does not (losing the id loses a job Sail runs and bills: a window whose duplicate POST was
- * refused must not undo the window whose POST was accepted); then a finished copy wins over an unfinished one (a window
- * still holding the running copy must not bring a finished job back to life), and an answered one
- * (completed, incomplete, failed, cancelled) over one that was given up (expired, no longer tracked) —
- * the answer is what was paid for; otherwise the newer change wins.
- */
-export function supersedes(incoming: JobRecord, local: JobRecord): boolean {
-  if (incoming.attempt !== local.attempt) {
-    return incoming.attempt > local.attempt;
-  }
-  const knows = Number(incoming.responseId !== undefined) - Number(local.responseId !== undefined);
-  if (knows !== 0) {
-    return knows > 0;
-  }
-  const rank = finality(incoming) - finality(local);
-  return rank !== 0 ? rank > 0 : incoming.updatedAt > local.updatedAt;
+/** The newest `max` marks. */
+function newest(marks: ArchivedMark[], max: number): ArchivedMark[] {
+  return marks.length > max ? marks.sort((a, b) => b.at - a.at).slice(0, max) : marks;
 }
 
-function finality(job: JobRecord): number {
-  if (!isFinished(job.state)) {
-    return 0;
+/** What the index remembers of a job it moved to the history: enough to rank other copies against it. */
+const ArchivedMarkSchema = z.object({ id: z.string(), at: z.number(), attempt: z.number(), known: z.boolean(), state: JobStateSchema });
+type ArchivedMark = z.infer<typeof ArchivedMarkSchema>;
+
+function markOf(job: JobRecord): ArchivedMark {
+  return { id: job.id, at: job.updatedAt, attempt: job.attempt, known: job.responseId !== undefined, state: job.state };
+}
+
+/** A copy the moved one wins over (by the merge's own rules): it must not come back into the index. */
+function outdatedBy(copy: JobRecord, mark: ArchivedMark | undefined): boolean {
+  if (!mark) {
+    return false;
   }
-  return isGivenUp(job.state) ? 1 : 2;
+  const moved = { ...copy, attempt: mark.attempt, responseId: mark.known ? (copy.responseId ?? mark.id) : undefined, state: mark.state, updatedAt: mark.at };
+  return !supersedes(copy, moved);
 }
 
 function blobName(id: string, payload: Payload): string {
   return `${id}.${payload}.json`;
-}
-
-/** Blobs as files in one folder, written atomically (temp file, then rename). */
-export class FileBlobStore implements BlobStore {
-  constructor(private readonly dir: string) {}
-
-  async read(name: string): Promise<string | undefined> {
-    try {
-      return await readFile(this.path(name), 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-        return undefined;
-      }
-      throw error;
-    }
-  }
-
-  async write(name: string, text: string): Promise<void> {
-    await mkdir(this.dir, { recursive: true });
-    const target = this.path(name);
-    const temp = `${target}.${randomUUID()}.tmp`;
-    try {
-      await writeFile(temp, text, 'utf8');
-      await renameWithRetry(temp, target);
-    } catch (error) {
-      // Never leave half-written temporaries behind (a full disk, a locked target).
-      await rm(temp, { force: true }).catch(() => undefined);
-      throw error;
-    }
-  }
-
-  async delete(name: string): Promise<void> {
-    await rm(this.path(name), { force: true });
-  }
-
-  private path(name: string): string {
-    if (!/^[\w.-]+$/.test(name)) {
-      throw new Error(`Invalid blob name: ${name}`);
-    }
-    return join(this.dir, name);
-  }
-}
-
-/** Codes with which Windows refuses a rename while another process (an antivirus, an indexer) holds the file. */
-const TRANSIENT_RENAME = new Set(['EPERM', 'EBUSY', 'EACCES']);
-
-async function renameWithRetry(from: string, to: string, attempts = 5): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await rename(from, to);
-      return;
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (attempt >= attempts || code === undefined || !TRANSIENT_RENAME.has(code)) {
-        throw error;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 20 * attempt));
-    }
-  }
 }

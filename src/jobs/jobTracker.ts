@@ -19,6 +19,7 @@ import { isCompletionWindow } from '../sail/windows';
 import type { Clock } from './clock';
 import { isFinished, isTroubled, isWaiting, type JobRecord, type JobSource } from './job';
 import { JobLedger, type JobChange, type TrackerLogger } from './ledger';
+import type { Retention } from './history';
 import type { JobStore } from './jobStore';
 import { JobPoller } from './poller';
 import type { PollPolicy } from './pollPolicy';
@@ -27,6 +28,7 @@ import { JobSender, type ResponsesApi } from './sender';
 
 export type { JobChange, TrackerLogger } from './ledger';
 export type { ResponsesApi } from './sender';
+export type { Retention } from './history';
 
 export interface JobTrackerOptions {
   readonly store: JobStore;
@@ -71,7 +73,20 @@ export class JobTracker {
     this.newId = options.newId ?? randomUUID;
     this.ledger = new JobLedger(options.store, options.clock, options.log);
     this.poller = new JobPoller(this.ledger, options);
-    this.sender = new JobSender(this.ledger, options, (job, response) => this.poller.apply(job, response));
+    this.sender = new JobSender(
+      this.ledger,
+      options,
+      (job, response) => this.poller.apply(job, response),
+      (job, before) => {
+        if (before?.state !== job.state) {
+          this.options.log.info(`Job ${job.id} was sent by another window (${job.state})`);
+          this.ledger.emit({ job, previous: before?.state, before });
+        }
+        if (job.responseId && !isFinished(job.state) && !this.poller.has(job.id)) {
+          this.poller.track(job, options.clock.now());
+        }
+      },
+    );
   }
 
   /** Settles once every stored copy of the job list has been read. */
@@ -88,12 +103,47 @@ export class JobTracker {
     return this.ledger.onDidChange(listener);
   }
 
+  /** Every job: those in play and the history, as far as it was read (see loadHistory). */
   jobs(): JobRecord[] {
     return this.ledger.all();
   }
 
+  /** The jobs in play: being sent, running, or finished and not seen yet. Never reads the history. */
+  currentJobs(): JobRecord[] {
+    return this.ledger.current();
+  }
+
+  /** Reads the history of settled jobs (what was added since, after the first time). */
+  async loadHistory(): Promise<void> {
+    await this.options.store.loadHistory();
+  }
+
+  /** Applies the history's retention (pinned jobs stay); returns how many jobs were removed. */
+  async prune(retention: Retention): Promise<number> {
+    const removed = await this.options.store.prune(retention);
+    if (removed > 0) {
+      this.options.log.info(`Removed ${removed} job(s) past the history's retention`);
+    }
+    return removed;
+  }
+
+  /** Pins a job (the history's retention keeps it) or unpins it. */
+  async setPinned(id: string, pinned: boolean): Promise<void> {
+    await this.ready();
+    const job = await this.ledger.find(id);
+    if (job && (job.pinned === true) !== pinned) {
+      await this.ledger.update({ ...job, pinned: pinned || undefined }, job.state);
+    }
+  }
+
   get(id: string): JobRecord | undefined {
     return this.ledger.get(id);
+  }
+
+  /** A job in play or in the history (reading the history first if needed). */
+  async find(id: string): Promise<JobRecord | undefined> {
+    await this.ready();
+    return this.ledger.find(id);
   }
 
   /** When the scheduler will next ask Sail about the job (epoch ms), if it is being polled. */
@@ -137,7 +187,7 @@ export class JobTracker {
     await this.ready();
     const now = this.options.clock.now();
     const toSend: string[] = [];
-    for (const job of this.ledger.all()) {
+    for (const job of this.ledger.current()) {
       if (job.state === 'submitting') {
         toSend.push(job.id);
       } else if (!isFinished(job.state) && job.responseId) {
@@ -147,7 +197,7 @@ export class JobTracker {
     if (toSend.length || this.poller.size) {
       this.options.log.info(`Resuming ${this.poller.size} running job(s); re-sending ${toSend.length} unanswered request(s)`);
     }
-    const [newest] = this.ledger.all();
+    const [newest] = this.ledger.current();
     if (newest) {
       // The list may have come from the file copy: let the views catch up.
       this.ledger.emit({ job: newest, previous: newest.state });
@@ -161,7 +211,7 @@ export class JobTracker {
    */
   async retry(id: string): Promise<RetryResult> {
     await this.ready();
-    const job = this.ledger.get(id);
+    const job = await this.ledger.find(id);
     if (!job || job.responseId || (job.state !== 'failed' && job.state !== 'submitting')) {
       return 'not_needed';
     }
@@ -196,7 +246,7 @@ export class JobTracker {
    */
   async sendAsNew(id: string, rebuild: (request: CreateResponseRequest) => CreateResponseRequest): Promise<JobRecord | undefined> {
     await this.ready();
-    const job = this.ledger.get(id);
+    const job = await this.ledger.find(id);
     const request = (await this.options.store.readPayload(id, 'request')) as CreateResponseRequest | undefined;
     if (!job || !request) {
       return undefined;
@@ -210,7 +260,7 @@ export class JobTracker {
    */
   async reconsider(): Promise<void> {
     await this.ready();
-    for (const job of this.ledger.all()) {
+    for (const job of this.ledger.current()) {
       if (isTroubled(job) && this.poller.has(job.id)) {
         // Polls kept failing (a revoked key, a proxy): the change may have fixed it.
         this.poller.pollSoon(job.id);
@@ -252,7 +302,7 @@ export class JobTracker {
   /** The user has seen the finished result. */
   async markSeen(id: string): Promise<void> {
     await this.ready();
-    const job = this.ledger.get(id);
+    const job = await this.ledger.find(id);
     if (job && isFinished(job.state) && !job.seen) {
       await this.ledger.update({ ...job, seen: true }, job.state);
     }
@@ -260,7 +310,7 @@ export class JobTracker {
 
   async remove(id: string): Promise<void> {
     await this.ready();
-    const job = this.ledger.get(id);
+    const job = await this.ledger.find(id);
     this.poller.untrack(id);
     this.sender.cancelResend(id);
     await this.options.store.remove(id);
@@ -277,6 +327,7 @@ export class JobTracker {
   async response(id: string): Promise<SailResponse | undefined> {
     const stored = await this.options.store.readPayload(id, 'response');
     if (stored === undefined) {
+      await this.find(id);
       return this.poller.fetchAgain(id);
     }
     const parsed = SailResponseSchema.safeParse(stored);
@@ -291,7 +342,7 @@ export class JobTracker {
     this.poller.setFocused(focused);
     if (focused) {
       // The user is back (perhaps the network too): jobs whose polls kept failing are asked at once.
-      for (const job of this.ledger.all()) {
+      for (const job of this.ledger.current()) {
         if (isTroubled(job)) {
           this.poller.pollSoon(job.id);
         }

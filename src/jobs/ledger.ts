@@ -44,8 +44,19 @@ export class JobLedger {
     return this.store.get(id);
   }
 
+  /** Every job known here, the history as far as it was read. */
   all(): JobRecord[] {
     return this.store.all();
+  }
+
+  /** The jobs in play: live, or finished and not yet seen. */
+  current(): JobRecord[] {
+    return this.store.current();
+  }
+
+  /** A job in play or in the history (read first if needed). */
+  find(id: string): Promise<JobRecord | undefined> {
+    return this.store.find(id);
   }
 
   onDidChange(listener: Listener): { dispose(): void } {

@@ -10,6 +10,7 @@ import type { CreateResponseRequest, SailResponse } from '../sail/schemas';
 import { bindTo, blocked, currentDestination, type DestinationSources, type Here } from './destination';
 import type { JobRecord } from './job';
 import { describeError, type JobLedger } from './ledger';
+import { SEND_LEASE_MS } from './sendLease';
 
 /** The part of SailClient the job core needs. */
 export interface ResponsesApi {
@@ -45,13 +46,21 @@ export class JobSender {
   /** Jobs to send once more when their current attempt ends (the key or base URL changed meanwhile). */
   private readonly sendAgain = new Set<string>();
   private readonly resendTimers = new Map<string, unknown>();
+  /** Wall and steady time when this window started: see steadyNow. */
+  private readonly startedAt: number;
+  private readonly startedSteady: number | undefined;
 
   constructor(
     private readonly ledger: JobLedger,
     private readonly options: SenderOptions,
     /** Sail accepted (or, in the foreground, answered) the job: record what it said. */
     private readonly accepted: (job: JobRecord, response: SailResponse) => Promise<unknown>,
-  ) {}
+    /** Another window sent (or ended) the job meanwhile: follow it from here too. */
+    private readonly adopted: (job: JobRecord, before: JobRecord | undefined) => void = () => undefined,
+  ) {
+    this.startedAt = ledger.clock.now();
+    this.startedSteady = ledger.clock.monotonic?.();
+  }
 
   /** An attempt is on the wire. */
   isSending(id: string): boolean {
@@ -118,15 +127,16 @@ export class JobSender {
     for (const id of [...this.resendTimers.keys()]) {
       this.cancelResend(id);
     }
+    this.ledger.store.leases.releaseAllNow();
   }
 
   private async sendOnce(id: string, byUser: boolean): Promise<void> {
     const { ledger } = this;
-    const found = ledger.get(id);
+    const found = this.latest(id);
     if (!found || found.state !== 'submitting') {
       return;
     }
-    const stale = !byUser && ledger.clock.now() - found.createdAt > RESEND_HORIZON_MS;
+    const stale = !byUser && this.steadyNow() - found.createdAt > RESEND_HORIZON_MS;
     const request = (await ledger.store.readPayload(id, 'request')) as CreateResponseRequest | undefined;
     if (!request && found.storageId !== ledger.store.storageId && !stale) {
       // Written down by a window whose files live elsewhere (a VS Code Remote host): that one sends it.
@@ -150,11 +160,34 @@ export class JobSender {
       await ledger.markWaiting(found, waiting);
       return;
     }
-    // Bound before the POST: if its answer is lost, it is re-sent only there and with this key.
-    const job = await this.bind(found, here);
-    if (!job) {
+    // One window sends a job at a time (every window resumes every unanswered job).
+    const { leases } = ledger.store;
+    if (!(await leases.acquire(id))) {
+      const until = (await leases.heldElsewhereUntil(id)) ?? ledger.clock.now() + SEND_LEASE_MS;
+      ledger.log.debug(`Job ${id} is being sent by another window; looking again when its lease ends`);
+      this.schedule(id, until - ledger.clock.now() + 1_000);
       return;
     }
+    try {
+      // The window that held the lease may have had the job accepted meanwhile.
+      const current = this.latest(id);
+      if (!current || current.state !== 'submitting' || current.attempt !== found.attempt) {
+        return;
+      }
+      // Bound before the POST: if its answer is lost, it is re-sent only there and with this key.
+      const job = await this.bind(current, here);
+      if (!job) {
+        return;
+      }
+      await this.post(job, request, here);
+    } finally {
+      await leases.release(id).catch((error: unknown) => ledger.log.warn(`Job ${id}: could not release its send lease (${describeError(error)})`));
+    }
+  }
+
+  private async post(job: JobRecord, request: CreateResponseRequest, here: Here): Promise<void> {
+    const { ledger } = this;
+    const { id } = job;
     let response: SailResponse;
     try {
       ({ response } = await this.options.api().createResponse(request, { idempotencyKey: job.idempotencyKey, apiKey: here.apiKey }));
@@ -195,15 +228,43 @@ export class JobSender {
     const delay = Math.min(RESEND_CAP_MS, Math.max(sailError?.retryAfterMs ?? 0, jittered));
     ledger.log.warn(`Job ${job.id}: sending failed (${sailError?.kind ?? 'error'}); trying again in ${Math.round(delay / 1000)} s`);
     // Scheduled before the write, so a failing store cannot leave the job with nothing scheduled.
-    this.cancelResend(job.id);
+    this.schedule(job.id, delay);
+    await ledger.update({ ...job, sendAttempts: attempts, error: { kind: sailError?.kind ?? 'error', message } }, job.state);
+  }
+
+  private schedule(id: string, delay: number): void {
+    this.cancelResend(id);
     this.resendTimers.set(
-      job.id,
-      ledger.clock.setTimer(() => {
-        this.resendTimers.delete(job.id);
-        this.sendInBackground(job.id);
+      id,
+      this.ledger.clock.setTimer(() => {
+        this.resendTimers.delete(id);
+        this.sendInBackground(id);
       }, delay),
     );
-    await ledger.update({ ...job, sendAttempts: attempts, error: { kind: sailError?.kind ?? 'error', message } }, job.state);
+  }
+
+  /**
+   * The job as the shared list has it now (another window may have sent it); a job another window
+   * had accepted meanwhile is handed on to be followed here too.
+   */
+  private latest(id: string): JobRecord | undefined {
+    const before = this.ledger.get(id);
+    this.ledger.store.refresh();
+    const latest = this.ledger.get(id);
+    if (latest && latest.state !== 'submitting' && (latest.responseId || before?.state !== latest.state)) {
+      this.adopted(latest, before);
+    }
+    return latest;
+  }
+
+  /**
+   * Wall-clock time that a jump of the system clock during this session cannot move: the wall time
+   * at start plus the steady time since. The re-send horizon is measured on it, so setting the clock
+   * a day ahead does not fail every unsent job as stale.
+   */
+  private steadyNow(): number {
+    const steady = this.ledger.clock.monotonic?.();
+    return steady === undefined || this.startedSteady === undefined ? this.ledger.clock.now() : this.startedAt + (steady - this.startedSteady);
   }
 
   /**

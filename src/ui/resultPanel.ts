@@ -65,10 +65,9 @@ export class ResultPanels implements vscode.Disposable {
       }),
       vscode.window.registerWebviewPanelSerializer(RESULT_VIEW_TYPE, {
         deserializeWebviewPanel: async (panel, state) => {
-          // The job list may still be loading (its file copy): look the job up only once it is in.
-          await tracker.ready();
+          // The job list may still be loading (its file copy, the history): look the job up once it is in.
           const parsed = PanelStateSchema.safeParse(state);
-          if (!parsed.success || !tracker.get(parsed.data.jobId)) {
+          if (!parsed.success || !(await tracker.find(parsed.data.jobId))) {
             panel.dispose();
             return;
           }

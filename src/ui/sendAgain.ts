@@ -10,7 +10,7 @@ import { icon, join, notify, statusMessage, t } from './uiText';
  * request as it was (the stored body would be refused again); says why when it cannot be done here.
  */
 export async function sendAgain(tracker: JobTracker, configs: ConfigWatcher, jobId: string): Promise<void> {
-  const job = tracker.get(jobId);
+  const job = await tracker.find(jobId);
   if (!job) {
     return;
   }

@@ -24,7 +24,7 @@ export class JobStatusBar implements vscode.Disposable {
   }
 
   update(): void {
-    const jobs = this.tracker.jobs();
+    const jobs = this.tracker.currentJobs();
     const running = jobs.filter((j) => isLive(j.state));
     const unseen = jobs.filter(isUnseenNews);
     const failed = unseen.filter((j) => j.state === 'failed');

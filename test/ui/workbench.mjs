@@ -122,11 +122,34 @@ export async function openWorkbench(options = {}) {
      * @param {string} title e.g. "Sail: Show Log"
      */
     async runCommand(title) {
-      const input = await this.openPalette();
-      await input.fill(`>${title}`);
-      // Enter runs the focused row: wait until the list has caught up with what was typed.
-      await page.locator('.quick-input-list .monaco-list-row.focused', { hasText: title }).waitFor();
+      await this.findCommand(title);
       await page.keyboard.press('Enter');
+    },
+    /**
+     * Opens the palette on `>title` and waits until its row is the focused one. The palette lists the
+     * commands known when it opens: one opened before the workbench has read the extension's
+     * contributions never shows them, so it is closed and opened again until the row comes (60 s).
+     * @param {string} title
+     */
+    async findCommand(title) {
+      const row = page.locator('.quick-input-list .monaco-list-row.focused', { hasText: title });
+      const deadline = Date.now() + 60_000;
+      for (;;) {
+        const input = await this.openPalette();
+        await input.fill(`>${title}`);
+        // Enter runs the focused row: wait until the list has caught up with what was typed.
+        const found = await row.waitFor({ timeout: 10_000 }).then(
+          () => true,
+          () => false,
+        );
+        if (found) {
+          return;
+        }
+        if (Date.now() > deadline) {
+          throw new Error(`The command palette never listed "${title}"`);
+        }
+        await page.keyboard.press('Escape');
+      }
     },
     /**
      * Answers Sail's instruction picker with typed text, once that picker (not the palette) is showing.
