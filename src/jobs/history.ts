@@ -42,6 +42,7 @@ export class JobHistory {
   private reading: Promise<void> | undefined;
   /** Lines in the log, read or written: when far more than the jobs they hold, pruning compacts it. */
   private lines = 0;
+  private recovered = false;
 
   constructor(
     private readonly blobs: BlobStore,
@@ -154,7 +155,25 @@ export class JobHistory {
     return true;
   }
 
-  /** Finishes a rewrite a crash interrupted: its moved-aside log is carried over, nothing dropped. */
+  /**
+   * Finishes a rewrite a crash interrupted (its moved-aside log is carried over, nothing dropped),
+   * unless another window is rewriting now. Cheap when there is nothing to do.
+   */
+  async recoverOnce(now: number): Promise<void> {
+    if (this.recovered) {
+      return;
+    }
+    this.recovered = true;
+    if ((await this.blobs.read(REWRITING_FILE)) === undefined || !(await this.lock(now))) {
+      return;
+    }
+    try {
+      await this.recover();
+    } finally {
+      await this.blobs.delete(LOCK_FILE);
+    }
+  }
+
   private async recover(): Promise<void> {
     await this.carryOver(new Set());
   }

@@ -135,6 +135,7 @@ export class JobStore {
   /** Reads what the history log gained since it was last read (all of it, the first time). */
   async loadHistory(): Promise<void> {
     await this.ready;
+    await this.history.recoverOnce(this.now());
     await this.history.load();
     this.sorted = undefined;
     for (const job of this.history.values()) {
@@ -337,7 +338,7 @@ export class JobStore {
       const incoming = job.data;
       this.lastStamp = Math.max(this.lastStamp, incoming.updatedAt);
       const local = this.jobs.get(incoming.id);
-      if ((this.removed.get(incoming.id) ?? -1) >= incoming.updatedAt || outdatedBy(incoming, this.archived.get(incoming.id))) {
+      if ((this.removed.get(incoming.id) ?? -1) >= incoming.updatedAt) {
         continue;
       }
       const settled = this.history.get(incoming.id);

@@ -51,6 +51,8 @@ export interface JobTrackerOptions {
   readonly random?: () => number;
   /** The first automatic re-send's delay (doubled per failure); tests shorten it. */
   readonly resendBaseMs?: number;
+  /** How soon to look again at a job another window is sending; tests shorten it. */
+  readonly leaseRecheckMs?: number;
 }
 
 /** What Send Again did: sent; nothing to do; an attempt already on the wire; the request is on another host. */

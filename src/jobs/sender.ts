@@ -25,6 +25,8 @@ export interface SenderOptions extends DestinationSources {
   readonly random?: () => number;
   /** The first automatic re-send's delay (doubled per failure); tests shorten it. */
   readonly resendBaseMs?: number;
+  /** How soon to look again at a job another window is sending; tests shorten it. */
+  readonly leaseRecheckMs?: number;
 }
 
 /** Errors after which re-sending the same request cannot help until the user changes something. */
@@ -40,6 +42,8 @@ const RESUME_CONCURRENCY = 4;
  * its results (48 h), so a late re-send could run — and bill — the job a second time.
  */
 const RESEND_HORIZON_MS = 24 * 60 * 60_000;
+/** How soon a window looks again at a job another window is sending. */
+const LEASE_RECHECK_MS = 15_000;
 
 export class JobSender {
   private readonly sending = new Set<string>();
@@ -163,9 +167,11 @@ export class JobSender {
     // One window sends a job at a time (every window resumes every unanswered job).
     const { leases } = ledger.store;
     if (!(await leases.acquire(id))) {
+      // Looked at again soon: by then the other window has usually had it accepted, and this one
+      // follows it (see latest); otherwise, once that window's lease lapses, this one sends it.
       const until = (await leases.heldElsewhereUntil(id)) ?? ledger.clock.now() + SEND_LEASE_MS;
-      ledger.log.debug(`Job ${id} is being sent by another window; looking again when its lease ends`);
-      this.schedule(id, until - ledger.clock.now() + 1_000);
+      ledger.log.debug(`Job ${id} is being sent by another window; looking again shortly`);
+      this.schedule(id, Math.min(this.options.leaseRecheckMs ?? LEASE_RECHECK_MS, until - ledger.clock.now() + 1_000));
       return;
     }
     try {

@@ -24,6 +24,7 @@ const manifest = JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'pack
 };
 const declared = manifest.contributes.configuration.properties;
 const readByConfig = Object.keys(SETTINGS) as (keyof typeof SETTINGS)[];
+const HISTORY_SETTINGS: readonly string[] = ['historyMaxAgeDays', 'historyMaxJobs'];
 
 /** The checks both sides make on a value, in one comparable shape. */
 interface Shape {
@@ -83,8 +84,14 @@ describe('package.json settings match src/config.ts', () => {
     assert.equal(declared['sail.baseUrl']?.scope, 'application');
   });
 
+  it('scopes the history retention to the application: the history is shared by every window, and a workspace must not prune it', () => {
+    for (const key of HISTORY_SETTINGS) {
+      assert.equal(declared[`sail.${key}`]?.scope, 'application', `scope of sail.${key}`);
+    }
+  });
+
   it('scopes every other setting to the window, since config.ts reads one value per window', () => {
-    for (const key of readByConfig) {
+    for (const key of readByConfig.filter((k) => !HISTORY_SETTINGS.includes(k))) {
       assert.equal(declared[`sail.${key}`]?.scope, 'window', `scope of sail.${key}`);
     }
   });
