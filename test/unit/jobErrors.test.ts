@@ -1,12 +1,13 @@
 // A job's error is stored as a code plus the server's own text; its words are made when shown, in
 // the current language, and the server's text never turns into a link, an icon or a second line.
 import * as assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import * as l10n from '@vscode/l10n';
 import { JobErrorKindSchema, jobErrorOf, JobRecordSchema, type JobError, type JobRecord } from '../../src/jobs/job';
+import { HISTORY_FILE } from '../../src/jobs/history';
 import { FileBlobStore, JOB_INDEX_KEY, JobStore } from '../../src/jobs/jobStore';
 import { jobErrorText } from '../../src/render/jobErrors';
 import { jobView } from '../../src/render/jobView';
@@ -211,6 +212,15 @@ describe('job errors stored before kinds were typed', () => {
     assert.match(jobErrorText(store.get('address')?.error), /sail\.baseUrl/);
     assert.deepEqual(store.get('disk')?.error, { kind: 'error' });
     assert.doesNotMatch(jobView({ job: store.get('disk') as JobRecord }).notice ?? '', /EACCES|secret/);
+  });
+
+  it('in the history log load as codes too', async () => {
+    const old = { ...base, id: 'seen', seen: true, error: { kind: 'lost', message: 'The stored request is missing, so it cannot be sent.' } };
+    writeFileSync(join(dir, HISTORY_FILE), `${JSON.stringify({ v: 1, job: old })}\n`);
+    const store = await load();
+    const found = await store.find('seen');
+    assert.deepEqual(found?.error, { kind: 'lost' });
+    assert.match(jobView({ job: found as JobRecord }).notice ?? '', /stored request is missing/);
   });
 
   it('with a kind this version does not know still load, as a general error', async () => {
