@@ -4,6 +4,7 @@
  * index; the request body and the response live in files beside it.
  */
 import { z } from 'zod';
+import type { SailError } from '../sail/errors';
 import { COMPLETION_WINDOWS } from '../sail/windows';
 
 export const JobStateSchema = z.enum([
@@ -180,16 +181,100 @@ export function isTroubled(job: Pick<JobRecord, 'state' | 'pollTrouble'> | undef
   return job !== undefined && isLive(job.state) && (job.pollTrouble?.count ?? 0) >= POLL_TROUBLE_THRESHOLD;
 }
 
+// ------------------------------------------------------------ errors
+
+/**
+ * What went wrong with a job, as a code: the view layer turns it into words (render/jobErrors), so a
+ * change of display language reaches stored jobs. The SailError kinds a send can end with, and the
+ * job core's own.
+ */
+export const JobErrorKindSchema = z.enum([
+  'auth',
+  'forbidden',
+  'invalid_request',
+  /** The POST was answered 404: Sail's API is not at this base URL. */
+  'not_found',
+  'rate_limited',
+  'server',
+  'timeout',
+  'network',
+  'unexpected_response',
+  'aborted',
+  /** Sail no longer has the accepted job (see the poller's 404 rule). */
+  'gone',
+  /** Sail answered the job as failed; `detail` holds Sail's own message. */
+  'failed',
+  /** Never confirmed by Sail and over a day old: not re-sent on its own (see RESEND_HORIZON_MS). */
+  'stale',
+  /** The stored request body is missing, so it cannot be sent. */
+  'lost',
+  /** Anything else (the disk, the key store), and any kind this version does not know. */
+  'error',
+]);
+export type JobErrorKind = z.infer<typeof JobErrorKindSchema>;
+
+export const JobErrorSchema = z.object({
+  // A kind from a newer (or older) version must not make the record unreadable.
+  kind: JobErrorKindSchema.catch('error'),
+  /** The HTTP status (of Sail, or of a proxy that refused the connection). */
+  status: z.number().optional(),
+  /** SailError's code: the API's error code or the connection's (e.g. 'idempotency_error', 'UND_ERR_CONNECT_TIMEOUT'). */
+  code: z.string().optional(),
+  /** Only text from the server (a refusal's message, a failed job's message): untrusted, never our words. */
+  detail: z.string().optional(),
+});
+export type JobError = z.infer<typeof JobErrorSchema>;
+
+/** A failed send or poll as a job error: a SailError's kind and what the server said, nothing localized. */
+export function jobErrorOf(error: SailError | undefined): JobError {
+  if (!error) {
+    return { kind: 'error' };
+  }
+  return {
+    kind: error.kind,
+    ...(error.status !== undefined && { status: error.status }),
+    ...(error.code !== undefined && { code: error.code }),
+    ...(error.serverMessage !== undefined && { detail: error.serverMessage }),
+  };
+}
+
 /** Records written before `waiting` existed marked it as an error of this kind, holding a sentence. */
 const LEGACY_WAITING_KIND = 'elsewhere';
+
+/**
+ * An error stored before kinds were typed: `{ kind, message }`, the message a sentence in the
+ * language of its day. Only a failed job's message came from Sail and is kept (as `detail`); the
+ * others are our words, made again by the view.
+ */
+function migrateError(error: { kind?: unknown; message?: unknown }, record: { responseId?: unknown; state?: unknown }): unknown {
+  const kind = typeof error.kind === 'string' ? error.kind : 'error';
+  if (record.responseId !== undefined) {
+    // Accepted by Sail: the poller wrote either a 404 (expired) or the failed answer's code and message.
+    if (kind === 'not_found' && record.state === 'expired') {
+      return { kind: 'gone' };
+    }
+    return {
+      kind: 'failed',
+      ...(kind !== 'failed' && { code: kind }),
+      ...(typeof error.message === 'string' && error.message !== '' && { detail: error.message }),
+    };
+  }
+  return { kind };
+}
 
 function migrate(raw: unknown): unknown {
   if (typeof raw !== 'object' || raw === null) {
     return raw;
   }
-  const record = raw as { error?: { kind?: unknown } };
-  // The reason is not known: drop the mark, and the next send or poll finds out again.
-  return record.error?.kind === LEGACY_WAITING_KIND ? { ...record, error: undefined } : raw;
+  const record = raw as { error?: { kind?: unknown; message?: unknown }; responseId?: unknown; state?: unknown };
+  if (record.error?.kind === LEGACY_WAITING_KIND) {
+    // The reason is not known: drop the mark, and the next send or poll finds out again.
+    return { ...record, error: undefined };
+  }
+  if (typeof record.error === 'object' && record.error !== null && 'message' in record.error) {
+    return { ...record, error: migrateError(record.error, record) };
+  }
+  return raw;
 }
 
 const JobRecordObject = z.object({
@@ -214,7 +299,7 @@ const JobRecordObject = z.object({
   /** Sail's created_at (unix seconds), when known. */
   serverCreatedAt: z.number().optional(),
   usage: JobUsageSchema.optional(),
-  error: z.object({ kind: z.string(), message: z.string() }).optional(),
+  error: JobErrorSchema.optional(),
   /** When Sail first answered 404 for this (accepted) job; cleared by any other answer. See PollPolicy.goneAfterMs. */
   missingSince: z.number().optional(),
   /** Polls that failed in a row without an answer; cleared by any answer from Sail. */

@@ -118,7 +118,9 @@ export class JobPoller {
         reasoning: usage.output_tokens_details.reasoning_tokens,
         total: usage.total_tokens,
       },
-      error: response.error ? { kind: response.error.code ?? 'failed', message: response.error.message } : undefined,
+      error: response.error
+        ? { kind: 'failed', ...(response.error.code !== undefined && { code: response.error.code }), detail: response.error.message }
+        : undefined,
       waiting: undefined,
       missingSince: undefined,
       pollTrouble: undefined,
@@ -205,7 +207,7 @@ export class JobPoller {
           await ledger.markWaiting(job, 'otherKey');
           return { kind: 'failed' };
         }
-        return this.notFound(job.id, error);
+        return this.notFound(job.id);
       }
       const kind = error instanceof SailError ? error.kind : 'error';
       ledger.log.debug(`Poll of job ${job.id} failed (${kind}); the job keeps running`);
@@ -234,7 +236,7 @@ export class JobPoller {
   }
 
   /** Sail answered 404 for a job this key may read: gone, or (for a young job) asked again later. */
-  private async notFound(id: string, error: SailError): Promise<PollOutcome> {
+  private async notFound(id: string): Promise<PollOutcome> {
     const { ledger } = this;
     const latest = ledger.get(id);
     if (!latest || isFinished(latest.state)) {
@@ -247,10 +249,7 @@ export class JobPoller {
       ledger.log.info(`Job ${id}: Sail answered 404; asking again before treating it as gone`);
       return { kind: 'failed' };
     }
-    await ledger.update(
-      { ...latest, state: 'expired', finishedAt: ledger.clock.now(), error: { kind: 'not_found', message: error.userMessage } },
-      latest.state,
-    );
+    await ledger.update({ ...latest, state: 'expired', finishedAt: ledger.clock.now(), error: { kind: 'gone' } }, latest.state);
     return { kind: 'done' };
   }
 

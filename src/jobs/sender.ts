@@ -4,11 +4,10 @@
  * A send always ends in one of: accepted (handed to the poller), failed for good, waiting for its
  * base URL or key, or a re-send scheduled. Never "submitting" with nothing scheduled.
  */
-import * as l10n from '@vscode/l10n';
 import { SailError } from '../sail/errors';
 import type { CreateResponseRequest, SailResponse } from '../sail/schemas';
 import { bindTo, blocked, currentDestination, type DestinationSources, type Here } from './destination';
-import type { JobRecord } from './job';
+import { jobErrorOf, type JobRecord } from './job';
 import { describeError, type JobLedger } from './ledger';
 import { SEND_LEASE_MS } from './sendLease';
 
@@ -148,14 +147,11 @@ export class JobSender {
       return;
     }
     if (stale) {
-      await ledger.update({ ...found, state: 'failed', error: { kind: 'stale', message: staleMessage() } }, found.state);
+      await ledger.update({ ...found, state: 'failed', error: { kind: 'stale' } }, found.state);
       return;
     }
     if (!request) {
-      await ledger.update(
-        { ...found, state: 'failed', error: { kind: 'lost', message: l10n.t('The stored request is missing, so it cannot be sent.') } },
-        found.state,
-      );
+      await ledger.update({ ...found, state: 'failed', error: { kind: 'lost' } }, found.state);
       return;
     }
     const here = await currentDestination(this.options);
@@ -220,13 +216,12 @@ export class JobSender {
     // A 409 is no refusal: another window's POST under the same idempotency key may be on the wire.
     if (sailError && DEFINITIVE.has(sailError.kind) && sailError.status !== 409) {
       ledger.log.warn(`Job ${job.id} was refused by Sail (${sailError.kind}${sailError.status ? ` ${sailError.status}` : ''})`);
-      await ledger.update({ ...job, state: 'failed', error: { kind: sailError.kind, message: sailError.userMessage } }, job.state);
+      await ledger.update({ ...job, state: 'failed', error: jobErrorOf(sailError) }, job.state);
       return;
     }
     // Ambiguous (network, timeout, 5xx, garbage): Sail may or may not have the job. Re-send later with
     // the same key: if it has it, it replays the record instead of running the job again.
     const attempts = job.sendAttempts + 1;
-    const message = sailError?.userMessage ?? describeError(error);
     // Jittered (between half and all of the backoff), so windows and jobs that failed together do not
     // come back in lock-step; Retry-After is honoured up to a cap.
     const backoff = Math.min(RESEND_MAX_MS, (this.options.resendBaseMs ?? RESEND_BASE_MS) * 2 ** (attempts - 1));
@@ -235,7 +230,7 @@ export class JobSender {
     ledger.log.warn(`Job ${job.id}: sending failed (${sailError?.kind ?? 'error'}); trying again in ${Math.round(delay / 1000)} s`);
     // Scheduled before the write, so a failing store cannot leave the job with nothing scheduled.
     this.schedule(job.id, delay);
-    await ledger.update({ ...job, sendAttempts: attempts, error: { kind: sailError?.kind ?? 'error', message } }, job.state);
+    await ledger.update({ ...job, sendAttempts: attempts, error: jobErrorOf(sailError) }, job.state);
   }
 
   private schedule(id: string, delay: number): void {
@@ -289,8 +284,4 @@ export class JobSender {
     await this.ledger.update(bound, job.state);
     return bound;
   }
-}
-
-function staleMessage(): string {
-  return l10n.t('This request was never confirmed by Sail and is over a day old, so it was not sent again on its own. Use Send Again if you still need it.');
 }

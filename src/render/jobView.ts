@@ -4,6 +4,7 @@ import { isTroubled, isWaiting, type JobRecord, type WaitingReason } from '../jo
 import { lineSpan } from '../jobs/lines';
 import { outputText, reasoningText } from '../sail/output';
 import type { SailResponse } from '../sail/schemas';
+import { jobErrorText } from './jobErrors';
 import { renderMarkdown } from './markdown';
 import type { JobView } from './messages';
 import { durationWords, formatDuration, usageRows } from './usage';
@@ -133,7 +134,10 @@ function notice(job: JobRecord): string | undefined {
   switch (job.state) {
     case 'submitting':
       return job.error
-        ? l10n.t('The last attempt failed: {0} It will be sent again with the same idempotency key, so it runs only once.', job.error.message)
+        ? l10n.t(
+            'The last attempt failed: {0} It will be sent again with the same idempotency key, so it runs only once.',
+            jobErrorText(job.error, job.baseUrl),
+          )
         : undefined;
     case 'incomplete':
       if (job.incompleteReason === 'max_output_tokens') {
@@ -141,7 +145,7 @@ function notice(job: JobRecord): string | undefined {
       }
       return job.incompleteReason ? l10n.t('The answer is incomplete ({0}).', job.incompleteReason) : l10n.t('The answer is incomplete.');
     case 'failed':
-      return job.error?.message ?? l10n.t('Sail reported that the job failed.');
+      return jobErrorText(job.error, job.baseUrl);
     case 'expired':
       return l10n.t('Sail no longer has this job: it keeps results for at most 48 hours.');
     case 'untracked':

@@ -15,6 +15,8 @@ export interface SailErrorDetails {
   code?: string;
   retryAfterMs?: number;
   requestId?: string;
+  /** What Sail itself said about the failure (redacted, one line, bounded): server text, never our words. */
+  serverMessage?: string;
   cause?: unknown;
 }
 
@@ -26,6 +28,7 @@ export class SailError extends Error {
   readonly code?: string;
   readonly retryAfterMs?: number;
   readonly requestId?: string;
+  readonly serverMessage?: string;
   /** How many HTTP attempts were made before giving up; set by the retry loop. */
   attempts?: number;
 
@@ -37,6 +40,7 @@ export class SailError extends Error {
     this.code = details.code;
     this.retryAfterMs = details.retryAfterMs;
     this.requestId = details.requestId;
+    this.serverMessage = details.serverMessage;
   }
 }
 
@@ -169,7 +173,7 @@ export function errorFromHttp(failure: HttpFailure): SailError {
   const code = envelope.code !== undefined ? excerpt(envelope.code, secrets, 80) : undefined;
   const detail = serverMessage ?? (failure.bodyText ? excerpt(failure.bodyText, secrets) : 'empty body');
   const message = `${method} ${path} failed with HTTP ${status}${code ? ` (${code})` : ''}: ${detail}`;
-  const base = { status, code, requestId };
+  const base = { status, code, requestId, serverMessage };
 
   if (status === 401 || (status === 403 && isAboutTheKey(code, serverMessage))) {
     return new SailError('auth', message, base);

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { isFinished, isTroubled } from '../jobs/job';
 import type { JobTracker } from '../jobs/jobTracker';
+import { jobErrorText } from '../render/jobErrors';
 import { pollTroubleText, stateLabel } from '../render/jobView';
 import { outputText } from '../sail/output';
 import type { ConfigWatcher } from './configWatcher';
@@ -47,7 +48,7 @@ export function notifyOnFinish(tracker: JobTracker, panels: ResultPanels, config
       shown = notify.info(t('Sail finished "{0}".', job.title), open, copy);
     } else if (job.state === 'failed') {
       const actions = [open, ...(job.responseId ? [] : [retry]), ...(job.error?.kind === 'auth' ? [setKey] : [])];
-      shown = notify.error(t('Sail job "{0}" failed: {1}', job.title, job.error?.message ?? ''), ...actions);
+      shown = notify.error(t('Sail job "{0}" failed: {1}', job.title, jobErrorText(job.error, job.baseUrl)), ...actions);
     } else {
       shown = notify.warning(t('Sail job "{0}" ended: {1}.', job.title, stateLabel(job)), open, ...(job.state === 'incomplete' ? [copy] : []));
     }

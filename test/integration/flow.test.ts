@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
+import { jobErrorText } from '../../src/render/jobErrors';
 import { finished, openEditor, sendSelection, sim, testApi, waitFor } from './support';
 
 suite('Send → background job → result', () => {
@@ -92,7 +93,7 @@ suite('Send → background job → result', () => {
     const jobId = await sendSelection('fail.ts', 'while (true) {}\n', 'while (true) {}', { instruction: 'Explain', completionWindow: 'standard' });
     const job = await finished(api.tracker, jobId);
     assert.equal(job.state, 'failed');
-    assert.match(job.error?.message ?? '', /ran out of memory/);
+    assert.match(jobErrorText(job.error, job.baseUrl), /ran out of memory/);
   });
 
   test('a job Sail no longer has (its 48 h retention passed) ends expired, and says why', async () => {
@@ -101,7 +102,7 @@ suite('Send → background job → result', () => {
     await sim.expire();
     const job = await finished(api.tracker, jobId);
     assert.equal(job.state, 'expired');
-    assert.match(job.error?.message ?? '', /48 h|48 hours/);
+    assert.match(jobErrorText(job.error, job.baseUrl), /48 h|48 hours/);
   });
 
   test('Set API Key takes a key as an argument and Clear API Key removes it', async () => {
@@ -156,7 +157,7 @@ suite('Send → background job → result', () => {
     const job = api.tracker.get(jobId);
     assert.equal(job?.state, 'failed');
     assert.equal(job?.error?.kind, 'auth');
-    assert.match(job?.error?.message ?? '', /Set API Key/);
+    assert.match(jobErrorText(job?.error, job?.baseUrl), /Set API Key/);
     assert.doesNotMatch(JSON.stringify(job), /sk_wrong_key/);
     assert.equal((await sim.counters()).totalInferences, 0);
   });

@@ -263,8 +263,8 @@ describe('job core: reliability', () => {
   it('Send Again warns before sending a request that may have reached Sail unconfirmed', () => {
     const base = { responseId: undefined, error: undefined };
     assert.ok(mayHaveReachedSail({ ...base, state: 'submitting' }));
-    assert.ok(mayHaveReachedSail({ ...base, state: 'failed', error: { kind: 'stale', message: '' } }), 'over a day old: Sail may have forgotten its key');
-    assert.ok(!mayHaveReachedSail({ ...base, state: 'failed', error: { kind: 'invalid_request', message: '' } }));
+    assert.ok(mayHaveReachedSail({ ...base, state: 'failed', error: { kind: 'stale' } }), 'over a day old: Sail may have forgotten its key');
+    assert.ok(!mayHaveReachedSail({ ...base, state: 'failed', error: { kind: 'invalid_request' } }));
     assert.ok(!mayHaveReachedSail({ state: 'queued', responseId: 'resp_1', error: undefined }));
   });
 
@@ -383,7 +383,7 @@ describe('job core: records and merges', () => {
 
   it('a copy without Sail’s response id never beats one with it (a refused duplicate cannot erase an accepted job)', () => {
     const accepted: JobRecord = { ...base, responseId: 'resp_1', updatedAt: 1 };
-    const refused: JobRecord = { ...base, state: 'failed', error: { kind: 'invalid_request', message: 'x' }, updatedAt: 99 };
+    const refused: JobRecord = { ...base, state: 'failed', error: { kind: 'invalid_request' }, updatedAt: 99 };
     assert.equal(supersedes(refused, accepted), false);
     assert.equal(supersedes(accepted, refused), true);
   });

@@ -7,6 +7,7 @@ import { systemClock, type Clock } from '../../src/jobs/clock';
 import { FileBlobStore, JOB_INDEX_KEY, JobStore } from '../../src/jobs/jobStore';
 import { JobTracker } from '../../src/jobs/jobTracker';
 import { DEFAULT_POLL_POLICY, type PollPolicy } from '../../src/jobs/pollPolicy';
+import { jobErrorText } from '../../src/render/jobErrors';
 import { SailClient } from '../../src/sail/client';
 import { keyId } from '../../src/sail/keyId';
 import type { CreateResponseRequest } from '../../src/sail/schemas';
@@ -233,7 +234,7 @@ describe('JobTracker against the simulator', () => {
     await finished(t, job.id);
     const failed = t.get(job.id);
     assert.equal(failed?.state, 'failed');
-    assert.match(failed?.error?.message ?? '', /model overloaded/);
+    assert.match(jobErrorText(failed?.error, failed?.baseUrl), /model overloaded/);
   });
 
   it('a request Sail refuses fails at once, is not re-sent, and runs nothing', async () => {
@@ -510,7 +511,7 @@ describe('JobTracker against the simulator', () => {
     const next = tracker(client(), undefined, dayLater);
     await next.tracker.resume();
     assert.equal(next.tracker.get(job.id)?.state, 'failed');
-    assert.match(next.tracker.get(job.id)?.error?.message ?? '', /over a day old/);
+    assert.match(jobErrorText(next.tracker.get(job.id)?.error), /over a day old/);
     assert.equal(sim.counters.requests('POST', 'createResponse'), posts, 'nothing was sent');
   });
 

@@ -65,10 +65,7 @@ describe('jobView', () => {
   });
 
   it('says plainly what happened to failed, expired and untracked jobs', () => {
-    assert.match(
-      jobView({ job: { ...base, state: 'failed', error: { kind: 'auth', message: 'Sail rejected the API key.' } } }).notice ?? '',
-      /rejected the API key/,
-    );
+    assert.match(jobView({ job: { ...base, state: 'failed', error: { kind: 'auth' } } }).notice ?? '', /rejected the API key/);
     assert.equal(jobView({ job: { ...base, state: 'failed' } }).canRetry, true);
     assert.match(jobView({ job: { ...base, state: 'expired' } }).notice ?? '', /48 hours/);
     assert.match(jobView({ job: { ...base, state: 'untracked' } }).notice ?? '', /no cancel endpoint.*billed/);
