@@ -20,6 +20,8 @@ const REWRITING_FILE = 'history.rewriting.jsonl';
 const LOCK_FILE = 'history.lock';
 const STALE_LOCK_MS = 10 * 60_000;
 const HISTORY_VERSION = 1;
+/** Lines read between two yields to the event loop (about a few milliseconds of work). */
+const SLICE_LINES = 250;
 
 const LineSchema = z.union([
   z.object({ v: z.literal(HISTORY_VERSION), job: z.unknown() }),
@@ -78,7 +80,14 @@ export class JobHistory {
       }
       // Only whole lines: another window may be in the middle of appending one.
       const end = tail.bytes.lastIndexOf(0x0a) + 1;
-      this.take(Buffer.from(tail.bytes.buffer, tail.bytes.byteOffset, end).toString('utf8'));
+      const lines = Buffer.from(tail.bytes.buffer, tail.bytes.byteOffset, end).toString('utf8').split('\n');
+      // In slices, letting other work run between them: a long history must not freeze the extension host.
+      for (let from = 0; from < lines.length; from += SLICE_LINES) {
+        if (from > 0) {
+          await new Promise<void>((resolve) => setImmediate(resolve));
+        }
+        this.take(lines.slice(from, from + SLICE_LINES));
+      }
       this.offset = tail.start + end;
       this.identity = tail.identity;
     };
@@ -184,7 +193,7 @@ export class JobHistory {
       return;
     }
     const moved = new JobHistory(this.blobs, this.warn);
-    moved.take(Buffer.from(old.bytes.buffer, old.bytes.byteOffset, old.bytes.length).toString('utf8'));
+    moved.take(Buffer.from(old.bytes.buffer, old.bytes.byteOffset, old.bytes.length).toString('utf8').split('\n'));
     const kept = [...moved.jobs.values()].filter((job) => !drop.has(job.id));
     const lines = [
       ...kept.map((job) => JSON.stringify({ v: HISTORY_VERSION, job })),
@@ -215,8 +224,8 @@ export class JobHistory {
     return this.lines > 2 * (this.jobs.size + this.unreadable.size) + 100;
   }
 
-  private take(text: string): void {
-    for (const line of text.split('\n')) {
+  private take(lines: readonly string[]): void {
+    for (const line of lines) {
       if (!line.trim()) {
         continue;
       }

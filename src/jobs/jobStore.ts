@@ -6,8 +6,9 @@
  *
  * The index holds only jobs still in play (live, or finished and not yet seen); settled ones move to
  * the history log (history.ts), so every change rewrites a list whose size does not grow with the
- * history. A job moved there leaves an "archived" mark in the index for a few days, so that a window
- * holding an old copy drops it instead of writing it back.
+ * history. A job moved there leaves an "archived" mark in the index for an hour, so that a window
+ * holding an old copy drops it instead of writing it back; a window that has read the history also
+ * compares copies with it.
  *
  * Several windows share one job list, so nothing overwrites it wholesale: every copy (memory, the
  * key-value store, the file) is merged record by record (see `supersedes`), with
@@ -42,8 +43,8 @@ const STORAGE_ID_FILE = 'storage-id';
 /** How long a removed job's tombstone is kept: longer than any window stays away. */
 const TOMBSTONE_MS = 30 * 24 * 60 * 60_000;
 /** How long the index remembers that a job moved to the history, and how many such marks it keeps. */
-const ARCHIVED_MS = 3 * 24 * 60 * 60_000;
-const ARCHIVED_MAX = 500;
+const ARCHIVED_MS = 60 * 60_000;
+const ARCHIVED_MAX = 50;
 
 const IndexSchema = z.object({
   version: z.number(),
@@ -67,6 +68,8 @@ export class JobStore {
   /** Which window sends which job (see sendLease.ts). */
   readonly leases: SendLeases;
   private sorted: JobRecord[] | undefined;
+  /** The history was read once: from then on each write takes in what other windows appended. */
+  private historyRead = false;
   /** Entries this version cannot read, kept verbatim (by their JSON) and written back. */
   private readonly unreadable = new Map<string, unknown>();
   private lastStamp = 0;
@@ -137,6 +140,7 @@ export class JobStore {
     await this.ready;
     await this.history.recoverOnce(this.now());
     await this.history.load();
+    this.historyRead = true;
     this.sorted = undefined;
     for (const job of this.history.values()) {
       const local = this.jobs.get(job.id);
@@ -361,11 +365,21 @@ export class JobStore {
         this.jobs.delete(id);
       }
     }
+    for (const local of [...this.jobs.values()]) {
+      const settled = this.history.get(local.id);
+      if (settled && supersedes(settled, local)) {
+        this.jobs.delete(local.id);
+      }
+    }
   }
 
   private persist(): Promise<void> {
     const write = async () => {
-      // Another window may have written since: take its changes in before writing ours.
+      // Another window may have written since: take its changes in before writing ours (and, once
+      // the history was read, the jobs it moved there: a few new lines, not the whole log).
+      if (this.historyRead) {
+        await this.history.load();
+      }
       this.merge(this.index.get<unknown>(JOB_INDEX_KEY), 'stored job list');
       await this.mergeFile();
       if (this.newerVersion !== undefined) {

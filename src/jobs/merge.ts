@@ -10,7 +10,8 @@ import { isFinished, isGivenUp, type JobRecord } from './job';
  * refused must not undo the window whose POST was accepted); then a finished copy wins over an unfinished one (a window
  * still holding the running copy must not bring a finished job back to life), and an answered one
  * (completed, incomplete, failed, cancelled) over one that was given up (expired, no longer tracked) —
- * the answer is what was paid for; otherwise the newer change wins.
+ * the answer is what was paid for; then a copy the user has seen over one not seen; otherwise the
+ * newer change wins.
  */
 export function supersedes(incoming: JobRecord, local: JobRecord): boolean {
   if (incoming.attempt !== local.attempt) {
@@ -21,7 +22,13 @@ export function supersedes(incoming: JobRecord, local: JobRecord): boolean {
     return knows > 0;
   }
   const rank = finality(incoming) - finality(local);
-  return rank !== 0 ? rank > 0 : incoming.updatedAt > local.updatedAt;
+  if (rank !== 0) {
+    return rank > 0;
+  }
+  // Two windows that both saw the answer come in: the one whose user has looked at it wins (seeing it
+  // again as news, with a second notification, would be wrong).
+  const seen = Number(isFinished(incoming.state) && incoming.seen) - Number(isFinished(local.state) && local.seen);
+  return seen !== 0 ? seen > 0 : incoming.updatedAt > local.updatedAt;
 }
 
 function finality(job: JobRecord): number {

@@ -7,6 +7,7 @@ import { SailClient } from '../../src/sail/client';
 import { isTerminal } from '../../src/sail/status';
 import { startSimulator, type Simulator } from '../sim';
 import { DrivenClock } from './drivenClock';
+import { benchHistory } from './history';
 
 const NAIVE_INTERVAL_MS = 1_000;
 
@@ -186,6 +187,8 @@ async function main(): Promise<void> {
     `   naive 1 s polling would send ${(many.jobs * many.horizonMs) / NAIVE_INTERVAL_MS} requests (${((many.jobs * many.horizonMs) / NAIVE_INTERVAL_MS / Math.max(1, many.polls)).toFixed(0)}× ours)`,
   );
   console.log(`   heap growth from tracking them: ${many.heapDeltaKiB.toFixed(0)} KiB${global.gc ? '' : ' (run with --expose-gc for a stable number)'}\n`);
+
+  await benchHistory();
 }
 
 main().catch((error: unknown) => {

@@ -325,6 +325,11 @@ describe('supersedes: which of two copies of a job wins', () => {
     assert.equal(supersedes(at(9, { state: 'in_progress' }), at(1, { state: 'incomplete' })), false);
   });
 
+  it('between two answered copies, the one the user has seen wins: a second window finishing it late does not make it news again', () => {
+    assert.equal(supersedes(at(9, { state: 'completed', seen: false }), at(1, { state: 'completed', seen: true })), false);
+    assert.equal(supersedes(at(1, { state: 'completed', seen: true }), at(9, { state: 'completed', seen: false })), true);
+  });
+
   it('otherwise the newer change wins, and a copy does not beat itself', () => {
     assert.equal(supersedes(at(2), at(1)), true);
     assert.equal(supersedes(at(1), at(2)), false);
