@@ -277,9 +277,15 @@ function migrate(raw: unknown): unknown {
   return raw;
 }
 
+/** Which plug-in sends and follows the job (see kinds.ts). */
+export const JobKindNameSchema = z.enum(['response']);
+export type JobKindName = z.infer<typeof JobKindNameSchema>;
+
 const JobRecordObject = z.object({
   /** Our id (a UUID); stable across reloads. */
   id: z.string().min(1),
+  /** Absent: a single response (every job before batches). */
+  kind: JobKindNameSchema.optional(),
   /** Generated once, before the first POST; every re-send of this job uses it. */
   idempotencyKey: z.string().min(1).max(255),
   /** Sail's `resp_…` id, once the POST was answered. */

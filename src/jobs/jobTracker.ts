@@ -24,10 +24,11 @@ import type { JobStore } from './jobStore';
 import { JobPoller } from './poller';
 import type { PollPolicy } from './pollPolicy';
 import type { PollScheduler } from './pollScheduler';
-import { JobSender, type ResponsesApi } from './sender';
+import { responseKind, type JobKinds, type ResponsesApi } from './kinds';
+import { JobSender } from './sender';
 
 export type { JobChange, TrackerLogger } from './ledger';
-export type { ResponsesApi } from './sender';
+export type { ResponsesApi, JobKind, JobKinds } from './kinds';
 export type { Retention } from './history';
 
 export interface JobTrackerOptions {
@@ -53,6 +54,8 @@ export interface JobTrackerOptions {
   readonly resendBaseMs?: number;
   /** How soon to look again at a job another window is sending; tests shorten it. */
   readonly leaseRecheckMs?: number;
+  /** The job kinds (see kinds.ts); by default a single response, sent and polled through `api`. */
+  readonly kinds?: JobKinds;
 }
 
 /** What Send Again did: sent; nothing to do; an attempt already on the wire; the request is on another host. */
@@ -74,11 +77,12 @@ export class JobTracker {
   constructor(private readonly options: JobTrackerOptions) {
     this.newId = options.newId ?? randomUUID;
     this.ledger = new JobLedger(options.store, options.clock, options.log);
-    this.poller = new JobPoller(this.ledger, options);
+    const parts = { ...options, kinds: options.kinds ?? { response: responseKind(options.api) } };
+    this.poller = new JobPoller(this.ledger, parts);
     this.sender = new JobSender(
       this.ledger,
-      options,
-      (job, response) => this.poller.apply(job, response),
+      parts,
+      (job, status) => this.poller.apply(job, status),
       (job, before) => {
         if (before?.state !== job.state) {
           this.options.log.info(`Job ${job.id} was sent by another window (${job.state})`);
@@ -327,10 +331,13 @@ export class JobTracker {
    * Sail still has it.
    */
   async response(id: string): Promise<SailResponse | undefined> {
-    const stored = await this.options.store.readPayload(id, 'response');
+    let stored = await this.options.store.readPayload(id, 'response');
     if (stored === undefined) {
       await this.find(id);
-      return this.poller.fetchAgain(id);
+      stored = await this.poller.fetchAgain(id);
+      if (stored === undefined) {
+        return undefined;
+      }
     }
     const parsed = SailResponseSchema.safeParse(stored);
     if (!parsed.success) {

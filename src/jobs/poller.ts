@@ -4,17 +4,16 @@
  * means "gone", and fetching a missing answer again. A failed poll never fails a job.
  */
 import { SailError } from '../sail/errors';
-import type { SailResponse } from '../sail/schemas';
-import { isTerminal } from '../sail/status';
 import { blocked, currentDestination, sentWithOtherKey, type DestinationSources } from './destination';
-import { isAnswered, isFinished, type JobRecord, type JobState } from './job';
+import { isAnswered, isFinished, type JobRecord } from './job';
 import type { JobLedger } from './ledger';
 import { DEFAULT_POLL_POLICY, type PollPolicy } from './pollPolicy';
 import { PollScheduler, type PollOutcome, type PollTarget } from './pollScheduler';
-import type { ResponsesApi } from './sender';
+import { kindOf, type JobKinds, type RemoteStatus } from './kinds';
 
 export interface PollerOptions extends DestinationSources {
-  readonly api: () => ResponsesApi;
+  /** How each kind of job is asked about (see kinds.ts). */
+  readonly kinds: JobKinds;
   readonly maxInFlight?: number;
   readonly policy?: PollPolicy;
 }
@@ -27,7 +26,7 @@ export class JobPoller {
   private readonly policy: PollPolicy;
   /** Finished jobs whose missing answer Sail gave, or no longer has (not asked for again). */
   private readonly fetchedAgain = new Set<string>();
-  private readonly fetching = new Map<string, Promise<SailResponse | undefined>>();
+  private readonly fetching = new Map<string, Promise<unknown>>();
 
   constructor(
     private readonly ledger: JobLedger,
@@ -75,19 +74,17 @@ export class JobPoller {
   }
 
   /** Records what Sail said about a job; returns true when the job is finished. */
-  async apply(job: JobRecord, response: SailResponse): Promise<boolean> {
+  async apply(job: JobRecord, status: RemoteStatus): Promise<boolean> {
     const { ledger } = this;
     const latest = ledger.get(job.id);
     if (!latest || isFinished(latest.state) || latest.attempt !== job.attempt) {
       // Stopped, removed or sent again meanwhile: the user's choice wins.
       return true;
     }
-    const status = response.status;
-    if (!isTerminal(status)) {
-      const state: JobState = status === 'in_progress' ? 'in_progress' : 'queued';
+    if (!isFinished(status.state)) {
       const changed =
-        state !== job.state ||
-        response.rawStatus !== job.serverStatus ||
+        status.state !== job.state ||
+        status.serverStatus !== job.serverStatus ||
         job !== latest ||
         job.error !== undefined ||
         job.waiting !== undefined ||
@@ -95,7 +92,15 @@ export class JobPoller {
         job.pollTrouble !== undefined;
       if (changed) {
         await ledger.update(
-          { ...job, state, serverStatus: response.rawStatus, error: undefined, waiting: undefined, missingSince: undefined, pollTrouble: undefined },
+          {
+            ...job,
+            state: status.state,
+            serverStatus: status.serverStatus,
+            error: undefined,
+            waiting: undefined,
+            missingSince: undefined,
+            pollTrouble: undefined,
+          },
           latest.state,
         );
       }
@@ -104,30 +109,21 @@ export class JobPoller {
       }
       return false;
     }
-    await ledger.store.writePayload(job.id, 'response', response);
-    const usage = response.usage;
+    await ledger.store.writePayload(job.id, 'response', status.answer);
     const finished: JobRecord = {
       ...job,
-      state: status as JobState,
-      serverStatus: response.rawStatus,
+      state: status.state,
+      serverStatus: status.serverStatus,
       finishedAt: ledger.clock.now(),
-      usage: {
-        input: usage.input_tokens,
-        cached: usage.input_tokens_details.cached_tokens,
-        output: usage.output_tokens,
-        reasoning: usage.output_tokens_details.reasoning_tokens,
-        total: usage.total_tokens,
-      },
-      error: response.error
-        ? { kind: 'failed', ...(response.error.code !== undefined && { code: response.error.code }), detail: response.error.message }
-        : undefined,
+      usage: status.usage,
+      error: status.error,
       waiting: undefined,
       missingSince: undefined,
       pollTrouble: undefined,
-      incompleteReason: response.incomplete_details?.reason,
+      incompleteReason: status.incompleteReason,
     };
     this.scheduler.untrack(job.id);
-    ledger.log.info(`Job ${job.id} ${status} (${usage.total_tokens} tokens)`);
+    ledger.log.info(`Job ${job.id} ${status.state} (${status.usage?.total ?? 0} tokens)`);
     await ledger.update(finished, latest.state);
     return true;
   }
@@ -136,7 +132,7 @@ export class JobPoller {
    * The answer of a finished job that is not stored here (a window on another host stored it), from
    * Sail, once, while Sail still has it: a GET costs nothing. One GET per job at a time.
    */
-  fetchAgain(id: string): Promise<SailResponse | undefined> {
+  fetchAgain(id: string): Promise<unknown> {
     let fetching = this.fetching.get(id);
     if (!fetching) {
       fetching = this.fetchOnce(id).finally(() => this.fetching.delete(id));
@@ -145,7 +141,7 @@ export class JobPoller {
     return fetching;
   }
 
-  private async fetchOnce(id: string): Promise<SailResponse | undefined> {
+  private async fetchOnce(id: string): Promise<unknown> {
     const { ledger } = this;
     const job = ledger.get(id);
     if (!job?.responseId || !isAnswered(job.state) || this.fetchedAgain.has(id)) {
@@ -157,14 +153,14 @@ export class JobPoller {
       return undefined;
     }
     try {
-      const response = await this.options.api().getResponse(job.responseId, { apiKey: here.apiKey });
-      if (!isTerminal(response.status)) {
+      const status = await kindOf(this.options.kinds, job).fetch(job.responseId, { apiKey: here.apiKey });
+      if (!isFinished(status.state)) {
         return undefined;
       }
       this.fetchedAgain.add(id);
-      await ledger.store.writePayload(id, 'response', response);
+      await ledger.store.writePayload(id, 'response', status.answer);
       ledger.log.info(`Fetched the answer of job ${id} from Sail again (it was not stored here)`);
-      return response;
+      return status.answer;
     } catch (error) {
       if (error instanceof SailError && error.kind === 'not_found') {
         // Gone (48 h): asking again cannot help.
@@ -191,10 +187,10 @@ export class JobPoller {
     // Another key may belong to the same account (a rotated key): a GET costs nothing, so ask.
     const otherKey = sentWithOtherKey(job, here);
     try {
-      const response = await this.options.api().getResponse(job.responseId, { apiKey: here.apiKey });
+      const status = await kindOf(this.options.kinds, job).fetch(job.responseId, { apiKey: here.apiKey });
       // The key that could read it is the job's key from now on.
       const seen = here.keyId !== undefined && job.keyId !== here.keyId ? { ...job, keyId: here.keyId } : job;
-      const finished = await this.apply(seen, response);
+      const finished = await this.apply(seen, status);
       return finished ? { kind: 'done' } : { kind: 'pending' };
     } catch (error) {
       if (error instanceof SailError && error.kind === 'not_found') {

@@ -5,21 +5,15 @@
  * base URL or key, or a re-send scheduled. Never "submitting" with nothing scheduled.
  */
 import { SailError } from '../sail/errors';
-import type { CreateResponseRequest, SailResponse } from '../sail/schemas';
 import { bindTo, blocked, currentDestination, type DestinationSources, type Here } from './destination';
 import { jobErrorOf, type JobRecord } from './job';
+import { kindOf, type Accepted, type JobKinds, type RemoteStatus } from './kinds';
 import { describeError, type JobLedger } from './ledger';
 import { SEND_LEASE_MS } from './sendLease';
 
-/** The part of SailClient the job core needs. */
-export interface ResponsesApi {
-  createResponse(body: CreateResponseRequest, options: { idempotencyKey: string; apiKey?: string }): Promise<{ response: SailResponse }>;
-  getResponse(id: string, options?: { apiKey?: string }): Promise<SailResponse>;
-}
-
 export interface SenderOptions extends DestinationSources {
-  /** The current client; throws a SailError when it cannot be built (no key, bad base URL). */
-  readonly api: () => ResponsesApi;
+  /** How each kind of job is sent (see kinds.ts). */
+  readonly kinds: JobKinds;
   /** Uniform in [0, 1), for re-send jitter. */
   readonly random?: () => number;
   /** The first automatic re-send's delay (doubled per failure); tests shorten it. */
@@ -57,7 +51,7 @@ export class JobSender {
     private readonly ledger: JobLedger,
     private readonly options: SenderOptions,
     /** Sail accepted (or, in the foreground, answered) the job: record what it said. */
-    private readonly accepted: (job: JobRecord, response: SailResponse) => Promise<unknown>,
+    private readonly accepted: (job: JobRecord, status: RemoteStatus) => Promise<unknown>,
     /** Another window sent (or ended) the job meanwhile: follow it from here too. */
     private readonly adopted: (job: JobRecord, before: JobRecord | undefined) => void = () => undefined,
   ) {
@@ -140,7 +134,7 @@ export class JobSender {
       return;
     }
     const stale = !byUser && this.steadyNow() - found.createdAt > RESEND_HORIZON_MS;
-    const request = (await ledger.store.readPayload(id, 'request')) as CreateResponseRequest | undefined;
+    const request = await ledger.store.readPayload(id, 'request');
     if (!request && found.storageId !== ledger.store.storageId && !stale) {
       // Written down by a window whose files live elsewhere (a VS Code Remote host): that one sends it.
       ledger.log.debug(`Job ${id} was written down by another host; leaving it to that host`);
@@ -187,20 +181,19 @@ export class JobSender {
     }
   }
 
-  private async post(job: JobRecord, request: CreateResponseRequest, here: Here): Promise<void> {
+  private async post(job: JobRecord, request: unknown, here: Here): Promise<void> {
     const { ledger } = this;
-    const { id } = job;
-    let response: SailResponse;
+    let accepted: Accepted;
     try {
-      ({ response } = await this.options.api().createResponse(request, { idempotencyKey: job.idempotencyKey, apiKey: here.apiKey }));
+      accepted = await kindOf(this.options.kinds, job).send(request, { idempotencyKey: job.idempotencyKey, apiKey: here.apiKey });
     } catch (error) {
       await this.failed(job, error);
       return;
     }
-    ledger.log.info(`Job ${id} accepted by Sail as ${response.id} (${response.rawStatus})`);
+    ledger.log.info(`Job ${job.id} accepted by Sail as ${accepted.remoteId} (${accepted.status.serverStatus})`);
     await this.accepted(
-      { ...job, responseId: response.id, submittedAt: ledger.clock.now(), serverCreatedAt: response.created_at, sendAttempts: 0, error: undefined },
-      response,
+      { ...job, responseId: accepted.remoteId, submittedAt: ledger.clock.now(), serverCreatedAt: accepted.serverCreatedAt, sendAttempts: 0, error: undefined },
+      accepted.status,
     );
   }
 
