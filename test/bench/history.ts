@@ -10,6 +10,7 @@ import type { JobRecord } from '../../src/jobs/job';
 import { FileBlobStore, JobStore } from '../../src/jobs/jobStore';
 import { JobTracker, type ResponsesApi } from '../../src/jobs/jobTracker';
 import { MemoryState } from '../support/memoryState';
+import { settledHeap } from './heap';
 
 const LIVE_JOBS = 5;
 const quietLog = { info() {}, warn() {}, debug() {} };
@@ -70,20 +71,6 @@ function record(i: number, now: number, extra: Partial<JobRecord>): JobRecord {
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)] ?? NaN;
-}
-
-async function settledHeap(): Promise<number> {
-  let previous = Number.POSITIVE_INFINITY;
-  for (let i = 0; i < 10 && global.gc; i++) {
-    await new Promise((resolve) => setImmediate(resolve));
-    global.gc();
-    const used = process.memoryUsage().heapUsed;
-    if (used >= previous) {
-      break;
-    }
-    previous = used;
-  }
-  return process.memoryUsage().heapUsed;
 }
 
 /** Storage as a user with `finished` jobs in history and a few running ones would have it. */

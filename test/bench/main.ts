@@ -7,6 +7,7 @@ import { SailClient } from '../../src/sail/client';
 import { isTerminal } from '../../src/sail/status';
 import { startSimulator, type Simulator } from '../sim';
 import { DrivenClock } from './drivenClock';
+import { settledHeap } from './heap';
 import { benchHistory } from './history';
 
 const NAIVE_INTERVAL_MS = 1_000;
@@ -137,20 +138,6 @@ async function manyPending(count: number, horizonMs: number) {
       heapDeltaKiB: heapDelta / 1024,
     };
   });
-}
-
-/** Collects garbage until the heap stops shrinking, so a difference measures what is still held. */
-async function settledHeap(): Promise<void> {
-  let previous = Number.POSITIVE_INFINITY;
-  for (let i = 0; i < 10 && global.gc; i++) {
-    await new Promise((resolve) => setImmediate(resolve));
-    global.gc();
-    const used = process.memoryUsage().heapUsed;
-    if (used >= previous) {
-      return;
-    }
-    previous = used;
-  }
 }
 
 function seconds(ms: number): string {

@@ -11,7 +11,7 @@ import { rebuildRequest } from '../../src/jobs/prompt';
 import { readConfig } from '../../src/config';
 import { FileBlobStore, JobStore, supersedes, type KeyValueStore } from '../../src/jobs/jobStore';
 import { JobTracker, type JobTrackerOptions, type ResponsesApi } from '../../src/jobs/jobTracker';
-import { DEFAULT_POLL_POLICY, nextPollDelay, type PollPolicy } from '../../src/jobs/pollPolicy';
+import { DEFAULT_POLL_POLICY, nextPollDelay } from '../../src/jobs/pollPolicy';
 import { canEditWith, jobView } from '../../src/render/jobView';
 import { SailClient } from '../../src/sail/client';
 import type { CreateResponseRequest, SailResponse } from '../../src/sail/schemas';
@@ -19,16 +19,9 @@ import { startSimulator, type Simulator } from '../sim';
 import { VirtualClock } from '../support/virtualClock';
 import { PollScheduler } from '../../src/jobs/pollScheduler';
 import { MemoryState } from '../support/memoryState';
+import { FAST_POLICY, isOver, quietLog, until } from '../support/jobWaits';
 
 const TIME_SCALE = 1000;
-const FAST_POLICY: PollPolicy = {
-  ...DEFAULT_POLL_POLICY,
-  typicalMs: { asap: 20, priority: 60, standard: 300, flex: 7200, default: 300 },
-  minMs: 10,
-  errorBackoffMs: 20,
-  goneAfterMs: 400,
-};
-const quietLog = { info() {}, warn() {}, debug() {} };
 
 /** A key-value store whose next write fails, as a full disk would. */
 class FailingState implements KeyValueStore {
@@ -49,28 +42,6 @@ class FailingState implements KeyValueStore {
 function request(text: string, window: 'standard' | 'flex' = 'standard'): CreateResponseRequest {
   return { model: 'moonshotai/Kimi-K2.5', input: text, background: true, store: true, metadata: { completion_window: window } };
 }
-
-/** Resolves with the job once `probe` holds; fails after `timeoutMs` saying what it waited for. */
-function until(t: JobTracker, id: string, what: string, probe: (job: JobRecord | undefined) => boolean, timeoutMs = 5_000): Promise<JobRecord | undefined> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      sub.dispose();
-      reject(new Error(`Timed out after ${timeoutMs} ms waiting for ${what}; the job is ${JSON.stringify(t.get(id)?.state)}`));
-    }, timeoutMs);
-    const check = () => {
-      const job = t.get(id);
-      if (probe(job)) {
-        clearTimeout(timer);
-        sub.dispose();
-        resolve(job);
-      }
-    };
-    const sub = t.onDidChange(check);
-    check();
-  });
-}
-
-const isOver = (job: JobRecord | undefined) => job !== undefined && !['submitting', 'queued', 'in_progress'].includes(job.state);
 
 describe('job core: reliability', () => {
   let sim: Simulator;

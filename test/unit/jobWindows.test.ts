@@ -6,50 +6,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import { systemClock, type Clock } from '../../src/jobs/clock';
-import type { JobRecord } from '../../src/jobs/job';
 import { FileBlobStore, JobStore } from '../../src/jobs/jobStore';
 import { JobTracker, type JobTrackerOptions } from '../../src/jobs/jobTracker';
-import { DEFAULT_POLL_POLICY, type PollPolicy } from '../../src/jobs/pollPolicy';
 import { leaseName, SendLeases } from '../../src/jobs/sendLease';
 import { SailClient } from '../../src/sail/client';
 import type { CreateResponseRequest } from '../../src/sail/schemas';
 import { startSimulator, type Simulator } from '../sim';
 import { MemoryState } from '../support/memoryState';
+import { FAST_POLICY, isOver, quietLog, until } from '../support/jobWaits';
 
-const FAST_POLICY: PollPolicy = {
-  ...DEFAULT_POLL_POLICY,
-  typicalMs: { asap: 20, priority: 60, standard: 300, flex: 7200, default: 300 },
-  minMs: 10,
-  errorBackoffMs: 20,
-  goneAfterMs: 400,
-};
-const quietLog = { info() {}, warn() {}, debug() {} };
 const HOUR_MS = 60 * 60_000;
 
 function request(text: string): CreateResponseRequest {
   return { model: 'moonshotai/Kimi-K2.5', input: text, background: true, store: true, metadata: { completion_window: 'standard' } };
 }
-
-function until(t: JobTracker, id: string, what: string, probe: (job: JobRecord | undefined) => boolean, timeoutMs = 5_000): Promise<JobRecord | undefined> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      sub.dispose();
-      reject(new Error(`Timed out after ${timeoutMs} ms waiting for ${what}; the job is ${JSON.stringify(t.get(id))}`));
-    }, timeoutMs);
-    const check = () => {
-      const job = t.get(id);
-      if (probe(job)) {
-        clearTimeout(timer);
-        sub.dispose();
-        resolve(job);
-      }
-    };
-    const sub = t.onDidChange(check);
-    check();
-  });
-}
-
-const isOver = (job: JobRecord | undefined) => job !== undefined && !['submitting', 'queued', 'in_progress'].includes(job.state);
 
 describe('job core: several windows, one job list', () => {
   let sim: Simulator;
