@@ -16,10 +16,10 @@
  * cannot read is kept as it is and written back, so an older version never deletes a newer one's jobs.
  */
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
 import type { BlobStore } from './fileBlobStore';
 import { JobHistory, type Retention } from './history';
-import { isSettled, JobRecordSchema, JobStateSchema, type JobRecord } from './job';
+import { isSettled, JobRecordSchema, type JobRecord } from './job';
+import { ArchivedMarkSchema, IndexSchema, markOf, newest, outdatedBy, TombstoneSchema, type ArchivedMark } from './indexFormat';
 import { supersedes } from './merge';
 import { SendLeases } from './sendLease';
 
@@ -45,15 +45,6 @@ const TOMBSTONE_MS = 30 * 24 * 60 * 60_000;
 /** How long the index remembers that a job moved to the history, and how many such marks it keeps. */
 const ARCHIVED_MS = 60 * 60_000;
 const ARCHIVED_MAX = 50;
-
-const IndexSchema = z.object({
-  version: z.number(),
-  jobs: z.array(z.unknown()).default([]),
-  // Each tombstone is checked on its own: one bad entry must not drop a whole copy of the list.
-  removed: z.array(z.unknown()).default([]),
-  archived: z.array(z.unknown()).default([]),
-});
-const TombstoneSchema = z.object({ id: z.string(), at: z.number() });
 
 export type Payload = 'request' | 'response';
 
@@ -429,28 +420,6 @@ export class JobStore {
     }
     this.sorted = undefined;
   }
-}
-
-/** The newest `max` marks. */
-function newest(marks: ArchivedMark[], max: number): ArchivedMark[] {
-  return marks.length > max ? marks.sort((a, b) => b.at - a.at).slice(0, max) : marks;
-}
-
-/** What the index remembers of a job it moved to the history: enough to rank other copies against it. */
-const ArchivedMarkSchema = z.object({ id: z.string(), at: z.number(), attempt: z.number(), known: z.boolean(), state: JobStateSchema });
-type ArchivedMark = z.infer<typeof ArchivedMarkSchema>;
-
-function markOf(job: JobRecord): ArchivedMark {
-  return { id: job.id, at: job.updatedAt, attempt: job.attempt, known: job.responseId !== undefined, state: job.state };
-}
-
-/** A copy the moved one wins over (by the merge's own rules): it must not come back into the index. */
-function outdatedBy(copy: JobRecord, mark: ArchivedMark | undefined): boolean {
-  if (!mark) {
-    return false;
-  }
-  const moved = { ...copy, attempt: mark.attempt, responseId: mark.known ? (copy.responseId ?? mark.id) : undefined, state: mark.state, updatedAt: mark.at };
-  return !supersedes(copy, moved);
 }
 
 function blobName(id: string, payload: Payload): string {
