@@ -9,6 +9,7 @@ export type SailErrorKind =
   'auth' | 'forbidden' | 'invalid_request' | 'not_found' | 'rate_limited' | 'server' | 'timeout' | 'network' | 'unexpected_response' | 'aborted';
 
 export interface SailErrorDetails {
+  /** Our own sentence, for a failure the kind, status and code do not describe; without it, `failureText` makes one. */
   userMessage?: string;
   status?: number;
   /** The API's `error.code` (or `error.type`), e.g. 'idempotency_error'; for network errors the socket error code. */
@@ -17,6 +18,10 @@ export interface SailErrorDetails {
   requestId?: string;
   /** What Sail itself said about the failure (redacted, one line, bounded): server text, never our words. */
   serverMessage?: string;
+  /** host:port the client talked to; only for the user message (see FailureFacts.host). */
+  host?: string;
+  /** Only for the user message (see FailureFacts.wrongAddress). */
+  wrongAddress?: boolean;
   cause?: unknown;
 }
 
@@ -35,12 +40,22 @@ export class SailError extends Error {
   constructor(kind: SailErrorKind, message: string, details: SailErrorDetails = {}) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
     this.kind = kind;
-    this.userMessage = details.userMessage ?? defaultUserMessage(kind);
     this.status = details.status;
     this.code = details.code;
     this.retryAfterMs = details.retryAfterMs;
     this.requestId = details.requestId;
     this.serverMessage = details.serverMessage;
+    this.userMessage =
+      details.userMessage ??
+      failureText({
+        kind,
+        status: details.status,
+        code: details.code,
+        detail: details.serverMessage,
+        host: details.host,
+        retryAfterMs: details.retryAfterMs,
+        wrongAddress: details.wrongAddress,
+      });
   }
 }
 
@@ -48,34 +63,134 @@ export function setKeyHint(): string {
   return l10n.t("Run 'Sail: Set API Key' to enter a valid key.");
 }
 
-/** Read when an error is made, not at load time, so the user's display language applies. */
-function defaultUserMessage(kind: SailErrorKind): string {
-  switch (kind) {
+/**
+ * What a live SailError and a job error stored from one (jobs/job.ts) both know about a failure.
+ * `failureText` makes the sentence from these alone, so the two read the same.
+ */
+export interface FailureFacts {
+  kind: SailErrorKind;
+  /** The HTTP status, of Sail or of a proxy that refused the connection. */
+  status?: number;
+  /** The API's error code, or the connection's (e.g. 'idempotency_error', 'UND_ERR_CONNECT_TIMEOUT', 'proxy_refused'). */
+  code?: string;
+  /**
+   * What Sail said, quoted as given: the caller makes it one safe line first (a SailError's
+   * serverMessage is an excerpt; render/jobErrors neutralizes a stored one). Blank: none.
+   */
+  detail?: string;
+  /** host:port the request went to, named in connection problems; without it, none is named. */
+  host?: string;
+  /** How long Sail asked to wait (a 429's Retry-After), when it said. */
+  retryAfterMs?: number;
+  /** A 404 that means Sail's API is not at this address (a POST, or the model list), not that one result is gone. */
+  wrongAddress?: boolean;
+}
+
+/**
+ * The sentence a user reads for a failure, saying what to do next. Pure; called when the error is
+ * made or shown, never at load time, so the user's display language applies.
+ */
+export function failureText(facts: FailureFacts): string {
+  const { status, code, detail } = facts;
+  switch (facts.kind) {
     case 'auth':
       return l10n.t('Sail rejected the API key. {0}', setKeyHint());
     case 'forbidden':
-      return l10n.t(
-        'The request was refused (HTTP 403). A proxy, firewall or gateway on the way may be blocking it: check sail.baseUrl and your proxy settings.',
-      );
+      return detail
+        ? l10n.t(
+            'The request was refused (HTTP 403): {0}. A proxy, firewall or gateway on the way may be blocking it: check sail.baseUrl and your proxy settings.',
+            detail,
+          )
+        : l10n.t('The request was refused (HTTP 403). A proxy, firewall or gateway on the way may be blocking it: check sail.baseUrl and your proxy settings.');
     case 'invalid_request':
-      return l10n.t('Sail refused the request. Check the model, completion window and request settings.');
+      return invalidRequestText(code, detail);
     case 'not_found':
-      return l10n.t(
-        'Sail no longer has this result: Sail keeps responses and batch results for at most 48 hours. Send the request again if you still need it.',
-      );
+      return facts.wrongAddress
+        ? l10n.t("Sail's API was not found at this address. Check the sail.baseUrl setting (it usually ends in /v1).")
+        : l10n.t('Sail no longer has this result: Sail keeps responses and batch results for at most 48 hours. Send the request again if you still need it.');
     case 'rate_limited':
-      return l10n.t('Sail is limiting the request rate. Wait a moment and try again.');
+      if (facts.retryAfterMs !== undefined) {
+        return l10n.t('Sail is limiting the request rate. Sail asks to wait {0} s. Try again later.', Math.max(1, Math.ceil(facts.retryAfterMs / 1000)));
+      }
+      // Sail's 429 asks to try later; an error made without an HTTP answer keeps its older words.
+      return status !== undefined
+        ? l10n.t('Sail is limiting the request rate. Try again later.')
+        : l10n.t('Sail is limiting the request rate. Wait a moment and try again.');
     case 'server':
-      return l10n.t('Sail had a server error. Try again in a minute; if it keeps failing, check https://status.sailresearch.com.');
+      return status !== undefined
+        ? l10n.t('Sail had a server error (HTTP {0}). Try again in a minute; if it keeps failing, check https://status.sailresearch.com.', status)
+        : l10n.t('Sail had a server error. Try again in a minute; if it keeps failing, check https://status.sailresearch.com.');
     case 'timeout':
-      return l10n.t('Sail did not answer in time. Check your connection and proxy settings, then try again.');
+      return timeoutText(facts);
     case 'network':
-      return l10n.t('Could not reach Sail. Check your network connection and proxy settings, then try again.');
+      return networkText(facts);
     case 'unexpected_response':
       return l10n.t("Sail sent a reply this extension does not understand. Try again; if it keeps happening, run 'Sail: Show Log' and report the log.");
     case 'aborted':
       return l10n.t('The request was cancelled.');
   }
+}
+
+function invalidRequestText(code: string | undefined, detail: string | undefined): string {
+  switch (code) {
+    case 'idempotency_error':
+      return l10n.t('Sail already has a different request under the same idempotency key. Send the request again as a new request.');
+    case 'unsupported_asap_request':
+      return l10n.t("The 'asap' completion window cannot run in the background. Pick another completion window, or send the request in the foreground.");
+    default:
+      return detail
+        ? l10n.t('Sail refused the request: {0}. Check the model, completion window and request settings.', detail)
+        : l10n.t('Sail refused the request. Check the model, completion window and request settings.');
+  }
+}
+
+function timeoutText({ status, code, host }: FailureFacts): string {
+  if (status === 408) {
+    // Sail's "timed out waiting for completion"; a retry with the same idempotency key collects the job.
+    return l10n.t('Sail took too long to finish the request. Try again, or send it as a background request.');
+  }
+  if (host !== undefined) {
+    switch (code) {
+      case 'UND_ERR_CONNECT_TIMEOUT':
+        return l10n.t('Timed out connecting to Sail at {0}. Check your connection and proxy settings, then try again.', host);
+      case 'UND_ERR_BODY_TIMEOUT':
+        return l10n.t('Timed out reading the reply from Sail at {0}. Check your connection and proxy settings, then try again.', host);
+      case 'UND_ERR_HEADERS_TIMEOUT':
+      case 'ETIMEDOUT':
+        return l10n.t('Timed out waiting for Sail at {0}. Check your connection and proxy settings, then try again.', host);
+    }
+  }
+  return l10n.t('Sail did not answer in time. Check your connection and proxy settings, then try again.');
+}
+
+function networkText({ status, code, host }: FailureFacts): string {
+  if (code === 'proxy_refused') {
+    if (status === 407) {
+      return l10n.t(
+        "The proxy asks for credentials (HTTP 407). Put them in VS Code's http.proxy setting (http://user:password@host:port) or set http.proxyAuthorization, then try again.",
+      );
+    }
+    // With a status, an HTTP proxy refused the tunnel; without one, a SOCKS5 proxy refused the login.
+    return status !== undefined
+      ? l10n.t("The proxy refused to connect to Sail (HTTP {0}). Check the proxy address and credentials in VS Code's http.proxy setting.", String(status))
+      : l10n.t(
+          "The SOCKS5 proxy did not accept Sail's credentials. Put them in VS Code's http.proxy setting (socks5://user:password@host:port), then try again.",
+        );
+  }
+  if (code === 'proxy_unsupported') {
+    return l10n.t("The proxy address is not an http://, https:// or socks5:// URL. Fix VS Code's http.proxy setting or the HTTPS_PROXY / HTTP_PROXY variable.");
+  }
+  if (host === undefined) {
+    return l10n.t('Could not reach Sail. Check your network connection and proxy settings, then try again.');
+  }
+  if (isCertificateError(code)) {
+    return l10n.t(
+      "The TLS certificate of {0} was not accepted ({1}). If a corporate proxy inspects TLS, add its CA certificate to your operating system's certificate store and keep VS Code's http.systemCertificates on (turning off http.proxyStrictSSL also works, but checks no certificate at all).",
+      host,
+      code,
+    );
+  }
+  return l10n.t('Could not reach Sail at {0}. Check your network connection and proxy settings, then try again.', host);
 }
 
 const REDACTED = '[redacted]';
@@ -179,48 +294,24 @@ export function errorFromHttp(failure: HttpFailure): SailError {
     return new SailError('auth', message, base);
   }
   if (status === 403) {
-    return new SailError('forbidden', message, {
-      ...base,
-      userMessage: serverMessage
-        ? l10n.t(
-            'The request was refused (HTTP 403): {0}. A proxy, firewall or gateway on the way may be blocking it: check sail.baseUrl and your proxy settings.',
-            serverMessage,
-          )
-        : undefined,
-    });
+    return new SailError('forbidden', message, base);
   }
   if (status === 404) {
     // Only GET of a known id can be "gone"; a POST or the model list answering 404 means the address is wrong.
-    const wrongAddress = method === 'POST' || path === '/models';
-    const userMessage = wrongAddress ? l10n.t("Sail's API was not found at this address. Check the sail.baseUrl setting (it usually ends in /v1).") : undefined;
-    return new SailError('not_found', message, { ...base, userMessage });
+    return new SailError('not_found', message, { ...base, wrongAddress: method === 'POST' || path === '/models' });
   }
   if (status === 429) {
-    return new SailError('rate_limited', message, {
-      ...base,
-      retryAfterMs,
-      userMessage:
-        retryAfterMs !== undefined
-          ? l10n.t('Sail is limiting the request rate. Sail asks to wait {0} s. Try again later.', Math.max(1, Math.ceil(retryAfterMs / 1000)))
-          : l10n.t('Sail is limiting the request rate. Try again later.'),
-    });
+    return new SailError('rate_limited', message, { ...base, retryAfterMs });
   }
   if (status === 408) {
     // Sail's "timed out waiting for completion"; a retry with the same idempotency key collects the job.
-    return new SailError('timeout', message, {
-      ...base,
-      userMessage: l10n.t('Sail took too long to finish the request. Try again, or send it as a background request.'),
-    });
+    return new SailError('timeout', message, base);
   }
   if (status >= 500) {
-    return new SailError('server', message, {
-      ...base,
-      retryAfterMs,
-      userMessage: l10n.t('Sail had a server error (HTTP {0}). Try again in a minute; if it keeps failing, check https://status.sailresearch.com.', status),
-    });
+    return new SailError('server', message, { ...base, retryAfterMs });
   }
   if (status >= 400) {
-    return new SailError('invalid_request', message, { ...base, userMessage: invalidRequestMessage(code, serverMessage) });
+    return new SailError('invalid_request', message, base);
   }
   return new SailError('unexpected_response', `${method} ${path} answered with unexpected HTTP ${status}: ${detail}`, base);
 }
@@ -231,19 +322,6 @@ function isAboutTheKey(code: string | undefined, serverMessage: string | undefin
     (code !== undefined && /api[_-]?key|auth|unauthori[sz]ed|permission/i.test(code)) ||
     (serverMessage !== undefined && /api[ _-]?key|unauthori[sz]ed|authenticat/i.test(serverMessage))
   );
-}
-
-function invalidRequestMessage(code: string | undefined, serverMessage: string | undefined): string {
-  switch (code) {
-    case 'idempotency_error':
-      return l10n.t('Sail already has a different request under the same idempotency key. Send the request again as a new request.');
-    case 'unsupported_asap_request':
-      return l10n.t("The 'asap' completion window cannot run in the background. Pick another completion window, or send the request in the foreground.");
-    default:
-      return serverMessage
-        ? l10n.t('Sail refused the request: {0}. Check the model, completion window and request settings.', serverMessage)
-        : defaultUserMessage('invalid_request');
-  }
 }
 
 /** Socket error codes that mean the certificate was refused: retrying will not help. */
@@ -259,7 +337,7 @@ const CERTIFICATE_CODES = new Set([
   'UND_ERR_PRX_TLS',
 ]);
 
-export function isCertificateError(code: string | undefined): boolean {
+export function isCertificateError(code: string | undefined): code is string {
   return code !== undefined && CERTIFICATE_CODES.has(code);
 }
 
@@ -308,55 +386,19 @@ export function errorFromException(error: unknown, context: ExceptionContext): S
     return new SailError('aborted', `${method} ${path} was cancelled`, { cause: error });
   }
   if (rawCode !== undefined && TIMEOUT_CODES.has(rawCode)) {
-    const userMessage =
-      rawCode === 'UND_ERR_CONNECT_TIMEOUT'
-        ? l10n.t('Timed out connecting to Sail at {0}. Check your connection and proxy settings, then try again.', host)
-        : rawCode === 'UND_ERR_BODY_TIMEOUT'
-          ? l10n.t('Timed out reading the reply from Sail at {0}. Check your connection and proxy settings, then try again.', host)
-          : l10n.t('Timed out waiting for Sail at {0}. Check your connection and proxy settings, then try again.', host);
-    return new SailError('timeout', message, { code: rawCode, cause: error, userMessage });
+    return new SailError('timeout', message, { code: rawCode, cause: error, host });
   }
   const proxyStatus = /Proxy response \((\d{3})\)/.exec(allMessages)?.[1] ?? (/\(407\)/.test(allMessages) ? '407' : undefined);
   if (proxyStatus !== undefined) {
-    return new SailError('network', message, {
-      code: 'proxy_refused',
-      status: Number(proxyStatus),
-      cause: error,
-      userMessage:
-        proxyStatus === '407'
-          ? l10n.t(
-              "The proxy asks for credentials (HTTP 407). Put them in VS Code's http.proxy setting (http://user:password@host:port) or set http.proxyAuthorization, then try again.",
-            )
-          : l10n.t("The proxy refused to connect to Sail (HTTP {0}). Check the proxy address and credentials in VS Code's http.proxy setting.", proxyStatus),
-    });
+    return new SailError('network', message, { code: 'proxy_refused', status: Number(proxyStatus), cause: error });
   }
   // After the proxy check: undici reports a refused CONNECT as an AbortError too.
   if (chain.some((e) => e instanceof Error && e.name === 'AbortError')) {
     return new SailError('aborted', `${method} ${path} was cancelled`, { cause: error });
   }
   if (rawCode?.startsWith('UND_ERR_SOCKS5_AUTH')) {
-    return new SailError('network', message, {
-      code: 'proxy_refused',
-      cause: error,
-      userMessage: l10n.t(
-        "The SOCKS5 proxy did not accept Sail's credentials. Put them in VS Code's http.proxy setting (socks5://user:password@host:port), then try again.",
-      ),
-    });
+    // No status: the SOCKS5 proxy refused the login (see failureText).
+    return new SailError('network', message, { code: 'proxy_refused', cause: error });
   }
-  if (isCertificateError(rawCode)) {
-    return new SailError('network', message, {
-      code: rawCode,
-      cause: error,
-      userMessage: l10n.t(
-        "The TLS certificate of {0} was not accepted ({1}). If a corporate proxy inspects TLS, add its CA certificate to your operating system's certificate store and keep VS Code's http.systemCertificates on (turning off http.proxyStrictSSL also works, but checks no certificate at all).",
-        host,
-        rawCode ?? '',
-      ),
-    });
-  }
-  return new SailError('network', message, {
-    code: rawCode,
-    cause: error,
-    userMessage: l10n.t('Could not reach Sail at {0}. Check your network connection and proxy settings, then try again.', host),
-  });
+  return new SailError('network', message, { code: rawCode, cause: error, host });
 }

@@ -60,6 +60,8 @@ function assertNeutral(words: string): void {
 describe('job errors in words', () => {
   afterEach(() => l10n.config({ contents: {} }));
 
+  // Both are written by failureText; this guards what a stored record keeps (kind, status, code,
+  // detail), the host named from the job's base URL, and which 404 a stored not_found is.
   it('say what Sail and the connection said, in the same sentences as the errors themselves', () => {
     const errors: SailError[] = [
       http(401, { error: { message: 'Invalid API key', type: 'authentication_error' } }),
@@ -78,10 +80,12 @@ describe('job errors in words', () => {
       thrown('connect timeout', 'UND_ERR_CONNECT_TIMEOUT'),
       thrown('headers timeout', 'UND_ERR_HEADERS_TIMEOUT'),
       thrown('body timeout', 'UND_ERR_BODY_TIMEOUT'),
+      thrown('connect ETIMEDOUT 10.0.0.1:443', 'ETIMEDOUT'),
       thrown('Proxy response (407) !== 200 when HTTP Tunneling'),
       thrown('Proxy response (502) !== 200 when HTTP Tunneling'),
       thrown('socks auth failed', 'UND_ERR_SOCKS5_AUTH_REJECTED'),
       thrown('certificate has expired', 'CERT_HAS_EXPIRED'),
+      thrown('proxy certificate rejected', 'UND_ERR_PRX_TLS'),
       thrown('connect ECONNREFUSED 127.0.0.1:1', 'ECONNREFUSED'),
     ];
     for (const error of errors) {
@@ -95,6 +99,8 @@ describe('job errors in words', () => {
   it("Sail's Retry-After is not stored: a rate-limited job still says why", () => {
     const limited = errorFromHttp({ method: 'POST', path: '/responses', status: 429, bodyText: '', retryAfterMs: 120_000 });
     assert.match(jobErrorText(jobErrorOf(limited), BASE_URL), /limiting the request rate/);
+    // Records from before statuses were stored read as Sail's 429 without Retry-After did.
+    assert.equal(jobErrorText({ kind: 'rate_limited' }, BASE_URL), http(429, '').userMessage);
   });
 
   it('every kind has words of its own, translated, never the bare code', () => {
