@@ -14,7 +14,8 @@ describe('SailClient: replies that quote the key', () => {
   let sim: Simulator;
   let client: SailClient;
   before(async () => {
-    sim = await startSimulator({ timeScale: 1_000_000, apiKeys: [KEY] });
+    // Sail time runs a million times faster; retention is stretched to match, so a slow machine still finds the job.
+    sim = await startSimulator({ timeScale: 1_000_000, retentionMs: 1_000_000 * 60_000, apiKeys: [KEY] });
     const log = () => {};
     client = new SailClient({
       baseUrl: sim.baseUrl,

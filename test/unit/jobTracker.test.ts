@@ -309,8 +309,12 @@ describe('JobTracker against the simulator', () => {
   it('after rotating to a new key of the same account, a running job is fetched with the new key', async () => {
     const { key, make } = switchableKey();
     const { tracker: t } = make();
+    // Held at Sail until the key is rotated: a poll that came first would just find it running.
+    sim.hold(true);
     const job = await t.submit({ request: request('Explain: const r = 2;'), title: 'R', instruction: 'R' });
     key.current = ROTATED_KEY;
+    sim.finishAll();
+    sim.hold(false);
     await finished(t, job.id);
     const done = t.get(job.id);
     assert.equal(done?.state, 'completed');

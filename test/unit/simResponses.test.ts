@@ -222,7 +222,8 @@ describe('simulator: responses', () => {
 
 describe('simulator: test controls', () => {
   it('hold keeps new jobs running until finishAll ends them', async (t) => {
-    const sim = await startSimulator({ timeScale: 1_000_000 });
+    // Retention stretched with the time scale: 48 h would pass in 173 ms of a loaded machine.
+    const sim = await startSimulator({ timeScale: 1_000_000, retentionMs: 1_000_000 * 60_000 });
     t.after(() => sim.close());
     sim.hold(true);
     const created = await create(sim, { model: KIMI, input: 'x', background: true, metadata: { completion_window: 'priority' } });
