@@ -122,9 +122,10 @@ export class JobPoller {
       pollTrouble: undefined,
       incompleteReason: status.incompleteReason,
     };
-    this.scheduler.untrack(job.id);
     ledger.log.info(`Job ${job.id} ${status.state} (${status.usage?.total ?? 0} tokens)`);
     await ledger.update(finished, latest.state);
+    // Only once the record says so: if it could not be written, the job stays polled and is asked again.
+    this.scheduler.untrack(job.id);
     return true;
   }
 
