@@ -161,6 +161,7 @@ export class SailService {
       return this.acceptResponse(request, apiKey);
     }
     for (let running = idempotency.running(apiKey, key); running !== undefined; running = idempotency.running(apiKey, key)) {
+      this.deps.counters.countConcurrentDuplicate();
       if (this.deps.inFlightDuplicates === 'conflict') {
         throw keyInFlight();
       }

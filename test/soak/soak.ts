@@ -72,6 +72,8 @@ export interface SoakResult {
   readonly stuck: number;
   /** Virtual ms from the network's return (the last outage) until every result Sail had ready was stored and every unanswered request accepted. */
   readonly recoveryMs: number;
+  /** The last log lines of the job that took longest to recover after the network returned. */
+  readonly slowestToRecover: readonly string[];
   /** The same after each outage while jobs were still being sent (faults go on meanwhile). */
   readonly outageRecoveryMs: readonly number[];
   readonly outageMs: readonly number[];
@@ -81,6 +83,8 @@ export interface SoakResult {
   readonly completed: number;
   readonly reloads: { readonly midSubmit: number; readonly midPoll: number };
   readonly faults: Readonly<Record<string, number>>;
+  /** POSTs Sail saw while another under the same Idempotency-Key was still being handled (answered 409). */
+  readonly concurrentDuplicates: number;
   readonly failedWrites: number;
   readonly requests: number;
   readonly virtualMs: number;
@@ -189,7 +193,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
 
   const logFor = (name: string): TrackerLogger => {
     const note = (level: string) => (message: string) => {
-      const id = /Job ([\w-]+)/.exec(message)?.[1];
+      const id = /\bjob ([0-9a-f]{8}-[0-9a-f-]{27})/i.exec(message)?.[1];
       if (id) {
         const lines = jobLog.get(id) ?? [];
         lines.push(`${new Date(clock.now()).toISOString().slice(11, 19)} ${name} ${level} ${message}`);
@@ -259,7 +263,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     }
     const [, name, generation] = (request.headers['user-agent'] ?? '').split('/');
     const window = windows.get(name);
-    if (reloadsLeft > 0 && window && String(window.generation) === generation && chance(faultRandom, 0.02)) {
+    // Reloads come mostly mid-submit: that is where two windows send one job at once.
+    const reloadChance = request.method === 'POST' ? 0.1 : 0.01;
+    if (reloadsLeft > 0 && window && String(window.generation) === generation && chance(faultRandom, reloadChance)) {
       reloadsLeft -= 1;
       setImmediate(() => reload(name, request.method === 'POST' ? 'midSubmit' : 'midPoll'));
       // Held a moment, so the reload happens while the request is on the wire.
@@ -397,20 +403,26 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     }
   }
 
+  let slowest: string | undefined;
   const recovery = (at: number): number => {
     const pending = pendingAt.get(at);
     if (!pending) {
       return NaN;
     }
     let last = at;
-    for (const id of pending.stored) {
-      last = Math.max(last, answeredAt.get(id) ?? Infinity);
-    }
-    for (const id of pending.accepted) {
-      last = Math.max(last, acceptedAt.get(id) ?? Infinity);
-    }
+    const consider = (id: string, when: number | undefined) => {
+      if ((when ?? Infinity) > last) {
+        last = when ?? Infinity;
+        slowest = id;
+      }
+    };
+    pending.stored.forEach((id) => consider(id, answeredAt.get(id)));
+    pending.accepted.forEach((id) => consider(id, acceptedAt.get(id)));
     return last - at;
   };
+  const outageRecoveryMs = outages.map((o) => recovery(o.to));
+  slowest = undefined;
+  const recoveryMs = recovery(finalOutage.to);
 
   const result: SoakResult = {
     seed: options.seed,
@@ -419,14 +431,16 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     duplicated,
     wronglyFailed: bad.filter((b) => b.problem === 'wrongly failed').length,
     stuck: bad.filter((b) => b.problem === 'stuck').length,
-    recoveryMs: recovery(finalOutage.to),
-    outageRecoveryMs: outages.map((o) => recovery(o.to)),
+    recoveryMs,
+    slowestToRecover: slowest === undefined ? [] : (jobLog.get(slowest) ?? []).slice(-8),
+    outageRecoveryMs,
     outageMs: allOutages.map((o) => o.to - o.from),
     byWindow,
     notWrittenDown,
     completed,
     reloads,
     faults,
+    concurrentDuplicates: sim.counters.concurrentDuplicates(),
     failedWrites,
     requests: Object.values(sim.counters.snapshot().requests).reduce((a, b) => a + b, 0),
     virtualMs,
@@ -573,7 +587,7 @@ export function formatSoak(r: SoakResult): string {
       .sort(([, a], [, b]) => b - a)
       .map(([k, v]) => `${k} ${v}`)
       .join(', ')}`,
-    `   outages ${r.outageMs.map((ms) => s(ms)).join(', ')}; ${r.failedWrites} failed storage writes; reloads mid-submit ${r.reloads.midSubmit}, mid-poll ${r.reloads.midPoll}; ${r.notWrittenDown} submit(s) refused at once`,
+    `   outages ${r.outageMs.map((ms) => s(ms)).join(', ')}; ${r.failedWrites} failed storage writes; reloads mid-submit ${r.reloads.midSubmit}, mid-poll ${r.reloads.midPoll}; ${r.concurrentDuplicates} concurrent duplicate POST(s) under one key; ${r.notWrittenDown} submit(s) refused at once`,
     '',
     '   results lost                       ' + r.lost,
     '   duplicate inferences (simulator)   ' + r.duplicated,
@@ -582,6 +596,9 @@ export function formatSoak(r: SoakResult): string {
     `   time to recover after the network returns  ${s(r.recoveryMs)} (after earlier outages, faults still on: ${r.outageRecoveryMs.map(s).join(', ') || 'none'})`,
     `   completed ${r.completed} of ${r.byWindow.asap + r.byWindow.standard + r.byWindow.flex} written down`,
   ];
+  if (r.slowestToRecover.length > 0) {
+    lines.push('   slowest to recover:', ...r.slowestToRecover.map((l) => `       ${l}`));
+  }
   for (const b of r.bad.slice(0, 10)) {
     lines.push(`   ! ${b.problem}: job ${b.id} (${b.window ?? '?'}, ${b.state ?? 'missing'}): ${b.detail}`);
     for (const l of b.log.slice(-8)) {

@@ -219,6 +219,7 @@ describe('simulator: fault injection', () => {
     const [a, b] = (await Promise.all([first.json(), second.json()])) as { id: string }[];
     assert.equal(a.id, b.id);
     assert.equal(sim.counters.inferences('dup-wait'), 1);
+    assert.equal(sim.counters.concurrentDuplicates(), 1);
   });
 
   it('a picker chooses faults for requests no rule matched, sees their headers, and clear() drops it', async () => {
@@ -267,6 +268,7 @@ describe('simulator: concurrent duplicates under one key, when Sail answers 409'
     assert.equal(replay.status, 202);
     assert.equal(replay.body.id, accepted.id);
     assert.equal(sim.counters.inferences('dup-409'), 1);
+    assert.equal(sim.counters.concurrentDuplicates(), 1, 'the replay came after the first was answered');
   });
 
   it('a foreground request is in flight until its job is done: a duplicate meanwhile gets 409', async () => {
@@ -283,6 +285,7 @@ describe('simulator: concurrent duplicates under one key, when Sail answers 409'
     sim.faults.inject({ fault: 'slow_accept', delayMs: 100, route: 'createResponse', times: 2 });
     const statuses = await Promise.all([post(sim, 'k-1'), post(sim, 'k-2')]).then((r) => r.map((x) => x.status));
     assert.deepEqual(statuses, [202, 202]);
+    assert.equal(sim.counters.concurrentDuplicates(), 0);
   });
 });
 
@@ -331,7 +334,12 @@ describe('simulator: admin HTTP API', () => {
 
     assert.equal((await adminCall('POST', '/reset')).status, 204);
     assert.equal((await call(sim, 'GET', `/responses/${created.body.id}`)).status, 404);
-    assert.deepEqual((await adminCall('GET', '/counters')).body, { requests: { 'GET getResponse': 1 }, inferencesByIdempotencyKey: {}, totalInferences: 0 });
+    assert.deepEqual((await adminCall('GET', '/counters')).body, {
+      requests: { 'GET getResponse': 1 },
+      inferencesByIdempotencyKey: {},
+      totalInferences: 0,
+      concurrentDuplicates: 0,
+    });
   });
 
   it("POST /__sim/expire makes every response gone, as after Sail's retention, and keeps the counters", async () => {
