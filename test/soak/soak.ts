@@ -204,7 +204,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   };
 
   const open = (name: string, generation: number): Window => {
-    const store = new JobStore(sharedState, sharedBlobs, { warn: (m) => logFor(name).warn(m) }, () => clock.now());
+    const store = new JobStore(sharedState, sharedBlobs, { warn: (m) => logFor(`${name}${generation}`).warn(m) }, () => clock.now());
     const client = new SailClient({
       baseUrl: sim.baseUrl,
       getApiKey: async () => sim.apiKey,
@@ -223,7 +223,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       store,
       api: () => api,
       clock,
-      log: logFor(name),
+      log: logFor(`${name}${generation}`),
       baseUrl: () => sim.baseUrl,
       apiKey: async () => sim.apiKey,
       random: jitter,
@@ -249,6 +249,11 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       return;
     }
     reloads[during] += 1;
+    for (const job of old.tracker.jobs()) {
+      if (!isFinished(job.state)) {
+        logFor(`${name}${old.generation}`).info(`Job ${job.id}: window reloaded (${job.state})`);
+      }
+    }
     old.tracker.dispose();
     // Its requests on the wire finish on their own (their answers are not recorded); the client is closed at the end.
     disposed.push(old);
@@ -334,6 +339,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     return jobs;
   };
 
+  const currentJobsIds = () => [...currentJobs().keys()];
+
   const everythingDone = () => {
     if (clock.now() < networkBack) {
       return false;
@@ -345,6 +352,16 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   const virtualMs = clock.now() - START;
   say(`  ${time(clock.now())} run over${ranOut ? ' (no timer left)' : ''}; counting`);
 
+  // What each open window holds of a job, and whether it will ask Sail about it.
+  const seenBy = (id: string) =>
+    [...windows.values()]
+      .map((w) => {
+        const job = w.tracker.get(id);
+        const next = w.tracker.nextPollAt(id);
+        return `${w.name}${w.generation}: ${job?.state ?? 'unknown'}${next === undefined ? ', no poll' : `, next poll ${time(next)}`}`;
+      })
+      .join('; ');
+  const windowViews = new Map(currentJobsIds().map((id) => [id, seenBy(id)]));
   for (const w of [...windows.values(), ...disposed]) {
     w.tracker.dispose();
   }
@@ -388,7 +405,12 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       );
     }
     if (!isFinished(job.state)) {
-      flag(job.id, 'stuck', job, `still ${job.state}${job.waiting ? ` waiting (${job.waiting})` : ''} at the end; sendAttempts ${job.sendAttempts}`);
+      flag(
+        job.id,
+        'stuck',
+        job,
+        `still ${job.state}${job.waiting ? ` waiting (${job.waiting})` : ''} at the end; sendAttempts ${job.sendAttempts}; windows: ${windowViews.get(job.id) ?? 'none'}`,
+      );
     }
   }
   for (const id of promised) {
