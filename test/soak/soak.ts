@@ -15,7 +15,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isAnswered, isFinished, type JobRecord } from '../../src/jobs/job';
-import { FileBlobStore, JOB_INDEX_KEY, JobStore, supersedes, type BlobStore, type KeyValueStore } from '../../src/jobs/jobStore';
+import { FileBlobStore, JOB_INDEX_KEY, JobStore, supersedes, type KeyValueStore } from '../../src/jobs/jobStore';
 import { JobTracker, type ResponsesApi, type TrackerLogger } from '../../src/jobs/jobTracker';
 import { SailClient } from '../../src/sail/client';
 import type { CreateResponseRequest, SailResponse } from '../../src/sail/schemas';
@@ -23,6 +23,7 @@ import { startSimulator, type Simulator } from '../sim';
 import type { PickedRequest, RequestFault } from '../sim/faults';
 import { MemoryState } from '../support/memoryState';
 import { SoakClock } from './soakClock';
+import { TrackedBlobs } from './trackedBlobs';
 
 export type SoakWindow = 'asap' | 'standard' | 'flex';
 
@@ -182,7 +183,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     return false;
   };
   const sharedState = new FlakyState(state, clock, failing);
-  const sharedBlobs = new FlakyBlobs(new FileBlobStore(dir), clock, failing);
+  const sharedBlobs = new TrackedBlobs(new FileBlobStore(dir), clock, failing);
 
   const windows = new Map<string, Window>();
   const disposed: Window[] = [];
@@ -401,7 +402,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
         job.id,
         'wrongly failed',
         job,
-        `${job.state} (${job.error?.kind ?? 'no error'}: ${job.error?.message ?? ''}), Sail ${ran ? 'ran it' : 'never ran it'}`,
+        `${job.state} (${job.error?.kind ?? 'no error'}${job.error?.detail ? `: ${job.error.detail}` : ''}), Sail ${ran ? 'ran it' : 'never ran it'}`,
       );
     }
     if (!isFinished(job.state)) {
@@ -571,32 +572,6 @@ class FlakyState implements KeyValueStore {
       }
       await this.inner.update(key, value);
     });
-  }
-}
-
-/** The jobs folder, whose writes sometimes fail; shared by both windows. */
-class FlakyBlobs implements BlobStore {
-  constructor(
-    private readonly inner: BlobStore,
-    private readonly clock: SoakClock,
-    private readonly fails: () => boolean,
-  ) {}
-
-  read(name: string): Promise<string | undefined> {
-    return this.clock.track(() => this.inner.read(name));
-  }
-
-  write(name: string, text: string): Promise<void> {
-    return this.clock.track(async () => {
-      if (this.fails()) {
-        throw new Error(`EIO: could not write ${name} (soak)`);
-      }
-      await this.inner.write(name, text);
-    });
-  }
-
-  delete(name: string): Promise<void> {
-    return this.clock.track(() => this.inner.delete(name));
   }
 }
 

@@ -7,12 +7,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { JobRecord } from '../../src/jobs/job';
-import { FileBlobStore, JobStore, type BlobStore } from '../../src/jobs/jobStore';
+import { FileBlobStore, JobStore } from '../../src/jobs/jobStore';
 import { JobTracker, type ResponsesApi } from '../../src/jobs/jobTracker';
 import { DEFAULT_POLL_POLICY } from '../../src/jobs/pollPolicy';
 import { SailClient } from '../../src/sail/client';
 import { startSimulator } from '../sim';
 import { SoakClock } from '../soak/soakClock';
+import { TrackedBlobs } from '../soak/trackedBlobs';
 import { MemoryState } from '../support/memoryState';
 
 const MINUTE = 60_000;
@@ -22,12 +23,7 @@ describe('job core: when a 404 means gone', () => {
     const clock = new SoakClock(Date.UTC(2026, 0, 5));
     const sim = await startSimulator({ now: () => clock.now(), sleep: clock.parkedSleep });
     const dir = mkdtempSync(join(tmpdir(), 'sail-gone-'));
-    const files = new FileBlobStore(dir);
-    const blobs: BlobStore = {
-      read: (name) => clock.track(() => files.read(name)),
-      write: (name, text) => clock.track(() => files.write(name, text)),
-      delete: (name) => clock.track(() => files.delete(name)),
-    };
+    const blobs = new TrackedBlobs(new FileBlobStore(dir), clock);
     const store = new JobStore(new MemoryState(), blobs, { warn() {} }, () => clock.now());
     const client = new SailClient({ baseUrl: sim.baseUrl, getApiKey: async () => sim.apiKey, sleep: clock.sleep, now: () => clock.now() });
     const api: ResponsesApi = {
@@ -80,7 +76,7 @@ describe('job core: when a 404 means gone', () => {
       assert.ok(job);
       assert.ok(secondStray, 'the second 404 came after the outage');
       const final = tracker.get(job.id);
-      assert.equal(final?.state, 'completed', `the job ended ${final?.state} (${final?.error?.message ?? ''})`);
+      assert.equal(final?.state, 'completed', `the job ended ${final?.state} (${final?.error?.kind ?? ''})`);
       assert.ok(await tracker.response(job.id), 'its answer is stored');
     } finally {
       tracker.dispose();

@@ -7,11 +7,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { JobRecord } from '../../src/jobs/job';
-import { FileBlobStore, JobStore, type BlobStore, type KeyValueStore } from '../../src/jobs/jobStore';
+import { FileBlobStore, JobStore, type KeyValueStore } from '../../src/jobs/jobStore';
 import { JobTracker, type ResponsesApi } from '../../src/jobs/jobTracker';
 import { SailClient } from '../../src/sail/client';
 import { startSimulator } from '../sim';
 import { SoakClock } from '../soak/soakClock';
+import { TrackedBlobs } from '../soak/trackedBlobs';
 import { MemoryState } from '../support/memoryState';
 
 const quiet = { info() {}, warn() {}, debug() {} };
@@ -21,12 +22,7 @@ describe('job core: resume after a reload mid-write', () => {
     const clock = new SoakClock(Date.UTC(2026, 0, 5));
     const sim = await startSimulator({ now: () => clock.now(), sleep: clock.parkedSleep });
     const dir = mkdtempSync(join(tmpdir(), 'sail-resume-'));
-    const files = new FileBlobStore(dir);
-    const blobs: BlobStore = {
-      read: (name) => clock.track(() => files.read(name)),
-      write: (name, text) => clock.track(() => files.write(name, text)),
-      delete: (name) => clock.track(() => files.delete(name)),
-    };
+    const blobs = new TrackedBlobs(new FileBlobStore(dir), clock);
     const memory = new MemoryState();
     let beforeWrite: ((value: { jobs: JobRecord[] }) => void) | undefined;
     const state: KeyValueStore = {
