@@ -209,15 +209,6 @@ export class JobTracker {
       this.ledger.emit({ job: newest, previous: newest.state });
     }
     await this.sender.sendAll(toSend);
-    // While these waited their turn, a window that has since closed may have got one accepted (its
-    // record says so now) without polling it; the sender leaves a job that is no longer
-    // `submitting` alone, so poll it here.
-    for (const id of toSend) {
-      const job = this.ledger.get(id);
-      if (job?.responseId && !isFinished(job.state) && !this.poller.has(id) && !this.ledger.disposed) {
-        this.poller.track(job, this.options.clock.now());
-      }
-    }
   }
 
   /**
