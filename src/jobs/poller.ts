@@ -122,9 +122,10 @@ export class JobPoller {
       pollTrouble: undefined,
       incompleteReason: status.incompleteReason,
     };
-    this.scheduler.untrack(job.id);
     ledger.log.info(`Job ${job.id} ${status.state} (${status.usage?.total ?? 0} tokens)`);
     await ledger.update(finished, latest.state);
+    // Only once the record says so: if it could not be written, the job stays polled and is asked again.
+    this.scheduler.untrack(job.id);
     return true;
   }
 
@@ -228,7 +229,9 @@ export class JobPoller {
     }
     const previous = latest.pollTrouble;
     const pollTrouble = { kind, count: (previous?.count ?? 0) + 1, since: previous?.since ?? this.ledger.clock.now() };
-    await this.ledger.update({ ...latest, pollTrouble }, latest.state);
+    // A poll that got no answer breaks a run of 404s: two stray 404s with an outage between them
+    // are not Sail "keeping" to answer 404 (see isGone).
+    await this.ledger.update({ ...latest, pollTrouble, missingSince: undefined }, latest.state);
   }
 
   /** Sail answered 404 for a job this key may read: gone, or (for a young job) asked again later. */

@@ -1,11 +1,13 @@
 // `npm run bench`: how the poll scheduler compares with naive 1-second polling, on the simulator,
-// in one run; what 1,000 pending jobs cost; activation time and bundle size. Numbers are reported,
-// and ratios are against the baseline measured in the same run — nothing here asserts a time.
+// in one run; what 1,000 pending jobs cost; the long soak; activation time and bundle size. Numbers
+// are reported, and ratios are against the baseline measured in the same run — nothing here asserts
+// a time. (The soak's counts must be 0: `npm run soak` fails when they are not; here they are reported.)
 import { DEFAULT_POLL_POLICY, typicalTurnTime, type CompletionWindow } from '../../src/jobs/pollPolicy';
 import { PollScheduler } from '../../src/jobs/pollScheduler';
 import { SailClient } from '../../src/sail/client';
 import { isTerminal } from '../../src/sail/status';
 import { startSimulator, type Simulator } from '../sim';
+import { formatSoak, LONG_SOAK, runSoak, soakPassed } from '../soak/soak';
 import { DrivenClock } from './drivenClock';
 import { settledHeap } from './heap';
 import { benchHistory } from './history';
@@ -176,6 +178,17 @@ async function main(): Promise<void> {
   console.log(`   heap growth from tracking them: ${many.heapDeltaKiB.toFixed(0)} KiB${global.gc ? '' : ' (run with --expose-gc for a stable number)'}\n`);
 
   await benchHistory();
+
+  const seed = Math.floor(Math.random() * 2 ** 31);
+  console.log(
+    `4. Soak: ${LONG_SOAK.jobs} jobs from two windows under faults, outages, failing storage and reloads (seed ${seed}; repeat with npm run soak -- --seed ${seed})`,
+  );
+  const soak = await runSoak({ ...LONG_SOAK, seed });
+  console.log(formatSoak(soak));
+  if (!soakPassed(soak)) {
+    console.log(`   SOAK FAILED (seed ${seed})`);
+  }
+  console.log('');
 }
 
 main().catch((error: unknown) => {

@@ -8,12 +8,16 @@ export interface CounterSnapshot {
   /** Inferences per Idempotency-Key (requests without a key count only in the total). */
   inferencesByIdempotencyKey: Record<string, number>;
   totalInferences: number;
+  /** POSTs that arrived while another under their Idempotency-Key was still being handled. */
+  concurrentDuplicates: number;
 }
 
 export interface SimCounters {
   requests(method: string, route: RouteName): number;
   inferences(idempotencyKey: string): number;
   totalInferences(): number;
+  /** POSTs that arrived while another under their Idempotency-Key was still being handled. */
+  concurrentDuplicates(): number;
   snapshot(): CounterSnapshot;
 }
 
@@ -21,6 +25,7 @@ export class CounterBook implements SimCounters {
   private readonly requestCounts = new Map<string, number>();
   private readonly inferenceCounts = new Map<string, number>();
   private total = 0;
+  private duplicates = 0;
 
   countRequest(method: string, route: RouteName): void {
     increment(this.requestCounts, requestKey(method, route));
@@ -31,6 +36,14 @@ export class CounterBook implements SimCounters {
     if (idempotencyKey !== undefined) {
       increment(this.inferenceCounts, idempotencyKey);
     }
+  }
+
+  countConcurrentDuplicate(): void {
+    this.duplicates += 1;
+  }
+
+  concurrentDuplicates(): number {
+    return this.duplicates;
   }
 
   requests(method: string, route: RouteName): number {
@@ -50,6 +63,7 @@ export class CounterBook implements SimCounters {
       requests: Object.fromEntries(this.requestCounts),
       inferencesByIdempotencyKey: Object.fromEntries(this.inferenceCounts),
       totalInferences: this.total,
+      concurrentDuplicates: this.duplicates,
     };
   }
 
@@ -57,6 +71,7 @@ export class CounterBook implements SimCounters {
     this.requestCounts.clear();
     this.inferenceCounts.clear();
     this.total = 0;
+    this.duplicates = 0;
   }
 }
 

@@ -43,10 +43,22 @@ const serverErrorMessages: Record<number, string> = {
   504: 'Timed out waiting for completion',
 };
 
-export function injectedError(status: number, retryAfterSeconds: number | undefined): SimError {
-  const headers: Record<string, string> = retryAfterSeconds === undefined ? {} : { 'retry-after': String(retryAfterSeconds) };
+/** `retryAfter` is the Retry-After header's value, verbatim (absent when undefined). */
+export function injectedError(status: number, retryAfter: string | undefined): SimError {
+  const headers: Record<string, string> = retryAfter === undefined ? {} : { 'retry-after': retryAfter };
   const type = status === 429 ? 'rate_limit_error' : status < 500 ? 'invalid_request_error' : 'server_error';
   return new SimError(status, serverErrorMessages[status] ?? `HTTP ${status} (simulated)`, type, null, null, headers);
+}
+
+/** A second POST under an Idempotency-Key whose first request Sail is still handling (`inFlightDuplicates: 'conflict'`). */
+export function keyInFlight(): SimError {
+  return new SimError(
+    409,
+    'A request with this Idempotency-Key is still being processed. Retry it later with the same key.',
+    'invalid_request_error',
+    null,
+    'idempotency_key_in_use',
+  );
 }
 
 /** An error that quotes the caller's token back (the `echo_key` fault): what a careless server or proxy sends. */

@@ -14,6 +14,28 @@ type Lookup = { kind: 'new' } | { kind: 'replay'; targetId: string };
 
 export class IdempotencyStore {
   private readonly reservations = new Map<string, Reservation>();
+  /** Requests Sail is still handling, per key: settled once each has its answer. */
+  private readonly inFlight = new Map<string, Promise<unknown>>();
+
+  /** The request still being handled under this key, if any (its promise never rejects). */
+  running(apiKey: string, key: string): Promise<unknown> | undefined {
+    return this.inFlight.get(scope(apiKey, key));
+  }
+
+  /** Marks the key in flight until `work` settles. */
+  hold(apiKey: string, key: string, work: Promise<unknown>): void {
+    const scoped = scope(apiKey, key);
+    const settled = work.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.inFlight.set(scoped, settled);
+    void settled.then(() => {
+      if (this.inFlight.get(scoped) === settled) {
+        this.inFlight.delete(scoped);
+      }
+    });
+  }
 
   /** Throws the 400 `idempotency_error` when the key was used with a different body. */
   lookup(apiKey: string, key: string, route: string, body: unknown): Lookup {
@@ -38,6 +60,7 @@ export class IdempotencyStore {
 
   clear(): void {
     this.reservations.clear();
+    this.inFlight.clear();
   }
 }
 

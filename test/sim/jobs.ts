@@ -1,7 +1,7 @@
 // Response jobs: created with their inference already run, then advanced lazily by virtual time
 // (queued → in_progress → completed | incomplete | failed) and rendered as Sail's ResponseObject.
 import { createHash, randomBytes } from 'node:crypto';
-import type { Delays, SimClock } from './clock';
+import type { SimClock } from './clock';
 import { runInference, ZERO_USAGE, type Inference } from './inference';
 import { WINDOW_LATENCY_MS } from './models';
 import type { ResponseRequest } from './validate';
@@ -27,7 +27,8 @@ export interface Job {
 
 export interface JobStoreOptions {
   clock: SimClock;
-  delays: Delays;
+  /** Waits this many milliseconds of the clock's time (a foreground request waiting for its job). */
+  sleep: (ms: number) => Promise<void>;
   legacyStatuses: boolean;
   retentionMs: number;
 }
@@ -119,13 +120,13 @@ export class JobStore {
 
   /** Resolves once the job is terminal, as a foreground request waits. */
   async untilTerminal(job: Job): Promise<void> {
-    const { clock, delays } = this.options;
+    const { clock, sleep } = this.options;
     for (;;) {
       const remaining = job.durationMs - clock.virtualSince(job.createdAtMs);
       if (remaining <= 0) {
         return;
       }
-      await delays.sleep(clock.realDuration(remaining));
+      await sleep(clock.realDuration(remaining));
     }
   }
 

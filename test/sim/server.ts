@@ -29,6 +29,17 @@ export interface SimulatorOptions {
   models?: SimModel[];
   /** The wall clock (ms). Default Date.now; a benchmark passes its own to run hours of Sail time in seconds. */
   now?: () => number;
+  /**
+   * Waits `ms` of the `now` clock: how a foreground request waits for its job, and a `slow_accept`
+   * hold. Default a real timer; give one that follows your own `now`.
+   */
+  sleep?: (ms: number) => Promise<void>;
+  /**
+   * A POST under an Idempotency-Key whose first request is still being handled (a foreground job still
+   * running, a `slow_accept` hold): `wait` for it and replay its answer (default), or `conflict`, 409
+   * at once. Sail does not document which it does.
+   */
+  inFlightDuplicates?: 'wait' | 'conflict';
   /** How many of the latest requests `requests` keeps; default 10,000. */
   requestLogLimit?: number;
 }
@@ -71,7 +82,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   }
   const clock = new SimClock(timeScale, options.now);
   const delays = new Delays();
-  const jobs = new JobStore({ clock, delays, legacyStatuses: options.legacyStatuses ?? false, retentionMs: options.retentionMs ?? DEFAULT_RETENTION_MS });
+  const sleep = options.sleep ?? ((ms: number) => delays.sleep(ms));
+  const jobs = new JobStore({ clock, sleep, legacyStatuses: options.legacyStatuses ?? false, retentionMs: options.retentionMs ?? DEFAULT_RETENTION_MS });
   const batches = new BatchStore(jobs);
   const idempotency = new IdempotencyStore();
   const faults = new FaultBook();
@@ -86,6 +98,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     idempotency,
     faults,
     counters,
+    sleep,
+    inFlightDuplicates: options.inFlightDuplicates ?? 'wait',
     startedAt: Math.floor(clock.now() / 1000),
   });
   const reset = () => {
@@ -170,14 +184,14 @@ class Transport {
 
     const route = matchRoute(method, url.pathname);
     this.counters.countRequest(method, route.name);
-    const fault = this.faults.takeRequestFault(method, url.pathname, route.name);
+    const fault = this.faults.takeRequestFault(method, url.pathname, route.name, req.headers);
     if (fault?.fault === 'reset_before_record') {
       req.socket.resetAndDestroy();
       return;
     }
     if (fault?.fault === 'http_error') {
-      const retryAfter = fault.retryAfterSeconds ?? (fault.status === 429 ? 1 : undefined);
-      const err = injectedError(fault.status, retryAfter);
+      const seconds = fault.retryAfterSeconds ?? (fault.status === 429 ? 1 : undefined);
+      const err = injectedError(fault.status, fault.retryAfter ?? (seconds === undefined ? undefined : String(seconds)));
       send(res, err.toEnvelope(), err.status, err.headers);
       return;
     }
@@ -187,7 +201,8 @@ class Transport {
       return;
     }
 
-    const reply = await this.service.handle({ method, path: url.pathname, query: url.searchParams, headers: req.headers, body, route });
+    const holdMs = fault?.fault === 'slow_accept' ? fault.delayMs : undefined;
+    const reply = await this.service.handle({ method, path: url.pathname, query: url.searchParams, headers: req.headers, body, route, holdMs });
     await this.deliver(req, res, reply, fault);
   }
 

@@ -3,7 +3,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { DEFAULT_BATCH_PAGE_SIZE, MAX_BATCH_PAGE_SIZE, type Batch, type BatchStore } from './batches';
 import type { CounterBook } from './counters';
-import { badRequest, invalidApiKey, notFound, SimError } from './errors';
+import { badRequest, invalidApiKey, keyInFlight, notFound, SimError } from './errors';
 import type { FaultBook, RouteName } from './faults';
 import { readIdempotencyKey, type IdempotencyStore } from './idempotency';
 import type { Job, JobStore } from './jobs';
@@ -23,6 +23,8 @@ export interface SimRequest {
   headers: IncomingHttpHeaders;
   body: string;
   route: Route;
+  /** The `slow_accept` fault: how long (on the simulator's clock) Sail holds a POST /responses before recording it. */
+  holdMs?: number;
 }
 
 export interface Reply {
@@ -41,6 +43,10 @@ export interface SailServiceDeps {
   idempotency: IdempotencyStore;
   faults: FaultBook;
   counters: CounterBook;
+  /** Waits on the simulator's clock. */
+  sleep: (ms: number) => Promise<void>;
+  /** What a POST meets when another one under its Idempotency-Key is still being handled. */
+  inFlightDuplicates: 'wait' | 'conflict';
   /** Unix seconds reported as `created` for models that do not set one. */
   startedAt: number;
 }
@@ -144,8 +150,33 @@ export class SailService {
     };
   }
 
+  /**
+   * One request per Idempotency-Key at a time: a POST whose key is in flight waits for that request
+   * and replays its answer, or meets a 409 (`inFlightDuplicates`).
+   */
   private async createResponse(request: SimRequest, apiKey: string): Promise<Reply> {
+    const { idempotency } = this.deps;
+    const key = readIdempotencyKey(request.headers['idempotency-key']);
+    if (key === undefined) {
+      return this.acceptResponse(request, apiKey);
+    }
+    for (let running = idempotency.running(apiKey, key); running !== undefined; running = idempotency.running(apiKey, key)) {
+      this.deps.counters.countConcurrentDuplicate();
+      if (this.deps.inFlightDuplicates === 'conflict') {
+        throw keyInFlight();
+      }
+      await running;
+    }
+    const work = this.acceptResponse(request, apiKey);
+    idempotency.hold(apiKey, key, work);
+    return work;
+  }
+
+  private async acceptResponse(request: SimRequest, apiKey: string): Promise<Reply> {
     const { jobs } = this.deps;
+    if (request.holdMs !== undefined) {
+      await this.deps.sleep(request.holdMs);
+    }
     const job = this.idempotent(
       request,
       apiKey,

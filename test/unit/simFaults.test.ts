@@ -173,6 +173,70 @@ describe('simulator: fault injection', () => {
     assert.ok(res.body.error && res.body.error.message.length > 0);
   });
 
+  it('a transient 404 on GET of an existing response: the next GET finds it', async () => {
+    const created = await call(sim, 'POST', '/responses', { body });
+    sim.faults.inject({ fault: 'http_error', status: 404, route: 'getResponse' });
+    const missing = await call<WireError>(sim, 'GET', `/responses/${created.body.id}`);
+    assert.equal(missing.status, 404);
+    assert.equal(missing.body.error.message, 'Response not found', 'the same answer as a response that is gone');
+    assert.deepEqual(schemas.errors('#/components/schemas/ErrorResponse', missing.body), []);
+    const found = await call(sim, 'GET', `/responses/${created.body.id}`);
+    assert.equal(found.status, 200);
+    assert.equal(found.body.id, created.body.id);
+  });
+
+  it('429 can carry an absurd Retry-After verbatim: huge, negative, garbage, a date in 9999', async () => {
+    const values = ['1000000000000', '-5', 'soon', 'Fri, 31 Dec 9999 23:59:59 GMT'];
+    sim.faults.inject({ fault: 'http_error', status: 429, retryAfterSeconds: 1e12 });
+    for (const retryAfter of values.slice(1)) {
+      sim.faults.inject({ fault: 'http_error', status: 429, retryAfter });
+    }
+    const seen = [];
+    for (let i = 0; i < values.length; i++) {
+      const res = await post(sim);
+      assert.equal(res.status, 429);
+      assert.deepEqual(schemas.errors('#/components/schemas/ErrorResponse', await res.json()), []);
+      seen.push(res.headers.get('retry-after'));
+    }
+    assert.deepEqual(seen, values);
+    assert.equal(sim.counters.totalInferences(), 0);
+  });
+
+  it('slow accept: the POST is held before it is recorded, then answered as usual', async () => {
+    sim.faults.inject({ fault: 'slow_accept', delayMs: 150, route: 'createResponse' });
+    const held = post(sim, 'sa-1');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(sim.counters.inferences('sa-1'), 0, 'nothing is recorded while Sail holds the request');
+    const res = await held;
+    assert.equal(res.status, 202);
+    assert.equal(sim.counters.inferences('sa-1'), 1);
+  });
+
+  it('a duplicate POST under a key in flight waits for the first and replays it (one inference)', async () => {
+    sim.faults.inject({ fault: 'slow_accept', delayMs: 150, route: 'createResponse' });
+    const [first, second] = await Promise.all([post(sim, 'dup-wait'), post(sim, 'dup-wait')]);
+    assert.deepEqual([first.status, second.status], [202, 202]);
+    const [a, b] = (await Promise.all([first.json(), second.json()])) as { id: string }[];
+    assert.equal(a.id, b.id);
+    assert.equal(sim.counters.inferences('dup-wait'), 1);
+    assert.equal(sim.counters.concurrentDuplicates(), 1);
+  });
+
+  it('a picker chooses faults for requests no rule matched, sees their headers, and clear() drops it', async () => {
+    const agents: (string | undefined)[] = [];
+    sim.faults.pick(({ route, headers }) => {
+      agents.push(headers['user-agent']);
+      return route === 'createResponse' ? { fault: 'http_error', status: 503 } : undefined;
+    });
+    sim.faults.inject({ fault: 'http_error', status: 502, route: 'createResponse' });
+    assert.equal((await post(sim, undefined, { headers: { authorization: `Bearer ${sim.apiKey}`, 'user-agent': 'window-a' } })).status, 502, 'rules first');
+    assert.equal((await post(sim, undefined, { headers: { authorization: `Bearer ${sim.apiKey}`, 'user-agent': 'window-b' } })).status, 503);
+    assert.equal((await call(sim, 'GET', '/models')).status, 200);
+    assert.deepEqual(agents.slice(0, 1), ['window-b']);
+    sim.faults.clear();
+    assert.equal((await post(sim)).status, 202);
+  });
+
   it('inject rejects a malformed rule; clear drops pending rules', () => {
     assert.throws(() => sim.faults.inject({ fault: 'http_error', status: 418 } as unknown as FaultRule), /Invalid fault rule/);
     assert.throws(() => sim.faults.inject({ fault: 'explode' } as unknown as FaultRule), /Invalid fault rule/);
@@ -180,6 +244,48 @@ describe('simulator: fault injection', () => {
     sim.faults.inject({ fault: 'stalled_body', route: 'listModels' });
     sim.faults.clear();
     assert.deepEqual(sim.faults.pending(), []);
+  });
+});
+
+describe('simulator: concurrent duplicates under one key, when Sail answers 409', () => {
+  let sim: Simulator;
+  before(async () => {
+    sim = await startSimulator({ timeScale: 1000, inFlightDuplicates: 'conflict' });
+  });
+  after(() => sim.close());
+  beforeEach(() => sim.reset());
+
+  it('a second POST while the first is held gets 409 and runs nothing; once it is answered, the key replays', async () => {
+    sim.faults.inject({ fault: 'slow_accept', delayMs: 150, route: 'createResponse' });
+    const first = post(sim, 'dup-409');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const second = await call<WireError>(sim, 'POST', '/responses', { body, headers: { 'Idempotency-Key': 'dup-409' } });
+    assert.equal(second.status, 409);
+    assert.equal(second.body.error.code, 'idempotency_key_in_use');
+    assert.deepEqual(schemas.errors('#/components/schemas/ErrorResponse', second.body), []);
+    const accepted = (await (await first).json()) as { id: string };
+    const replay = await call(sim, 'POST', '/responses', { body, headers: { 'Idempotency-Key': 'dup-409' } });
+    assert.equal(replay.status, 202);
+    assert.equal(replay.body.id, accepted.id);
+    assert.equal(sim.counters.inferences('dup-409'), 1);
+    assert.equal(sim.counters.concurrentDuplicates(), 1, 'the replay came after the first was answered');
+  });
+
+  it('a foreground request is in flight until its job is done: a duplicate meanwhile gets 409', async () => {
+    const foreground = { model: 'moonshotai/Kimi-K2.5', input: 'now', metadata: { completion_window: 'standard' } };
+    const first = rawPost(sim, foreground, { 'Idempotency-Key': 'fg-409' });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const second = await rawPost(sim, foreground, { 'Idempotency-Key': 'fg-409' });
+    assert.equal(second.status, 409);
+    assert.equal((await first).status, 200);
+    assert.equal(sim.counters.inferences('fg-409'), 1);
+  });
+
+  it('different keys are not duplicates', async () => {
+    sim.faults.inject({ fault: 'slow_accept', delayMs: 100, route: 'createResponse', times: 2 });
+    const statuses = await Promise.all([post(sim, 'k-1'), post(sim, 'k-2')]).then((r) => r.map((x) => x.status));
+    assert.deepEqual(statuses, [202, 202]);
+    assert.equal(sim.counters.concurrentDuplicates(), 0);
   });
 });
 
@@ -228,7 +334,12 @@ describe('simulator: admin HTTP API', () => {
 
     assert.equal((await adminCall('POST', '/reset')).status, 204);
     assert.equal((await call(sim, 'GET', `/responses/${created.body.id}`)).status, 404);
-    assert.deepEqual((await adminCall('GET', '/counters')).body, { requests: { 'GET getResponse': 1 }, inferencesByIdempotencyKey: {}, totalInferences: 0 });
+    assert.deepEqual((await adminCall('GET', '/counters')).body, {
+      requests: { 'GET getResponse': 1 },
+      inferencesByIdempotencyKey: {},
+      totalInferences: 0,
+      concurrentDuplicates: 0,
+    });
   });
 
   it("POST /__sim/expire makes every response gone, as after Sail's retention, and keeps the counters", async () => {
