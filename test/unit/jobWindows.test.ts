@@ -61,6 +61,7 @@ describe('job core: several windows, one job list', () => {
     for (const o of open.splice(0)) {
       o.dispose();
     }
+    rmSync(dir, { recursive: true, force: true });
   });
 
   after(async () => {
@@ -135,6 +136,4 @@ describe('job core: several windows, one job list', () => {
     assert.equal(done?.state, 'completed', `not failed as stale: ${JSON.stringify(done?.error)}`);
     assert.equal(sim.counters.inferences(job.idempotencyKey), 1);
   });
-
-  after(() => rmSync(dir, { recursive: true, force: true }));
 });
