@@ -7,6 +7,11 @@ import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, it, mock } from 'node:test';
 import { checkBaseUrl, isLoopbackHost } from '../../src/sail/baseUrl';
 import { SailClient, type SailClientOptions } from '../../src/sail/client';
+import { outputText, reasoningText } from '../../src/sail/output';
+import { keyId } from '../../src/sail/keyId';
+import { SailBatchDetailSchema, SailBatchListSchema, SailBatchSchema, SailModelListSchema, SailResponseSchema, type SailResponse } from '../../src/sail/schemas';
+import { normalizeStatus } from '../../src/sail/status';
+import { COMPLETION_WINDOWS, isCompletionWindow } from '../../src/sail/windows';
 import { describeProxy, matchesNoProxy, normalizeProxyUrl, ownTransportReason, resolveProxy } from '../../src/sail/proxy';
 import { fetchTransport, type TransportRequest } from '../../src/sail/transport';
 import { decideRetry, DEFAULT_RETRY_POLICY, defaultSleep, withRetry, type RetryContext } from '../../src/sail/retry';
@@ -425,6 +430,23 @@ describe('withRetry: what the caller sees', () => {
         return e.kind === 'aborted' && e.cause === reason && e.attempts === 1;
       },
     );
+  });
+
+  it('lets anything but a SailError through at once and unchanged, even one that looks retryable', async () => {
+    const bug = Object.assign(new TypeError('bug'), { kind: 'timeout' });
+    let calls = 0;
+    await assert.rejects(
+      withRetry(
+        async () => {
+          calls++;
+          throw bug;
+        },
+        { method: 'GET', hasIdempotencyKey: false, policy, random: () => 0.5, sleep: async () => {} },
+      ),
+      (e) => e === bug,
+    );
+    assert.equal(calls, 1, 'not retried');
+    assert.equal('attempts' in bug, false, 'not marked');
   });
 
   it('defaultSleep waits, and stops at once when its signal aborts', async () => {
@@ -965,3 +987,159 @@ describe('proxy rules: edges', () => {
     assert.equal(ownTransportReason(sail, { strictSSL: true, authorization: '' }, {}, true), undefined);
   });
 });
+
+describe('schemas: what a reply may look like, and what comes out', () => {
+  const parse = (body: Record<string, unknown>): SailResponse => SailResponseSchema.parse({ id: 'r', status: 'completed', ...body });
+  const zeroUsage = { input_tokens: 0, output_tokens: 0, total_tokens: 0, input_tokens_details: { cached_tokens: 0 }, output_tokens_details: { reasoning_tokens: 0 } };
+
+  it('counts only finite, non-negative numbers as token counts; 0 is a count', () => {
+    assert.deepEqual(parse({ usage: { input_tokens: -1, output_tokens: '7', total_tokens: Number.NaN } }).usage, zeroUsage);
+    assert.deepEqual(parse({ usage: { input_tokens: Number.POSITIVE_INFINITY, prompt_tokens: 4 } }).usage.input_tokens, 4);
+    const zero = parse({ usage: { input_tokens: 0, prompt_tokens: 5, output_tokens: 0, completion_tokens: 6 } }).usage;
+    assert.deepEqual([zero.input_tokens, zero.output_tokens, zero.total_tokens], [0, 0, 0]);
+    const sum = parse({ usage: { input_tokens: 3, output_tokens: 4 } }).usage;
+    assert.equal(sum.total_tokens, 7, 'a missing total is the sum');
+    assert.deepEqual(parse({ usage: 'none' }).usage, zeroUsage);
+    assert.equal(parse({ usage: { input_tokens_details: { cached_tokens: 2 }, output_tokens_details: { reasoning_tokens: 3 } } }).usage.output_tokens_details.reasoning_tokens, 3);
+  });
+
+  it('reads times as Unix seconds, rounding down, and leaves out what is not a time', () => {
+    assert.equal(parse({ created_at: '2026-01-01T00:00:00.999Z' }).created_at, 1_767_225_600);
+    assert.equal(parse({ created_at: 0 }).created_at, 0);
+    for (const created_at of ['soon', '', null, Number.POSITIVE_INFINITY, true]) {
+      const r = parse({ created_at });
+      assert.equal('created_at' in r, false, JSON.stringify(created_at));
+    }
+  });
+
+  it('reads text parts given as strings, without a type or without text', () => {
+    const r = parse({
+      output: [
+        { type: 'message', id: 'm1', content: ['plain', { text: 'untyped' }, { type: 'refusal', text: null }] },
+        { type: 'message', role: 'user', content: 'whole string' },
+        { type: 'message', content: null },
+      ],
+    });
+    assert.deepEqual(r.output, [
+      {
+        type: 'message',
+        id: 'm1',
+        role: 'assistant',
+        content: [{ type: 'output_text', text: 'plain' }, { type: 'output_text', text: 'untyped' }, { type: 'refusal' }],
+      },
+      { type: 'message', id: undefined, role: 'user', content: [{ type: 'output_text', text: 'whole string' }] },
+      { type: 'message', id: undefined, role: 'assistant', content: [] },
+    ]);
+    assert.equal(outputText(r), 'plainuntypedwhole string');
+  });
+
+  it('keeps a reasoning item by id, a function call with null arguments as {}, and the type of anything else', () => {
+    const r = parse({
+      output: [
+        { type: 'reasoning', id: 'rs_1', summary: 'in short', content: null },
+        { type: 'function_call', id: null, call_id: 'c', name: 'f', arguments: null },
+        42,
+        null,
+        { no: 'type' },
+        { type: 'other' },
+        { type: 'other', rawType: 'stored_kind' },
+      ],
+    });
+    assert.deepEqual(r.output, [
+      { type: 'reasoning', id: 'rs_1', summary: [{ type: 'output_text', text: 'in short' }], content: [] },
+      { type: 'function_call', id: undefined, call_id: 'c', name: 'f', arguments: '{}' },
+      { type: 'other', rawType: 'number' },
+      { type: 'other', rawType: 'object' },
+      { type: 'other', rawType: 'object' },
+      { type: 'other', rawType: 'other' },
+      { type: 'other', rawType: 'stored_kind' },
+    ]);
+    assert.equal(reasoningText(r), 'in short');
+  });
+
+  it('reads a single output item given as an object', () => {
+    assert.deepEqual(parse({ output: { type: 'message', content: 'one' } }).output, [
+      { type: 'message', id: undefined, role: 'assistant', content: [{ type: 'output_text', text: 'one' }] },
+    ]);
+  });
+
+  it('reads an error given as a string, without a message or a code, or with code 0', () => {
+    assert.deepEqual(parse({ error: 'it broke' }).error, { message: 'it broke' });
+    assert.deepEqual(parse({ error: { code: 'x' } }).error, { message: '', code: 'x' });
+    assert.deepEqual(parse({ error: { message: 'm' } }).error, { message: 'm' });
+    assert.deepEqual(parse({ error: { message: 'm', code: 0 } }).error, { message: 'm', code: '0' });
+    assert.deepEqual(parse({ error: { message: 'm', type: 7 } }).error, { message: 'm' });
+    assert.equal(parse({ error: 12 }).error, null);
+  });
+
+  it('reads incomplete details without a reason, and keeps only string metadata', () => {
+    assert.deepEqual(parse({ incomplete_details: {} }).incomplete_details, {});
+    assert.deepEqual(parse({ incomplete_details: { reason: null } }).incomplete_details, {});
+    assert.equal(parse({ incomplete_details: 'x' }).incomplete_details, null);
+    assert.deepEqual(parse({ metadata: 'x' }).metadata, {});
+    assert.deepEqual(parse({ metadata: { a: 'b', c: null } }).metadata, { a: 'b' });
+  });
+
+  it('keeps the raw status of a stored response, and the model, or an empty one', () => {
+    const r = SailResponseSchema.parse({ id: 'r', status: 'in_progress', rawStatus: 'RUNNING', model: 7 });
+    assert.deepEqual([r.status, r.rawStatus, r.model], ['in_progress', 'RUNNING', '']);
+    assert.equal(parse({ model: 'alias' }).model, 'alias');
+  });
+
+  it('reads models with optional creation time and owner, and refuses one without an id', () => {
+    assert.deepEqual(SailModelListSchema.parse([{ id: 'm', created: '2026-01-01T00:00:00Z', owned_by: null }]), [{ id: 'm', created: 1_767_225_600 }]);
+    assert.deepEqual(SailModelListSchema.parse([{ id: 'm', owned_by: 'o' }]), [{ id: 'm', owned_by: 'o' }]);
+    assert.equal(SailModelListSchema.safeParse([{ id: '' }]).success, false);
+  });
+
+  it('reads batches leniently but insists on an id', () => {
+    assert.deepEqual(SailBatchSchema.parse({ id: 'b', request_counts: null, label: null, created_at: '2026-01-01T00:00:00Z' }), {
+      id: 'b',
+      request_counts: 0,
+      created_at: 1_767_225_600,
+    });
+    assert.deepEqual(SailBatchSchema.parse({ id: 'b', request_counts: 'many' }), { id: 'b', request_counts: 0 });
+    assert.equal(SailBatchSchema.safeParse({ id: '' }).success, false);
+    assert.deepEqual(SailBatchListSchema.parse({ data: [{ id: 'b1' }] }), [{ id: 'b1', request_counts: 0 }]);
+    assert.deepEqual(SailBatchDetailSchema.parse({ id: 'b', request_status: null }), { id: 'b', request_counts: 0, request_status: {} });
+    assert.deepEqual(SailBatchDetailSchema.parse({ id: 'b', label: 'L', request_status: { x: 'done' } }), {
+      id: 'b',
+      request_counts: 0,
+      label: 'L',
+      request_status: { x: { status: 'unknown', rawStatus: 'done' } },
+    });
+    assert.equal(SailBatchDetailSchema.safeParse({ request_status: {} }).success, false);
+  });
+});
+
+describe('status, windows and key ids', () => {
+  it('folds dashes and spaces into underscores', () => {
+    assert.equal(normalizeStatus('In-Progress'), 'in_progress');
+    assert.equal(normalizeStatus('in  progress'), 'in_progress');
+    assert.equal(normalizeStatus('in--progress'), 'in_progress');
+  });
+
+  it('knows the four completion windows and nothing else', () => {
+    assert.deepEqual(COMPLETION_WINDOWS, ['asap', 'priority', 'standard', 'flex']);
+    for (const window of COMPLETION_WINDOWS) {
+      assert.equal(isCompletionWindow(window), true, window);
+    }
+    for (const value of ['balanced', 'auto', '', 1, undefined, ['asap']]) {
+      assert.equal(isCompletionWindow(value), false, JSON.stringify(value));
+    }
+  });
+
+  it('names a key by 16 hex digits of a salted hash of the trimmed key', () => {
+    assert.equal(keyId('sk_test_key_1'), keyId('  sk_test_key_1 '));
+    assert.notEqual(keyId('sk_test_key_1'), keyId('sk_test_key_2'));
+    assert.match(keyId('sk_test_key_1'), /^[0-9a-f]{16}$/);
+    // Pinned: a changed salt or length would make every stored job look sent with another key.
+    assert.equal(keyId('sk_test_key_1'), keyIdReference('sk_test_key_1'));
+  });
+});
+
+function keyIdReference(key: string): string {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { createHash } = require('node:crypto') as typeof import('node:crypto');
+  return createHash('sha256').update('sail-vscode key id v1\0').update(key).digest('hex').slice(0, 16);
+}
