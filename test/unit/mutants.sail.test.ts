@@ -9,7 +9,14 @@ import { checkBaseUrl, isLoopbackHost } from '../../src/sail/baseUrl';
 import { SailClient, type SailClientOptions } from '../../src/sail/client';
 import { outputText, reasoningText } from '../../src/sail/output';
 import { keyId } from '../../src/sail/keyId';
-import { SailBatchDetailSchema, SailBatchListSchema, SailBatchSchema, SailModelListSchema, SailResponseSchema, type SailResponse } from '../../src/sail/schemas';
+import {
+  SailBatchDetailSchema,
+  SailBatchListSchema,
+  SailBatchSchema,
+  SailModelListSchema,
+  SailResponseSchema,
+  type SailResponse,
+} from '../../src/sail/schemas';
 import { normalizeStatus } from '../../src/sail/status';
 import { COMPLETION_WINDOWS, isCompletionWindow } from '../../src/sail/windows';
 import { describeProxy, matchesNoProxy, normalizeProxyUrl, ownTransportReason, resolveProxy } from '../../src/sail/proxy';
@@ -990,7 +997,13 @@ describe('proxy rules: edges', () => {
 
 describe('schemas: what a reply may look like, and what comes out', () => {
   const parse = (body: Record<string, unknown>): SailResponse => SailResponseSchema.parse({ id: 'r', status: 'completed', ...body });
-  const zeroUsage = { input_tokens: 0, output_tokens: 0, total_tokens: 0, input_tokens_details: { cached_tokens: 0 }, output_tokens_details: { reasoning_tokens: 0 } };
+  const zeroUsage = {
+    input_tokens: 0,
+    output_tokens: 0,
+    total_tokens: 0,
+    input_tokens_details: { cached_tokens: 0 },
+    output_tokens_details: { reasoning_tokens: 0 },
+  };
 
   it('counts only finite, non-negative numbers as token counts; 0 is a count', () => {
     assert.deepEqual(parse({ usage: { input_tokens: -1, output_tokens: '7', total_tokens: Number.NaN } }).usage, zeroUsage);
@@ -1000,7 +1013,11 @@ describe('schemas: what a reply may look like, and what comes out', () => {
     const sum = parse({ usage: { input_tokens: 3, output_tokens: 4 } }).usage;
     assert.equal(sum.total_tokens, 7, 'a missing total is the sum');
     assert.deepEqual(parse({ usage: 'none' }).usage, zeroUsage);
-    assert.equal(parse({ usage: { input_tokens_details: { cached_tokens: 2 }, output_tokens_details: { reasoning_tokens: 3 } } }).usage.output_tokens_details.reasoning_tokens, 3);
+    assert.equal(
+      parse({ usage: { input_tokens_details: { cached_tokens: 2 }, output_tokens_details: { reasoning_tokens: 3 } } }).usage.output_tokens_details
+        .reasoning_tokens,
+      3,
+    );
   });
 
   it('reads times as Unix seconds, rounding down, and leaves out what is not a time', () => {
@@ -1143,3 +1160,81 @@ function keyIdReference(key: string): string {
   const { createHash } = require('node:crypto') as typeof import('node:crypto');
   return createHash('sha256').update('sail-vscode key id v1\0').update(key).digest('hex').slice(0, 16);
 }
+
+describe('SailClient against a scripted server: statuses, request ids and odd bodies', () => {
+  let server: Server;
+  let origin: string;
+  const seen: string[] = [];
+  const clients: SailClient[] = [];
+  const ok = JSON.stringify({ id: 'resp_s', status: 'completed', output: 'fine' });
+  const replies: Record<string, { status: number; headers?: Record<string, string>; body: string }> = {
+    '/v1/responses/s299': { status: 299, body: ok },
+    '/v1/responses/s200': { status: 200, body: ok },
+    '/v1/responses/s300': { status: 300, headers: { 'request-id': 'req_alt' }, body: ok },
+    '/v1/responses/both': { status: 400, headers: { 'x-request-id': 'req_x', 'request-id': 'req_alt' }, body: '' },
+    '/v1/responses/empty': { status: 200, body: '' },
+    '/v1/responses/array': { status: 200, body: '[]' },
+  };
+
+  before(async () => {
+    server = createServer((req, res) => {
+      req.resume();
+      seen.push(req.url ?? '');
+      const reply = replies[req.url ?? ''] ?? { status: 404, body: '' };
+      res.writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers });
+      res.end(reply.body);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+
+  after(async () => {
+    await Promise.all(clients.map((c) => c.close()));
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  function client(baseUrl = `${origin}/v1`): SailClient {
+    const c = new SailClient({ baseUrl, getApiKey: async () => 'sk_scripted_key_9', env: {}, retry: { maxAttemptsGet: 1 } });
+    clients.push(c);
+    return c;
+  }
+
+  async function failure(action: Promise<unknown>): Promise<SailError> {
+    try {
+      await action;
+    } catch (error) {
+      assert.ok(error instanceof SailError, String(error));
+      return error;
+    }
+    return assert.fail('expected a SailError');
+  }
+
+  it('takes every 2xx as success and anything from 300 as failure', async () => {
+    const c = client();
+    assert.equal((await c.getResponse('s200')).id, 'resp_s');
+    assert.equal((await c.getResponse('s299')).id, 'resp_s');
+    const moved = await failure(c.getResponse('s300'));
+    assert.deepEqual([moved.kind, moved.status, moved.requestId], ['unexpected_response', 300, 'req_alt']);
+  });
+
+  it('reads the request id from x-request-id first, then request-id', async () => {
+    const e = await failure(client().getResponse('both'));
+    assert.deepEqual([e.kind, e.requestId], ['invalid_request', 'req_x']);
+  });
+
+  it('says "empty body" for an empty 200, and "(root)" when the whole reply has the wrong shape', async () => {
+    const empty = await failure(client().getResponse('empty'));
+    assert.equal(empty.message, 'GET /responses/empty: HTTP 200 reply is not JSON: empty body');
+    const array = await failure(client().getResponse('array'));
+    assert.match(array.message, /^GET \/responses\/array: HTTP 200 reply has an unexpected shape \(\(root\): .+\): \[\]$/);
+    assert.equal(array.status, 200);
+  });
+
+  it('a base URL without a path puts the paths right under the host', async () => {
+    seen.length = 0;
+    await failure(client(origin).listModels());
+    await failure(client(`${origin}/`).getResponse('x'));
+    assert.deepEqual(seen, ['/models', '/responses/x']);
+  });
+});
