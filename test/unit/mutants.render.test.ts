@@ -154,6 +154,7 @@ describe('jobView: every sentence the result view shows', () => {
       [{ state: 'completed', pollTrouble: { kind: 'network', count: 9, since: 0 } }, 'Completed', 'done', { canStop: false, canRetry: false }],
       [{ state: 'submitting', waiting: 'noKey' }, 'Waiting for its base URL or API key', 'warning', { canStop: true, canRetry: true }],
       [{ state: 'failed', waiting: 'noKey' }, 'Failed', 'error', { canStop: false, canRetry: true }],
+      [{ state: 'in_progress', waiting: 'otherKey' }, 'Waiting for its base URL or API key', 'warning', { canStop: true, canRetry: false }],
     ];
     for (const [patch, label, tone, can] of cases) {
       const record = { ...job, ...patch } as JobRecord;
@@ -224,6 +225,7 @@ describe('jobView: every sentence the result view shows', () => {
       ],
     );
     assert.equal(running.usage, undefined);
+    assert.deepEqual([running.outputHtml, running.reasoningHtml], [undefined, undefined], 'nothing to show before the answer');
     assert.deepEqual(
       [running.jobId, running.title, running.instruction, running.createdAt, running.finishedAt],
       ['job-1', 'Explain · add.ts', 'Explain', 1_000, undefined],
@@ -413,12 +415,18 @@ describe('untrusted text: edges', () => {
     assert.equal(quoted('x'.repeat(50)), `"${'x'.repeat(38)}…`);
     assert.equal(quoted('x'.repeat(50), 10), `"${'x'.repeat(8)}…`);
     assert.equal(quoted(10n), '10');
+    assert.equal(quoted(Symbol('s')), 'Symbol(s)');
+    assert.equal(
+      quoted(() => 1),
+      '() => 1',
+    );
   });
 });
 
 describe('markdown: links, tables, code for the editor', () => {
   it('opens links without opener or referrer, and only http(s) and mailto', () => {
     assert.match(renderMarkdown('[a](https://a.example/x)'), /<a href="https:\/\/a\.example\/x" rel="noopener noreferrer">a<\/a>/);
+    assert.match(renderMarkdown('[h](http://a.example/x)'), /<a href="http:\/\/a\.example\/x" rel="noopener noreferrer">h<\/a>/);
     assert.match(renderMarkdown('[m](MAILTO:me@a.example)'), /<a href="MAILTO:me@a\.example" rel="noopener noreferrer">m<\/a>/);
     assert.match(renderMarkdown('[f](file:///etc/passwd)'), /^<p>\[f\]\(file:\/\/\/etc\/passwd\)<\/p>/);
     assert.match(renderMarkdown('[r](relative/path)'), /^<p>\[r\]\(relative\/path\)<\/p>/);
@@ -466,6 +474,12 @@ describe('markdown: links, tables, code for the editor', () => {
     }
     assert.match(renderMarkdown('```python\ndef f(): return 1\n```'), /<span class="hljs-keyword">def<\/span>/);
     assert.doesNotMatch(renderMarkdown('```\ndef f(): return 1\n```'), /hljs/);
+    // Code with a character the grammar calls illegal is still highlighted, not dropped to plain text.
+    assert.match(renderMarkdown('```python\nx = 1 $ @@ ?\n```'), /<span class="hljs-number">1<\/span>/);
+  });
+
+  it('shows text as the model wrote it: no typographic replacements', () => {
+    assert.equal(renderMarkdown('(c) -- "q" ...'), '<p>(c) -- &quot;q&quot; ...</p>\n');
   });
 
   it('takes the longest code block for the editor, or the whole answer without one', () => {
