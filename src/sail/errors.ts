@@ -255,7 +255,7 @@ const CERTIFICATE_CODES = new Set([
   'UND_ERR_PRX_TLS',
 ]);
 
-export function isCertificateError(code: string | undefined): boolean {
+export function isCertificateError(code: string | undefined): code is string {
   return code !== undefined && CERTIFICATE_CODES.has(code);
 }
 
@@ -346,7 +346,7 @@ export function errorFromException(error: unknown, context: ExceptionContext): S
       userMessage: l10n.t(
         "The TLS certificate of {0} was not accepted ({1}). If a corporate proxy inspects TLS, add its CA certificate to your operating system's certificate store and keep VS Code's http.systemCertificates on (turning off http.proxyStrictSSL also works, but checks no certificate at all).",
         host,
-        rawCode ?? '',
+        rawCode,
       ),
     });
   }

@@ -31,6 +31,7 @@ import {
   parseErrorEnvelope,
   redact,
   SailError,
+  withoutSecrets,
   type SailErrorKind,
 } from '../../src/sail/errors';
 
@@ -183,6 +184,70 @@ describe('errorFromHttp: what the user reads', () => {
     assert.equal(e.code?.length, 80);
     assert.ok(e.code?.startsWith('[redacted]'));
     assert.ok(e.code?.endsWith('…'));
+  });
+});
+
+describe('errors: the key in odd places', () => {
+  const SECRET = 'MARKER-not-key-shaped-42';
+
+  it('withoutSecrets cuts a secret of four characters, ignores shorter ones, and hands back the same value when there is nothing to cut', () => {
+    assert.deepEqual(withoutSecrets({ a: 'xabcdx' }, ['abcd']), { a: 'x[redacted]x' });
+    const value = { a: 'abc' };
+    assert.equal(withoutSecrets(value, ['abc', 'xy']), value);
+  });
+
+  it('errorFromException cuts the given secrets out of a foreign message', () => {
+    const e = errorFromException(new Error(`boom ${SECRET}`), { ...exceptionContext, secrets: [SECRET] });
+    assert.equal(e.message, 'GET /responses/r failed: boom [redacted]');
+    assert.equal(errorFromException(new Error('plain'), { method: 'GET', path: '/p', host: HOST, aborted: false }).message, 'GET /p failed: plain');
+  });
+
+  it('a 4xx other than 401/403 stays invalid_request even when it mentions the key', () => {
+    const e = errorFromHttp({
+      method: 'POST',
+      path: '/responses',
+      status: 400,
+      bodyText: JSON.stringify({ error: { message: 'api key header malformed', code: 'invalid_api_key' } }),
+    });
+    assert.equal(e.kind, 'invalid_request');
+  });
+
+  it('recognises a 403 about the key written without a separator', () => {
+    for (const error of [{ code: 'bad_apikey' }, { message: 'Invalid APIKey' }]) {
+      const e = errorFromHttp({ method: 'GET', path: '/models', status: 403, bodyText: JSON.stringify({ error }) });
+      assert.equal(e.kind, 'auth', JSON.stringify(error));
+    }
+  });
+});
+
+describe('errorFromException: reading the cause chain', () => {
+  it('sees a code five levels down, and follows plain-object causes', () => {
+    let chain: Error = codeError('ETIMEDOUT', 'deepest');
+    for (let i = 0; i < 4; i++) {
+      chain = new Error(`level ${i}`, { cause: chain });
+    }
+    assert.equal(errorFromException(chain, exceptionContext).kind, 'timeout');
+    const plain = { message: 'outer', cause: { code: 'UND_ERR_CONNECT_TIMEOUT', message: 'inner' } };
+    assert.equal(errorFromException(plain, exceptionContext).kind, 'timeout');
+  });
+
+  it('takes the outermost error that has a code, not the innermost error', () => {
+    const e = errorFromException(Object.assign(new Error('socket hang up', { cause: new Error('no code here') }), { code: 'ECONNRESET' }), exceptionContext);
+    assert.equal(e.code, 'ECONNRESET');
+    assert.equal(e.message, 'GET /responses/r failed: socket hang up (ECONNRESET)');
+  });
+
+  it('ignores a cause of null and a code that is not text', () => {
+    assert.equal(errorFromException(new Error('x', { cause: null }), exceptionContext).kind, 'network');
+    const numeric = errorFromException(Object.assign(new Error('errno'), { code: -111 }), exceptionContext);
+    assert.deepEqual([numeric.kind, numeric.code], ['network', undefined]);
+  });
+
+  it('a cancellation keeps what was thrown as its cause', () => {
+    const thrown = codeError('UND_ERR_SOCKET', 'closed');
+    assert.equal(errorFromException(thrown, { ...exceptionContext, aborted: true }).cause, thrown);
+    const abort = Object.assign(new Error('stop'), { name: 'AbortError' });
+    assert.equal(errorFromException(abort, exceptionContext).cause, abort);
   });
 });
 
