@@ -1303,3 +1303,62 @@ describe('SailClient against a scripted server: statuses, request ids and odd bo
     assert.deepEqual(seen, ['/models', '/responses/x']);
   });
 });
+
+describe('after the last measured run: output text, other items and no-proxy entries', () => {
+  const parse = (body: Record<string, unknown>): SailResponse => SailResponseSchema.parse({ id: 'r', status: 'completed', ...body });
+
+  it('outputText reads message items only, output_text parts only, and parts without text as empty', () => {
+    const r = parse({
+      output: [
+        { type: 'reasoning', content: ['thinking as plain text'] },
+        { type: 'function_call', call_id: 'c', name: 'f', arguments: '{}' },
+        { type: 'web_search_call' },
+        { type: 'message', content: [{ type: 'output_text' }, { type: 'refusal', text: 'no' }, { type: 'output_text', text: 'answer' }] },
+      ],
+    });
+    assert.equal(outputText(r), 'answer');
+  });
+
+  it('reasoningText skips reasoning items with no text, adding no blank blocks', () => {
+    const r = parse({
+      output: [
+        { type: 'reasoning', summary: [], content: [] },
+        { type: 'reasoning', summary: ['second'], content: [] },
+      ],
+    });
+    assert.equal(reasoningText(r), 'second');
+  });
+
+  it('keeps the raw type of a stored "other" item only when it is text, and only for "other" items', () => {
+    const r = parse({
+      output: [
+        { type: 'web_search_call', rawType: 'spoofed' },
+        { type: 'other', rawType: 5 },
+      ],
+    });
+    assert.deepEqual(r.output, [
+      { type: 'other', rawType: 'web_search_call' },
+      { type: 'other', rawType: 'other' },
+    ]);
+  });
+
+  it('refuses an output that is an object without a type', () => {
+    assert.equal(SailResponseSchema.safeParse({ id: 'r', status: 'completed', output: { foo: 1 } }).success, false);
+  });
+
+  it('no-proxy entries: IPv4 addresses with long groups, IPv6 with a numeric second group, brackets only whole', () => {
+    assert.equal(matchesNoProxy(new URL('http://10.20.30.40/'), ['30.40']), false, 'no suffix match on an IP');
+    assert.equal(matchesNoProxy(new URL('http://1.2.3.4.example/'), ['example']), true, 'a name that starts like an IP is a name');
+    assert.equal(matchesNoProxy(new URL('http://[2001:8::1]/'), ['2001:8::1']), true);
+    assert.equal(matchesNoProxy(new URL('http://[2001:db8::1]:8080/'), ['[2001:db8::1]:8080x']), false);
+    assert.equal(matchesNoProxy(new URL('http://[2001:db8::1]:8080/'), ['x[2001:db8::1]']), false);
+    assert.equal(matchesNoProxy(new URL('https://sail.example/'), ['sail*.example']), false, 'only a leading star is dropped');
+  });
+
+  it('a blank HTTPS_PROXY falls through to HTTP_PROXY', () => {
+    assert.deepEqual(resolveProxy(new URL('https://sail.example/v1'), undefined, { HTTPS_PROXY: '   ', HTTP_PROXY: 'http://h:1' }), {
+      proxyUrl: 'http://h:1',
+      source: 'env',
+    });
+  });
+});
