@@ -1152,6 +1152,7 @@ describe('schemas: what a reply may look like, and what comes out', () => {
     assert.deepEqual(parse({ error: { message: 'm', code: 0 } }).error, { message: 'm', code: '0' });
     assert.deepEqual(parse({ error: { message: 'm', type: 7 } }).error, { message: 'm' });
     assert.equal(parse({ error: 12 }).error, null);
+    assert.deepEqual(parse({ error: {} }).error, { message: '' });
   });
 
   it('reads incomplete details without a reason, and keeps only string metadata', () => {
