@@ -757,6 +757,7 @@ describe('SailClient: what goes on the wire and what the user reads', () => {
     for (const key of ['sk_with space', 'sk_tab\there', 'sk_é_accent', 'sk_del\x7f']) {
       const invalid = await failure(client({ getApiKey: async () => key }).listModels());
       assert.equal(invalid.kind, 'auth', JSON.stringify(key));
+      assert.equal(invalid.message, 'the Sail API key contains characters that cannot be sent in an HTTP header');
       assert.equal(invalid.userMessage, "The stored Sail API key contains spaces or other invalid characters. Run 'Sail: Set API Key' to enter a valid key.");
     }
     assert.deepEqual(sent(), [], 'nothing was sent');
@@ -817,6 +818,18 @@ describe('SailClient: what goes on the wire and what the user reads', () => {
     const stats = c.stats;
     stats.requests = 99;
     assert.equal(c.stats.requests, 3, 'stats is a copy');
+  });
+
+  it('logs how long each attempt took, by the given clock', async () => {
+    let t = 0;
+    const c = client({ now: () => (t += 5), retry: { maxAttemptsGet: 1 } });
+    await c.listModels();
+    sim.faults.inject({ route: 'listModels', fault: 'malformed_json' });
+    await failure(c.listModels());
+    assert.match(lines.join('\n'), /^debug GET \/models → 200 \(attempt 1, 5 ms\)$/m);
+    sim.faults.inject({ route: 'listModels', fault: 'reset_before_record' });
+    await failure(c.listModels());
+    assert.match(lines.join('\n'), /^debug GET \/models attempt 1: network after 5 ms: /m);
   });
 
   it('logs a failed attempt with its kind', async () => {
