@@ -177,8 +177,8 @@ function viewLabels(): JobView['labels'] {
   };
 }
 
-function timestamp(ms: number | undefined): string {
-  return ms === undefined ? '—' : new Date(ms).toLocaleString();
+function timestamp(ms: number): string {
+  return new Date(ms).toLocaleString();
 }
 
 function sourceLabel(source: NonNullable<JobRecord['source']>): string {

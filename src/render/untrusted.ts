@@ -44,7 +44,8 @@ export function markdownText(value: unknown, maxLength = DEFAULT_MAX_LENGTH): st
 export function quoted(value: unknown, maxLength = 40): string {
   let text: string;
   try {
-    text = typeof value === 'string' ? JSON.stringify(value) : (JSON.stringify(value) ?? String(value));
+    // Strings come out in quotes; undefined, functions and symbols, which JSON cannot show, as their text.
+    text = JSON.stringify(value) ?? String(value);
   } catch {
     text = String(value);
   }
