@@ -34,6 +34,8 @@ describe('readConfig: defaults and bounds of every setting', () => {
         promptCacheKey: 'workspace',
         maxFileSizeKB: 512,
         openResult: 'notify',
+        historyMaxAgeDays: 30,
+        historyMaxJobs: 1000,
         baseUrl: 'https://api.sailresearch.com/v1',
       },
     );
@@ -105,6 +107,11 @@ describe('readConfig: defaults and bounds of every setting', () => {
       ['maxFileSizeKB', 10_241],
       ['maxFileSizeKB', 1.5],
       ['openResult', 'popup'],
+      ['historyMaxAgeDays', 0],
+      ['historyMaxAgeDays', 3651],
+      ['historyMaxAgeDays', 1.5],
+      ['historyMaxJobs', 9],
+      ['historyMaxJobs', 100_001],
     ];
     const defaults = readConfig(reader({})).config as unknown as Record<string, unknown>;
     for (const [key, value] of bad) {

@@ -174,8 +174,8 @@ describe('jobView: every sentence the result view shows', () => {
     assert.equal(notice({ state: 'completed' }), undefined);
     assert.equal(notice({ state: 'submitting' }), undefined);
     assert.equal(
-      notice({ state: 'submitting', error: { kind: 'network', message: 'Could not reach Sail.' } }),
-      'The last attempt failed: Could not reach Sail. It will be sent again with the same idempotency key, so it runs only once.',
+      notice({ state: 'submitting', error: { kind: 'network' } }),
+      'The last attempt failed: Could not reach Sail. Check your network connection and proxy settings, then try again. It will be sent again with the same idempotency key, so it runs only once.',
     );
     assert.equal(
       notice({ state: 'incomplete', incompleteReason: 'max_output_tokens' }),
@@ -184,7 +184,7 @@ describe('jobView: every sentence the result view shows', () => {
     assert.equal(notice({ state: 'incomplete', incompleteReason: 'content_filter' }), 'The answer is incomplete (content_filter).');
     assert.equal(notice({ state: 'incomplete' }), 'The answer is incomplete.');
     assert.equal(notice({ state: 'failed' }), 'Sail reported that the job failed.');
-    assert.equal(notice({ state: 'failed', error: { kind: 'server', message: 'The model crashed.' } }), 'The model crashed.');
+    assert.equal(notice({ state: 'failed', error: { kind: 'failed', detail: 'The model crashed.' } }), 'The model crashed.');
     assert.equal(notice({ state: 'expired' }), 'Sail no longer has this job: it keeps results for at most 48 hours.');
     assert.equal(notice({ state: 'untracked' }), 'Sail has no cancel endpoint: the job may still run, and be billed, on Sail. Its result will not be fetched.');
     assert.equal(notice({ state: 'cancelled' }), 'Sail cancelled this job.');
