@@ -33,6 +33,14 @@ export function outdatedBy(copy: JobRecord, mark: ArchivedMark | undefined): boo
   if (!mark) {
     return false;
   }
-  const moved = { ...copy, attempt: mark.attempt, responseId: mark.known ? (copy.responseId ?? mark.id) : undefined, state: mark.state, updatedAt: mark.at };
+  // Only settled copies move to the history: the moved one was seen (or stopped).
+  const moved = {
+    ...copy,
+    attempt: mark.attempt,
+    responseId: mark.known ? (copy.responseId ?? mark.id) : undefined,
+    state: mark.state,
+    seen: true,
+    updatedAt: mark.at,
+  };
   return !supersedes(copy, moved);
 }
