@@ -62,6 +62,15 @@ describe('send lease', () => {
     assert.equal(await b.acquire('j'), true);
   });
 
+  it('releasing a lease that is not there (removed by hand, say) is no error', async () => {
+    const a = lease('a');
+    await a.acquire('j');
+    rmSync(file('j'));
+    await a.release('j');
+    await a.release('never-leased');
+    assert.ok(!existsSync(file('j')));
+  });
+
   it('a closing window frees every lease it holds at once, and none it does not', async () => {
     const a = lease('a');
     const b = lease('b');
