@@ -59,10 +59,6 @@ export class JobHistory {
     return this.jobs.values();
   }
 
-  get size(): number {
-    return this.jobs.size;
-  }
-
   /** Reads what was appended since the last read (all of it the first time, or after a rewrite). */
   load(): Promise<void> {
     // One read at a time; a call during a read waits for it and reads again (it may have missed lines).
@@ -146,7 +142,7 @@ export class JobHistory {
       return false;
     }
     try {
-      await this.recover();
+      await this.carryOver(new Set());
       if (await this.blobs.move(HISTORY_FILE, REWRITING_FILE)) {
         await this.carryOver(drop);
       }
@@ -177,14 +173,10 @@ export class JobHistory {
       return;
     }
     try {
-      await this.recover();
+      await this.carryOver(new Set());
     } finally {
       await this.blobs.delete(LOCK_FILE);
     }
-  }
-
-  private async recover(): Promise<void> {
-    await this.carryOver(new Set());
   }
 
   private async carryOver(drop: ReadonlySet<string>): Promise<void> {
