@@ -171,7 +171,7 @@ export class JobStore {
    */
   async save(record: JobRecord): Promise<void> {
     const before = this.jobs.get(record.id);
-    const saved = JobRecordSchema.parse({ ...record, updatedAt: this.stamp() });
+    const saved = JobRecordSchema.parse({ ...record, updatedAt: this.stamp(this.get(record.id)?.updatedAt) });
     this.sorted = undefined;
     if (isSettled(saved)) {
       // The log is the record from here on: the index only lets go of it once it is written there.
@@ -249,8 +249,9 @@ export class JobStore {
   }
 
   /** A strictly increasing time stamp, so two changes in one millisecond still order. */
-  private stamp(): number {
-    this.lastStamp = Math.max(this.lastStamp + 1, this.now());
+  private stamp(after = 0): number {
+    // Also past the copy being replaced: the history's stamps are not read into lastStamp.
+    this.lastStamp = Math.max(this.lastStamp + 1, this.now(), after + 1);
     return this.lastStamp;
   }
 

@@ -9,6 +9,13 @@ import type { JobRecord } from '../../src/jobs/job';
 import { FileBlobStore, JOB_INDEX_KEY, JobStore } from '../../src/jobs/jobStore';
 import { HISTORY_FILE } from '../../src/jobs/history';
 import { MemoryState } from '../support/memoryState';
+import { quietLog } from '../support/jobWaits';
+import { systemClock } from '../../src/jobs/clock';
+import { JobTracker } from '../../src/jobs/jobTracker';
+
+const noApi = () => {
+  throw new Error('no request in these tests');
+};
 
 const DAY_MS = 24 * 60 * 60_000;
 const NOW = 1_800_000_000_000;
@@ -161,6 +168,27 @@ describe('job history', () => {
       ['j00', 'j25', 'j26', 'j27', 'j28', 'j29'],
       'what a new window reads is what is left',
     );
+  });
+
+  it('Pin (the tracker, as Show Jobs calls it) keeps an old job through retention; Unpin lets it go', async () => {
+    const first = await open();
+    await first.save(job('old-pinned', { finishedAt: NOW - 60 * DAY_MS }));
+    await first.save(job('old-other', { finishedAt: NOW - 60 * DAY_MS }));
+    const store = await open();
+    const tracker = new JobTracker({ store, api: noApi, clock: systemClock, log: quietLog });
+    try {
+      await tracker.setPinned('old-pinned', true);
+      assert.equal(await tracker.prune({ maxAgeMs: 30 * DAY_MS, maxJobs: 1000 }), 1);
+      assert.deepEqual(
+        tracker.jobs().map((j) => j.id),
+        ['old-pinned'],
+      );
+      await tracker.setPinned('old-pinned', false);
+      assert.equal(await tracker.prune({ maxAgeMs: 30 * DAY_MS, maxJobs: 1000 }), 1);
+      assert.deepEqual(tracker.jobs(), []);
+    } finally {
+      tracker.dispose();
+    }
   });
 
   it('never prunes a job still in play or not yet seen', async () => {
