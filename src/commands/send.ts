@@ -1,7 +1,6 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { WINDOW_SETTINGS } from '../config';
-import type { CompletionWindow } from '../sail/windows';
+import { parseWindow, type CompletionWindow } from '../sail/windows';
 import { buildInput, buildRequest, hashText, promptCacheKey, tooLargeReason, unsendableReason, type CodeInput } from '../jobs/prompt';
 import type { JobSource } from '../jobs/job';
 import { lineSpan } from '../jobs/lines';
@@ -15,6 +14,7 @@ import { ensureApiKey } from './apiKey';
 export interface SendArgs {
   instruction?: string;
   model?: string;
+  /** Skips the window picker; `balanced` and `standard` are one window. */
   completionWindow?: CompletionWindow | 'auto';
 }
 
@@ -35,9 +35,7 @@ function asSendArgs(value: unknown): SendArgs {
   return {
     instruction: typeof instruction === 'string' ? instruction : undefined,
     model: typeof model === 'string' ? model : undefined,
-    completionWindow: (WINDOW_SETTINGS as readonly string[]).includes(completionWindow as string)
-      ? (completionWindow as SendArgs['completionWindow'])
-      : undefined,
+    completionWindow: completionWindow === 'auto' ? 'auto' : parseWindow(completionWindow),
   };
 }
 

@@ -6,7 +6,7 @@ import { createHash, createHmac } from 'node:crypto';
 import * as l10n from '@vscode/l10n';
 import type { SailConfig } from '../config';
 import type { CreateResponseRequest } from '../sail/schemas';
-import type { CompletionWindow } from '../sail/windows';
+import { parseWindow, type CompletionWindow } from '../sail/windows';
 
 export interface CodeInput {
   readonly instruction: string;
@@ -68,7 +68,9 @@ export function rebuildRequest(config: SailConfig, previous: CreateResponseReque
 }
 
 export function buildRequest(config: SailConfig, input: string, options: RequestOverrides & { cacheKey?: string } = {}): CreateResponseRequest {
-  const window = options.completionWindow ?? config.completionWindow;
+  // The setting may say `balanced`: requests carry the id (`standard`), which Sail keeps as an alias.
+  const setting = options.completionWindow ?? config.completionWindow;
+  const window = setting === 'auto' ? 'auto' : (parseWindow(setting) ?? 'auto');
   // Sail refuses asap in the background (unsupported_asap_request) and flex in the foreground.
   const background = window === 'asap' ? false : window === 'flex' ? true : config.background;
   const request: CreateResponseRequest = {

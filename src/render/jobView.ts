@@ -18,7 +18,8 @@ export function windowLabel(window: string | undefined): string {
     case 'priority':
       return l10n.t('priority (about a minute)');
     case 'standard':
-      return l10n.t('standard (about 5 minutes)');
+      // Sail's current name for it (`standard` is the id jobs keep and requests send).
+      return l10n.t('balanced (about 5 minutes)');
     case 'flex':
       return l10n.t('flex (hours)');
     default:
