@@ -8,6 +8,9 @@ import type { JobTracker } from '../jobs/jobTracker';
 import type { ApiKeyStore } from '../ui/apiKeyStore';
 import type { ConfigWatcher } from '../ui/configWatcher';
 import { createQuickPick, icon, join, notify, plain, statusMessage, t, type UiQuickPickItem, type UiText } from '../ui/uiText';
+import { priceCatalog } from '../usage/catalog';
+import { estimateInputTokens, estimateOutputTokens } from '../usage/estimate';
+import { pickWindow, type WindowMemory } from '../ui/windowPicker';
 import { ensureApiKey } from './apiKey';
 
 /** Optional argument of both send commands (keybindings, tests): skips the instruction prompt. */
@@ -25,6 +28,8 @@ interface SendDeps {
   readonly log: vscode.LogOutputChannel;
   /** Mixed into the prompt-cache key, so it reveals no path. */
   readonly cacheSalt: string;
+  /** The window last chosen per instruction. */
+  readonly windows: WindowMemory;
 }
 
 function asSendArgs(value: unknown): SendArgs {
@@ -76,6 +81,29 @@ async function pickInstruction(deps: SendDeps, what: UiText): Promise<string | u
   });
 }
 
+/** The window picker (sail.askForWindow), sized for this request; remembers the choice per instruction. */
+async function askWindow(deps: SendDeps, model: string, instruction: string, input: string): Promise<CompletionWindow | 'auto' | undefined> {
+  const config = deps.configs.config;
+  const inputTokens = estimateInputTokens(config.instructions + input);
+  const output = estimateOutputTokens(inputTokens, config.maxOutputTokens);
+  const picked = await pickWindow({
+    title: t('Sail: when do you need the answer?'),
+    catalog: priceCatalog(config.modelCatalog),
+    model,
+    tokens: { input: inputTokens, cached: 0, output: output.tokens },
+    outputCeiling: output.ceiling,
+    preferred: config.completionWindow,
+    remembered: deps.windows.get(instruction),
+  });
+  if (picked === undefined || picked === 'otherModel') {
+    return undefined;
+  }
+  if (picked !== 'auto') {
+    await deps.windows.set(instruction, picked);
+  }
+  return picked;
+}
+
 async function submit(deps: SendDeps, args: SendArgs, code: Omit<CodeInput, 'instruction'>, source: JobSource, what: UiText): Promise<string | undefined> {
   const config = deps.configs.config;
   if (!config.baseUrl) {
@@ -86,14 +114,23 @@ async function submit(deps: SendDeps, args: SendArgs, code: Omit<CodeInput, 'ins
   if (!instruction) {
     return undefined;
   }
+  const input = buildInput({ ...code, instruction });
+  const model = args.model ?? config.model;
+  let completionWindow = args.completionWindow;
+  if (completionWindow === undefined && config.askForWindow) {
+    completionWindow = await askWindow(deps, model, instruction, input);
+    if (completionWindow === undefined) {
+      return undefined;
+    }
+  }
   if (!(await ensureApiKey(deps.apiKey))) {
     void notify.warning(t('Nothing was sent: Sail needs an API key. Run "Sail: Set API Key".'));
     return undefined;
   }
   const workspace = vscode.workspace.getWorkspaceFolder(vscode.Uri.parse(source.uri))?.uri.toString();
-  const request = buildRequest(config, buildInput({ ...code, instruction }), {
-    model: args.model,
-    completionWindow: args.completionWindow,
+  const request = buildRequest(config, input, {
+    model,
+    completionWindow,
     cacheKey: promptCacheKey(config.promptCacheKey, { workspace, file: source.uri }, deps.cacheSalt),
   });
   deps.log.trace(`Request input:\n${String(request.input)}`);

@@ -325,6 +325,12 @@ export class JobTracker {
     }
   }
 
+  /** The request body a job was sent with, as stored here; undefined when this machine does not hold it. */
+  async request(id: string): Promise<CreateResponseRequest | undefined> {
+    await this.ready();
+    return (await this.options.store.readPayload(id, 'request')) as CreateResponseRequest | undefined;
+  }
+
   /**
    * The answer kept locally for a finished job, validated; undefined when missing or damaged. A
    * missing one (stored by a window on another host, say) is fetched from Sail again, once, while

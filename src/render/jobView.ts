@@ -182,7 +182,7 @@ function timestamp(ms: number): string {
   return new Date(ms).toLocaleString();
 }
 
-function sourceLabel(source: NonNullable<JobRecord['source']>): string {
+export function sourceLabel(source: NonNullable<JobRecord['source']>): string {
   if (!source.range) {
     return source.fileName;
   }
