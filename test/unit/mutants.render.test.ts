@@ -279,6 +279,7 @@ describe('jobView: every sentence the result view shows', () => {
       sendAgain: 'Send Again',
       reasoning: 'Reasoning',
       usage: 'Token usage',
+      cost: 'Cost',
       details: 'Details',
       elapsed: 'elapsed {0}',
       nextCheck: 'next check in {0}',
