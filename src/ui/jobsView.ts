@@ -62,6 +62,8 @@ export class JobsView implements vscode.TreeDataProvider<JobsNode>, vscode.Dispo
   private filter = '';
   private catalog: PriceCatalog;
   private historyRequested = false;
+  /** The groups drawn last (the root's children), for their items and for reveal. */
+  private groups: JobGroup[] = [];
   private refreshTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
@@ -114,8 +116,8 @@ export class JobsView implements vscode.TreeDataProvider<JobsNode>, vscode.Dispo
 
   getChildren(node?: JobsNode): JobsNode[] {
     if (!node) {
-      const jobs = this.visibleJobs();
-      const groups = groupJobs(jobs, this.now()).map((group): JobsNode => ({ kind: 'group', group }));
+      this.groups = groupJobs(this.visibleJobs(), this.now());
+      const groups = this.groups.map((group): JobsNode => ({ kind: 'group', group }));
       // With no job at all, the view is empty and shows its welcome content instead.
       return this.tracker.jobs().length ? [...this.headers().map((row): JobsNode => ({ kind: 'header', row })), ...groups] : [];
     }
@@ -137,7 +139,7 @@ export class JobsView implements vscode.TreeDataProvider<JobsNode>, vscode.Dispo
     if (node.kind !== 'job') {
       return undefined;
     }
-    const group = groupJobs(this.visibleJobs(), this.now()).find((g) => g.jobs.some((j) => j.id === node.job.id));
+    const group = this.groups.find((g) => g.jobs.some((j) => j.id === node.job.id));
     return group ? { kind: 'group', group } : undefined;
   }
 
@@ -153,7 +155,8 @@ export class JobsView implements vscode.TreeDataProvider<JobsNode>, vscode.Dispo
   }
 
   private groupItem(group: JobGroup): vscode.TreeItem {
-    const expanded = group.kind !== 'day' || group === groupJobs(this.visibleJobs(), this.now()).find((g) => g.kind === 'day');
+    // The newest day is open; older days start closed (VS Code remembers what the user opens or closes).
+    const expanded = group.kind !== 'day' || group.id === this.groups.find((g) => g.kind === 'day')?.id;
     const item = new vscode.TreeItem(plain(group.label), expanded ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed);
     item.id = `group:${group.id}`;
     item.description = String(group.jobs.length);

@@ -50,6 +50,14 @@ describe('The Sail view, the window picker and cost (packaged .vsix)', () => {
       }));
   }
 
+  /** The POSTs once `count` have arrived (the status bar counts a job as running before its POST lands). @param {number} count */
+  async function postsWhen(count) {
+    for (let waited = 0; posts().length < count && waited < 15_000; waited += 100) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    return posts();
+  }
+
   /** Opens the Sail view from the activity bar. */
   async function showSailView() {
     const { page } = workbench;
@@ -90,7 +98,8 @@ describe('The Sail view, the window picker and cost (packaged .vsix)', () => {
     await flex.waitFor();
     assert.match(await flex.innerText(), /\$\d/, 'flex shows an estimated cost');
     assert.match(await flex.innerText(), /below asap/);
-    assert.match(await page.locator('.quick-input-widget').innerText(), /estimate, prices of \d{4}-\d\d-\d\d/);
+    const placeholder = await page.locator('.quick-input-widget input').first().getAttribute('placeholder');
+    assert.match(placeholder ?? '', /input tokens \(from the length\).*estimate, prices of \d{4}-\d\d-\d\d/);
     assert.equal(await rows.filter({ hasText: 'priority' }).count(), 0, 'a window the model does not run in is not offered');
     await workbench.screenshot('window-picker');
     await workbench.readmeScreenshot('window-picker', [page.locator('.quick-input-widget')], { margin: 8 });
@@ -102,7 +111,7 @@ describe('The Sail view, the window picker and cost (packaged .vsix)', () => {
     await page.keyboard.press('Enter');
 
     await page.locator('.statusbar-item', { hasText: /Sail.*1 running/ }).waitFor({ timeout: 15_000 });
-    const sent = posts();
+    const sent = await postsWhen(1);
     assert.equal(sent.length, 1);
     assert.equal(sent[0].body.metadata?.completion_window, 'flex', 'the request carries the window picked');
     assert.equal(sent[0].body.background, true, 'flex goes in the background');
@@ -158,7 +167,7 @@ describe('The Sail view, the window picker and cost (packaged .vsix)', () => {
     await page.locator('.quick-input-list .monaco-list-row', { hasText: 'balanced' }).first().click();
 
     await page.locator('.statusbar-item', { hasText: /Sail.*1 running/ }).waitFor({ timeout: 15_000 });
-    const after = posts();
+    const after = await postsWhen(before.length + 1);
     assert.equal(after.length, before.length + 1, 'one more POST');
     const [first, again] = [after[0], after.at(-1)];
     assert.equal(again?.body.metadata?.completion_window, 'standard', 'balanced goes as the window Sail knows');
