@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import * as l10n from '@vscode/l10n';
 import * as vscode from 'vscode';
+import { registerAccountCommands } from './commands/account';
 import { registerApiKeyCommands } from './commands/apiKey';
 import { registerJobCommands } from './commands/jobs';
 import { registerSelectModel } from './commands/selectModel';
@@ -11,6 +12,7 @@ import { FileBlobStore, JobStore } from './jobs/jobStore';
 import { keepHistory } from './ui/historyUpkeep';
 import { JobTracker } from './jobs/jobTracker';
 import { DEFAULT_POLL_POLICY, type PollPolicy } from './jobs/pollPolicy';
+import { AccountService } from './ui/account';
 import { ApiKeyStore } from './ui/apiKeyStore';
 import { ClientProvider } from './ui/clientProvider';
 import { ConfigWatcher } from './ui/configWatcher';
@@ -25,6 +27,8 @@ export interface SailTestApi {
   readonly apiKey: ApiKeyStore;
   readonly tracker: JobTracker;
   readonly panels: ResultPanels;
+  /** The account figures (Sail's Usage API). */
+  readonly account: AccountService;
   /** Tears everything down as deactivate() would, then wires it up again from storage, as a window reload does. */
   reload(): Promise<void>;
 }
@@ -34,6 +38,7 @@ class Session implements vscode.Disposable {
   readonly apiKey: ApiKeyStore;
   readonly tracker: JobTracker;
   readonly panels: ResultPanels;
+  readonly account: AccountService;
   /** Settles once the jobs of the previous window were picked up again. */
   readonly resumed: Promise<void>;
   private readonly disposables: { dispose(): unknown }[] = [];
@@ -42,7 +47,9 @@ class Session implements vscode.Disposable {
     const version = String(context.extension.packageJSON.version);
     this.apiKey = new ApiKeyStore(context.secrets);
     const configs = new ConfigWatcher(log);
-    const clients = new ClientProvider(configs, this.apiKey, log, `sail-vscode/${version} vscode/${vscode.version}`);
+    const userAgent = `sail-vscode/${version} vscode/${vscode.version}`;
+    const clients = new ClientProvider(configs, this.apiKey, log, userAgent);
+    this.account = new AccountService(configs, this.apiKey, log, userAgent);
     const store = new JobStore(context.globalState, new FileBlobStore(path.join(context.globalStorageUri.fsPath, 'jobs')), log);
     this.tracker = new JobTracker({
       store,
@@ -59,9 +66,10 @@ class Session implements vscode.Disposable {
       this.apiKey,
       configs,
       clients,
+      this.account,
       this.tracker,
       this.panels,
-      new JobStatusBar(this.tracker),
+      new JobStatusBar(this.tracker, this.account),
       notifyOnFinish(this.tracker, this.panels, configs),
       keepHistory(this.tracker, configs, log),
       vscode.window.onDidChangeWindowState((state) => this.tracker.setFocused(state.focused)),
@@ -69,6 +77,7 @@ class Session implements vscode.Disposable {
       this.apiKey.onDidChange(() => this.reconsider(log)),
       configs.onDidChange(() => this.reconsider(log)),
       registerShowLog(log),
+      registerAccountCommands(this.account),
       ...registerApiKeyCommands(this.apiKey, log, context.extensionMode === vscode.ExtensionMode.Test),
       ...registerSendCommands({ configs, apiKey: this.apiKey, tracker: this.tracker, log, cacheSalt: installSalt(context.globalState) }),
       ...registerJobCommands(this.tracker, this.panels),
@@ -125,6 +134,9 @@ export function activate(context: vscode.ExtensionContext): SailTestApi | undefi
       },
       get panels() {
         return session.panels;
+      },
+      get account() {
+        return session.account;
       },
       async reload() {
         session.dispose();

@@ -6,6 +6,7 @@
  * all (an error page, another endpoint's answer) is refused. Money is in cents, as Sail sends it.
  */
 import { z } from 'zod';
+import { SailError } from './errors';
 
 /** The periods Sail sums over; `period` is the current billing period. Sail's default is `30d`. */
 export const USAGE_RANGES = ['24h', '7d', '30d', 'period'] as const;
@@ -165,4 +166,32 @@ export function foldWindowMix(mix: Readonly<Record<string, number>>): WindowShar
 /** Leaves absent figures out, so `'x' in summary` and deepEqual mean "Sail said so". */
 function dropUndefined<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
+
+/** Why the account figures are missing; render/account words each one. */
+export type AccountProblem = 'auth' | 'refused' | 'notServed' | 'network' | 'server' | 'unreadable' | 'error';
+
+/** What a failed fetch of the summary means for the user. */
+export function accountProblemOf(error: unknown): AccountProblem {
+  if (!(error instanceof SailError)) {
+    return 'error';
+  }
+  switch (error.kind) {
+    case 'auth':
+      return 'auth';
+    case 'forbidden':
+      return 'refused';
+    case 'not_found':
+      return 'notServed';
+    case 'network':
+    case 'timeout':
+      return 'network';
+    case 'server':
+    case 'rate_limited':
+      return 'server';
+    case 'unexpected_response':
+      return 'unreadable';
+    default:
+      return 'error';
+  }
 }

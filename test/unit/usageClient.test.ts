@@ -5,10 +5,10 @@ import * as assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { accountProblemOf, accountProblemText, formatWindowMix } from '../../src/render/account';
+import { accountProblemText, formatWindowMix } from '../../src/render/account';
 import { SailClient, type SailClientOptions } from '../../src/sail/client';
 import { SailError } from '../../src/sail/errors';
-import type { UsageSummary } from '../../src/sail/usage';
+import { accountProblemOf, type UsageSummary } from '../../src/sail/usage';
 import { startSimulator, type Simulator } from '../sim/index';
 import { call, loadSailSchemas, type WireError } from '../sim/testing';
 
