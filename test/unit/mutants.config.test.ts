@@ -37,6 +37,7 @@ describe('readConfig: defaults and bounds of every setting', () => {
         historyMaxAgeDays: 30,
         historyMaxJobs: 1000,
         baseUrl: 'https://api.sailresearch.com/v1',
+        usageBaseUrl: 'https://usage.sailresearch.com/v1',
       },
     );
     assert.equal(DEFAULT_MODEL, 'moonshotai/Kimi-K2.5');
