@@ -88,6 +88,7 @@ export class JobStatusBar implements vscode.Disposable {
     return md;
   }
 
+  /** Only figures: when they are off or unavailable the tooltip stays as it was (the Sail view says why). */
   private appendAccount(md: vscode.MarkdownString): void {
     const state = this.account?.current();
     if (state?.kind === 'ok') {
@@ -98,8 +99,6 @@ export class JobStatusBar implements vscode.Disposable {
           md.appendMarkdown(`- ${markdown(line.label)}: ${markdown(line.value)}\n`);
         }
       }
-    } else if (state?.kind === 'unavailable') {
-      md.appendMarkdown(`\n\n**${markdown(vscode.l10n.t('Sail account'))}**: ${markdown(state.reason)}\n`);
     }
   }
 

@@ -3,7 +3,7 @@
 // starting balance. Not in Sail's OpenAPI document. All money in cents, as Sail sends it.
 import type { SimClock } from './clock';
 import { badRequest } from './errors';
-import type { Job, JobStore } from './jobs';
+import type { Job } from './jobs';
 import type { CompletionWindow } from './models';
 
 export const USAGE_RANGES = ['24h', '7d', '30d', 'period'] as const;
@@ -47,7 +47,6 @@ export class AccountBook {
   private readonly billed: Job[] = [];
 
   constructor(
-    private readonly jobs: JobStore,
     private readonly clock: SimClock,
     readonly settings: AccountSettings,
     private readonly legacyNames: boolean,
@@ -61,7 +60,7 @@ export class AccountBook {
     this.billed.length = 0;
   }
 
-  /** The `usage.summary` object for the account `account` names (keys → account). */
+  /** The `usage.summary` object over the responses `inAccount` accepts (the caller's account). */
   summary(rawRange: string | null, inAccount: (job: Job) => boolean): Record<string, unknown> {
     const range = (rawRange ?? '30d') as UsageRange;
     if (!(USAGE_RANGES as readonly string[]).includes(range)) {
@@ -105,10 +104,10 @@ export class AccountBook {
     };
   }
 
-  /** Virtual ms since the job became terminal; undefined while it runs. */
+  /** Virtual ms since the job became terminal (as JobStore.status decides it); undefined while it runs. */
   private endedAgo(job: Job): number | undefined {
     const ago = this.clock.virtualSince(job.createdAtMs) - job.durationMs;
-    return ago >= 0 && this.jobs.status(job) !== 'queued' && this.jobs.status(job) !== 'in_progress' ? ago : undefined;
+    return ago >= 0 ? ago : undefined;
   }
 }
 

@@ -98,7 +98,6 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const counters = new CounterBook();
   const requests = new RequestLog(options.requestLogLimit);
   const account = new AccountBook(
-    jobs,
     clock,
     { balanceCents: options.balanceCents ?? DEFAULT_BALANCE_CENTS, balanceUnavailable: options.balanceUnavailable ?? false },
     options.legacyStatuses ?? false,
