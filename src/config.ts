@@ -7,15 +7,29 @@ import * as l10n from '@vscode/l10n';
 import { z } from 'zod';
 import { neutralize, quoted } from './render/untrusted';
 import { checkBaseUrl } from './sail/baseUrl';
-import { COMPLETION_WINDOWS } from './sail/windows';
 
 export const DEFAULT_BASE_URL = 'https://api.sailresearch.com/v1';
 /** Sail's Usage API (balance, spend), on its own host; the same key. */
 export const DEFAULT_USAGE_BASE_URL = 'https://usage.sailresearch.com/v1';
 export const DEFAULT_MODEL = 'moonshotai/Kimi-K2.5';
 
-export const WINDOW_SETTINGS = ['auto', ...COMPLETION_WINDOWS] as const;
+/** `balanced` is Sail's current name for `standard`; both are accepted (see sail/windows). */
+export const WINDOW_SETTINGS = ['auto', 'asap', 'priority', 'balanced', 'flex', 'standard'] as const;
+export type WindowSetting = (typeof WINDOW_SETTINGS)[number];
 export const REASONING_SETTINGS = ['default', 'none', 'minimal', 'low', 'medium', 'high', 'xhigh'] as const;
+
+/** USD per million tokens, as the pricing page lists them. */
+const PriceSchema = z.object({
+  input: z.number().min(0),
+  cachedInput: z.number().min(0).optional(),
+  output: z.number().min(0),
+});
+
+/** One model's correction of the shipped price table (usage/catalog.ts). */
+const ModelOverrideSchema = z.object({
+  windows: z.array(z.enum(['asap', 'priority', 'balanced', 'standard', 'flex'])).optional(),
+  prices: z.partialRecord(z.enum(['asap', 'priority', 'balanced', 'standard', 'flex']), PriceSchema).optional(),
+});
 
 const PromptSchema = z.object({
   label: z.string().trim().min(1),
@@ -37,6 +51,8 @@ export const DEFAULT_PROMPTS: readonly PromptTemplate[] = [
 export const SETTINGS = {
   model: z.string().trim().min(1).default(DEFAULT_MODEL),
   completionWindow: z.enum(WINDOW_SETTINGS).default('auto'),
+  askForWindow: z.boolean().default(true),
+  modelCatalog: z.record(z.string().min(1), ModelOverrideSchema).default({}),
   background: z.boolean().default(true),
   maxOutputTokens: z.number().int().min(1).nullable().default(null),
   temperature: z.number().min(0).max(2).nullable().default(null),

@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import { registerAccountCommands } from './commands/account';
 import { registerApiKeyCommands } from './commands/apiKey';
 import { registerJobCommands } from './commands/jobs';
+import { registerRerun } from './commands/rerun';
 import { registerSelectModel } from './commands/selectModel';
 import { registerSendCommands } from './commands/send';
 import { registerShowLog } from './commands/showLog';
@@ -19,7 +20,9 @@ import { ConfigWatcher } from './ui/configWatcher';
 import { installSalt } from './ui/installSalt';
 import { notifyOnFinish } from './ui/notifier';
 import { ResultPanels } from './ui/resultPanel';
+import { JobsView } from './ui/jobsView';
 import { JobStatusBar } from './ui/statusBar';
+import { WindowMemory } from './ui/windowPicker';
 import { notify, t } from './ui/uiText';
 
 /** What `activate()` hands to the integration tests (only in test mode). */
@@ -62,7 +65,9 @@ class Session implements vscode.Disposable {
     });
     this.tracker.setFocused(vscode.window.state.focused);
     this.panels = new ResultPanels(context, this.tracker, log, configs);
+    const jobsView = new JobsView(this.tracker, configs);
     this.disposables.push(
+      jobsView,
       this.apiKey,
       configs,
       clients,
@@ -75,19 +80,34 @@ class Session implements vscode.Disposable {
       vscode.window.onDidChangeWindowState((state) => this.tracker.setFocused(state.focused)),
       // Jobs waiting for the key or base URL they were sent with may go on.
       this.apiKey.onDidChange(() => this.reconsider(log)),
+      // The Sail view's welcome offers to set the key while there is none.
+      this.apiKey.onDidChange(() => void this.showKeyState()),
       configs.onDidChange(() => this.reconsider(log)),
       registerShowLog(log),
       registerAccountCommands(this.account),
       ...registerApiKeyCommands(this.apiKey, log, context.extensionMode === vscode.ExtensionMode.Test),
-      ...registerSendCommands({ configs, apiKey: this.apiKey, tracker: this.tracker, log, cacheSalt: installSalt(context.globalState) }),
-      ...registerJobCommands(this.tracker, this.panels),
+      ...registerSendCommands({
+        configs,
+        apiKey: this.apiKey,
+        tracker: this.tracker,
+        log,
+        cacheSalt: installSalt(context.globalState),
+        windows: new WindowMemory(context.globalState),
+      }),
+      ...registerJobCommands(this.tracker, this.panels, jobsView),
+      registerRerun(this.tracker, configs, clients),
       registerSelectModel(clients, configs, this.apiKey),
     );
+    void this.showKeyState();
     // Jobs outlive windows: pick up whatever was running before this window (re)loaded.
     this.resumed = this.tracker.resume().catch((error: unknown) => {
       log.error('Could not pick up the jobs of the previous window', error);
       void notify.error(t('Sail could not pick up your running jobs: {0}', error instanceof Error ? error.message : String(error)));
     });
+  }
+
+  private async showKeyState(): Promise<void> {
+    await vscode.commands.executeCommand('setContext', 'sail.hasApiKey', (await this.apiKey.get()) !== undefined);
   }
 
   private reconsider(log: vscode.LogOutputChannel): void {

@@ -4,7 +4,9 @@ import type { JobTracker } from '../jobs/jobTracker';
 import { stateLabel, windowLabel } from '../render/jobView';
 import { formatDuration } from '../render/usage';
 import type { ResultPanels } from '../ui/resultPanel';
-import { createQuickPick, icon, join, notify, plain, t, type UiQuickPickItem, type UiText } from '../ui/uiText';
+import { outputText } from '../sail/output';
+import { jobIdOf, type JobsView } from '../ui/jobsView';
+import { createQuickPick, icon, join, notify, plain, statusMessage, t, type UiQuickPickItem, type UiText } from '../ui/uiText';
 
 const STATE_ICONS: Record<JobRecord['state'], Parameters<typeof icon>[0]> = {
   submitting: 'cloud-upload',
@@ -101,16 +103,74 @@ async function pickJob(tracker: JobTracker, title: UiText): Promise<string | und
   });
 }
 
-export function registerJobCommands(tracker: JobTracker, panels: ResultPanels): vscode.Disposable[] {
+/** The job a command was invoked on (a view row or an id), or one the user picks. */
+async function targetJob(tracker: JobTracker, arg: unknown, title: UiText): Promise<string | undefined> {
+  return jobIdOf(arg) ?? (await pickJob(tracker, title));
+}
+
+export function registerJobCommands(tracker: JobTracker, panels: ResultPanels, view: JobsView): vscode.Disposable[] {
   return [
+    vscode.commands.registerCommand('sail.copyResult', async (arg?: unknown) => {
+      const id = await targetJob(tracker, arg, t('Copy Sail Result'));
+      if (!id) {
+        return;
+      }
+      const response = await tracker.response(id);
+      const text = response ? outputText(response) : '';
+      if (!text.trim()) {
+        void notify.warning(t('This Sail job has no answer text to copy.'));
+        return;
+      }
+      await vscode.env.clipboard.writeText(text);
+      await tracker.markSeen(id);
+      statusMessage(join([icon('copy'), t('Sail result copied')]), 3000);
+    }),
+    vscode.commands.registerCommand('sail.stopTracking', async (arg?: unknown) => {
+      const id = await targetJob(tracker, arg, t('Stop Tracking a Sail Job'));
+      if (id && (await tracker.stopTracking(id))) {
+        void notify.info(t('Sail has no cancel: the job keeps running on Sail, but it is no longer checked.'));
+      }
+    }),
+    vscode.commands.registerCommand('sail.removeJob', async (arg?: unknown) => {
+      const id = await targetJob(tracker, arg, t('Remove a Sail Job'));
+      if (id) {
+        await tracker.remove(id);
+      }
+    }),
+    vscode.commands.registerCommand('sail.pinJob', async (arg?: unknown) => {
+      const id = await targetJob(tracker, arg, t('Pin a Sail Job'));
+      if (id) {
+        await tracker.setPinned(id, true);
+      }
+    }),
+    vscode.commands.registerCommand('sail.unpinJob', async (arg?: unknown) => {
+      const id = await targetJob(tracker, arg, t('Unpin a Sail Job'));
+      if (id) {
+        await tracker.setPinned(id, false);
+      }
+    }),
+    vscode.commands.registerCommand('sail.filterJobs', async (filter?: unknown) => {
+      const value =
+        typeof filter === 'string'
+          ? filter
+          : await vscode.window.showInputBox({
+              title: vscode.l10n.t('Filter Sail Jobs'),
+              prompt: vscode.l10n.t('Words to find in a job’s title, model, window, state or file (empty shows all)'),
+              value: view.currentFilter,
+            });
+      if (value !== undefined) {
+        await view.setFilter(value);
+      }
+    }),
+    vscode.commands.registerCommand('sail.clearJobsFilter', () => view.setFilter('')),
     vscode.commands.registerCommand('sail.showJobs', async () => {
       const jobId = await pickJob(tracker, t('Sail Jobs'));
       if (jobId) {
         panels.open(jobId);
       }
     }),
-    vscode.commands.registerCommand('sail.openResult', async (jobId?: unknown) => {
-      const id = typeof jobId === 'string' ? jobId : await pickJob(tracker, t('Open Sail Result'));
+    vscode.commands.registerCommand('sail.openResult', async (arg?: unknown) => {
+      const id = await targetJob(tracker, arg, t('Open Sail Result'));
       if (!id) {
         return;
       }

@@ -1,7 +1,6 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { WINDOW_SETTINGS } from '../config';
-import type { CompletionWindow } from '../sail/windows';
+import { parseWindow, type CompletionWindow } from '../sail/windows';
 import { buildInput, buildRequest, hashText, promptCacheKey, tooLargeReason, unsendableReason, type CodeInput } from '../jobs/prompt';
 import type { JobSource } from '../jobs/job';
 import { lineSpan } from '../jobs/lines';
@@ -9,12 +8,16 @@ import type { JobTracker } from '../jobs/jobTracker';
 import type { ApiKeyStore } from '../ui/apiKeyStore';
 import type { ConfigWatcher } from '../ui/configWatcher';
 import { createQuickPick, icon, join, notify, plain, statusMessage, t, type UiQuickPickItem, type UiText } from '../ui/uiText';
+import { priceCatalog } from '../usage/catalog';
+import { estimateInputTokens, estimateOutputTokens } from '../usage/estimate';
+import { pickWindow, type WindowMemory } from '../ui/windowPicker';
 import { ensureApiKey } from './apiKey';
 
 /** Optional argument of both send commands (keybindings, tests): skips the instruction prompt. */
 export interface SendArgs {
   instruction?: string;
   model?: string;
+  /** Skips the window picker; `balanced` and `standard` are one window. */
   completionWindow?: CompletionWindow | 'auto';
 }
 
@@ -25,6 +28,8 @@ interface SendDeps {
   readonly log: vscode.LogOutputChannel;
   /** Mixed into the prompt-cache key, so it reveals no path. */
   readonly cacheSalt: string;
+  /** The window last chosen per instruction. */
+  readonly windows: WindowMemory;
 }
 
 function asSendArgs(value: unknown): SendArgs {
@@ -35,9 +40,7 @@ function asSendArgs(value: unknown): SendArgs {
   return {
     instruction: typeof instruction === 'string' ? instruction : undefined,
     model: typeof model === 'string' ? model : undefined,
-    completionWindow: (WINDOW_SETTINGS as readonly string[]).includes(completionWindow as string)
-      ? (completionWindow as SendArgs['completionWindow'])
-      : undefined,
+    completionWindow: completionWindow === 'auto' ? 'auto' : parseWindow(completionWindow),
   };
 }
 
@@ -78,6 +81,29 @@ async function pickInstruction(deps: SendDeps, what: UiText): Promise<string | u
   });
 }
 
+/** The window picker (sail.askForWindow), sized for this request; remembers the choice per instruction. */
+async function askWindow(deps: SendDeps, model: string, instruction: string, input: string): Promise<CompletionWindow | 'auto' | undefined> {
+  const config = deps.configs.config;
+  const inputTokens = estimateInputTokens(config.instructions + input);
+  const output = estimateOutputTokens(inputTokens, config.maxOutputTokens);
+  const picked = await pickWindow({
+    title: t('Sail: when do you need the answer?'),
+    catalog: priceCatalog(config.modelCatalog),
+    model,
+    tokens: { input: inputTokens, cached: 0, output: output.tokens },
+    outputCeiling: output.ceiling,
+    preferred: config.completionWindow,
+    remembered: deps.windows.get(instruction),
+  });
+  if (picked === undefined || picked === 'otherModel') {
+    return undefined;
+  }
+  if (picked !== 'auto') {
+    await deps.windows.set(instruction, picked);
+  }
+  return picked;
+}
+
 async function submit(deps: SendDeps, args: SendArgs, code: Omit<CodeInput, 'instruction'>, source: JobSource, what: UiText): Promise<string | undefined> {
   const config = deps.configs.config;
   if (!config.baseUrl) {
@@ -88,14 +114,23 @@ async function submit(deps: SendDeps, args: SendArgs, code: Omit<CodeInput, 'ins
   if (!instruction) {
     return undefined;
   }
+  const input = buildInput({ ...code, instruction });
+  const model = args.model ?? config.model;
+  let completionWindow = args.completionWindow;
+  if (completionWindow === undefined && config.askForWindow) {
+    completionWindow = await askWindow(deps, model, instruction, input);
+    if (completionWindow === undefined) {
+      return undefined;
+    }
+  }
   if (!(await ensureApiKey(deps.apiKey))) {
     void notify.warning(t('Nothing was sent: Sail needs an API key. Run "Sail: Set API Key".'));
     return undefined;
   }
   const workspace = vscode.workspace.getWorkspaceFolder(vscode.Uri.parse(source.uri))?.uri.toString();
-  const request = buildRequest(config, buildInput({ ...code, instruction }), {
-    model: args.model,
-    completionWindow: args.completionWindow,
+  const request = buildRequest(config, input, {
+    model,
+    completionWindow,
     cacheKey: promptCacheKey(config.promptCacheKey, { workspace, file: source.uri }, deps.cacheSalt),
   });
   deps.log.trace(`Request input:\n${String(request.input)}`);

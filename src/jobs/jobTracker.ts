@@ -15,7 +15,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { SailResponseSchema, type SailResponse, type CreateResponseRequest } from '../sail/schemas';
-import { isCompletionWindow } from '../sail/windows';
+import { parseWindow } from '../sail/windows';
 import type { Clock } from './clock';
 import { isFinished, isTroubled, isWaiting, type JobRecord, type JobSource } from './job';
 import { JobLedger, type JobChange, type TrackerLogger } from './ledger';
@@ -169,7 +169,7 @@ export class JobTracker {
       title: input.title,
       instruction: input.instruction,
       model: request.model,
-      window: isCompletionWindow(window) ? window : undefined,
+      window: parseWindow(window),
       background: request.background ?? false,
       source: input.source,
       createdAt: this.options.clock.now(),
@@ -323,6 +323,12 @@ export class JobTracker {
     if (job) {
       this.ledger.emit({ job, previous: job.state, removed: true });
     }
+  }
+
+  /** The request body a job was sent with, as stored here; undefined when this machine does not hold it. */
+  async request(id: string): Promise<CreateResponseRequest | undefined> {
+    await this.ready();
+    return (await this.options.store.readPayload(id, 'request')) as CreateResponseRequest | undefined;
   }
 
   /**

@@ -6,7 +6,7 @@ import { createHash, createHmac } from 'node:crypto';
 import * as l10n from '@vscode/l10n';
 import type { SailConfig } from '../config';
 import type { CreateResponseRequest } from '../sail/schemas';
-import type { CompletionWindow } from '../sail/windows';
+import { parseWindow, type CompletionWindow } from '../sail/windows';
 
 export interface CodeInput {
   readonly instruction: string;
@@ -67,10 +67,40 @@ export function rebuildRequest(config: SailConfig, previous: CreateResponseReque
   return buildRequest(config, input, { cacheKey: previous.prompt_cache_key });
 }
 
+/** Foreground or background for a window: Sail refuses asap in the background (unsupported_asap_request) and flex in the foreground. */
+export function backgroundFor(window: CompletionWindow | 'auto', preferred: boolean): boolean {
+  return window === 'asap' ? false : window === 'flex' ? true : preferred;
+}
+
+/**
+ * The same request at another model and window (Re-run): everything else — input, instructions,
+ * limits, cache key — stays as it was sent.
+ */
+export function withModelAndWindow(
+  request: CreateResponseRequest,
+  model: string,
+  window: CompletionWindow | 'auto',
+  preferBackground: boolean,
+): CreateResponseRequest {
+  const metadata = { ...request.metadata };
+  delete metadata.completion_window;
+  const rest = { ...request, model, background: backgroundFor(window, preferBackground) };
+  delete rest.metadata;
+  const merged = window === 'auto' ? metadata : { ...metadata, completion_window: window };
+  return Object.keys(merged).length ? { ...rest, metadata: merged } : rest;
+}
+
+/** The characters a request sends as text: its instructions and input (for estimates). */
+export function requestText(request: CreateResponseRequest): string {
+  const input = typeof request.input === 'string' ? request.input : JSON.stringify(request.input);
+  return (request.instructions ?? '') + input;
+}
+
 export function buildRequest(config: SailConfig, input: string, options: RequestOverrides & { cacheKey?: string } = {}): CreateResponseRequest {
-  const window = options.completionWindow ?? config.completionWindow;
-  // Sail refuses asap in the background (unsupported_asap_request) and flex in the foreground.
-  const background = window === 'asap' ? false : window === 'flex' ? true : config.background;
+  // The setting may say `balanced`: requests carry the id (`standard`), which Sail keeps as an alias.
+  const setting = options.completionWindow ?? config.completionWindow;
+  const window = setting === 'auto' ? 'auto' : (parseWindow(setting) ?? 'auto');
+  const background = backgroundFor(window, config.background);
   const request: CreateResponseRequest = {
     model: options.model ?? config.model,
     input,

@@ -1,4 +1,6 @@
 /** Job record + stored response → what the result view shows. Pure: every string is decided here. */
+import type { JobCost } from '../usage/estimate';
+import { formatUsd, pricesLabel } from './cost';
 import * as l10n from '@vscode/l10n';
 import { isTroubled, isWaiting, type JobRecord, type WaitingReason } from '../jobs/job';
 import { lineSpan } from '../jobs/lines';
@@ -18,7 +20,8 @@ export function windowLabel(window: string | undefined): string {
     case 'priority':
       return l10n.t('priority (about a minute)');
     case 'standard':
-      return l10n.t('standard (about 5 minutes)');
+      // Sail's current name for it (`standard` is the id jobs keep and requests send).
+      return l10n.t('balanced (about 5 minutes)');
     case 'flex':
       return l10n.t('flex (hours)');
     default:
@@ -169,6 +172,7 @@ function viewLabels(): JobView['labels'] {
     sendAgain: l10n.t('Send Again'),
     reasoning: l10n.t('Reasoning'),
     usage: l10n.t('Token usage'),
+    cost: l10n.t('Cost'),
     details: l10n.t('Details'),
     elapsed: l10n.t('elapsed {0}'),
     nextCheck: l10n.t('next check in {0}'),
@@ -181,7 +185,7 @@ function timestamp(ms: number): string {
   return new Date(ms).toLocaleString();
 }
 
-function sourceLabel(source: NonNullable<JobRecord['source']>): string {
+export function sourceLabel(source: NonNullable<JobRecord['source']>): string {
   if (!source.range) {
     return source.fileName;
   }
@@ -198,9 +202,26 @@ export interface JobViewInput {
   readonly job: JobRecord;
   readonly response?: SailResponse;
   readonly nextCheckAt?: number;
+  /** The estimated cost of the job's usage, when its model's price in its window is known. */
+  readonly cost?: JobCost;
 }
 
-export function jobView({ job, response, nextCheckAt }: JobViewInput): JobView {
+/** Beside the token usage: what it cost, and what it would have cost at asap. */
+function costRows(cost: JobCost | undefined): { label: string; value: string }[] {
+  if (!cost) {
+    return [{ label: l10n.t('Estimated cost'), value: l10n.t('price unknown for this model and window') }];
+  }
+  const rows = [{ label: l10n.t('Cost ({0})', pricesLabel(cost.pricesDate)), value: l10n.t('≈ {0}', formatUsd(cost.costUsd)) }];
+  if (cost.asapCostUsd !== undefined && cost.asapCostUsd > cost.costUsd) {
+    rows.push({
+      label: l10n.t('Saved against asap'),
+      value: l10n.t('≈ {0} (asap ≈ {1})', formatUsd(cost.asapCostUsd - cost.costUsd), formatUsd(cost.asapCostUsd)),
+    });
+  }
+  return rows;
+}
+
+export function jobView({ job, response, nextCheckAt, cost }: JobViewInput): JobView {
   const facts = [
     { label: l10n.t('Model'), value: response?.model ?? job.model },
     { label: l10n.t('Completion window'), value: windowLabel(job.window) },
@@ -230,6 +251,7 @@ export function jobView({ job, response, nextCheckAt }: JobViewInput): JobView {
     nextCheckAt,
     facts,
     usage: response ? usageRows(response.usage).map(({ label, value }) => ({ label, value })) : undefined,
+    cost: response ? costRows(cost) : undefined,
     outputHtml: hasOutput ? renderMarkdown(text) : undefined,
     reasoningHtml: reasoning.trim() ? renderMarkdown(reasoning) : undefined,
     notice: notice(job),

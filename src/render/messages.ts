@@ -20,6 +20,8 @@ export const JobViewSchema = z.object({
   nextCheckAt: z.optional(z.number()),
   facts: z.array(UsageRowSchema),
   usage: z.optional(z.array(UsageRowSchema)),
+  /** Beside the usage: its estimated cost, and the saving against asap. */
+  cost: z.optional(z.array(UsageRowSchema)),
   outputHtml: z.optional(z.string()),
   reasoningHtml: z.optional(z.string()),
   notice: z.optional(z.string()),
@@ -38,6 +40,7 @@ export const JobViewSchema = z.object({
     sendAgain: z.string(),
     reasoning: z.string(),
     usage: z.string(),
+    cost: z.string(),
     details: z.string(),
     elapsed: z.string(),
     nextCheck: z.string(),

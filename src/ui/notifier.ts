@@ -42,12 +42,15 @@ export function notifyOnFinish(tracker: JobTracker, panels: ResultPanels, config
     const open = t('Open');
     const copy = t('Copy');
     const retry = t('Send Again');
+    const rerun = t('Re-run…');
     const setKey = t('Set API Key');
     let shown: Thenable<UiText | undefined>;
     if (job.state === 'completed') {
       shown = notify.info(t('Sail finished "{0}".', job.title), open, copy);
     } else if (job.state === 'failed') {
-      const actions = [open, ...(job.responseId ? [] : [retry]), ...(job.error?.kind === 'auth' ? [setKey] : [])];
+      // A window the model does not run in: Sail's message lists the ones it does, and Re-run offers them.
+      const wrongWindow = job.error?.kind === 'invalid_request' && /completion[ _]window/i.test(job.error.detail ?? '');
+      const actions = [open, ...(wrongWindow ? [rerun] : job.responseId ? [] : [retry]), ...(job.error?.kind === 'auth' ? [setKey] : [])];
       shown = notify.error(t('Sail job "{0}" failed: {1}', job.title, jobErrorText(job.error, job.baseUrl)), ...actions);
     } else {
       shown = notify.warning(t('Sail job "{0}" ended: {1}.', job.title, stateLabel(job)), open, ...(job.state === 'incomplete' ? [copy] : []));
@@ -59,6 +62,8 @@ export function notifyOnFinish(tracker: JobTracker, panels: ResultPanels, config
         const response = await tracker.response(job.id);
         await vscode.env.clipboard.writeText(response ? outputText(response) : '');
         await tracker.markSeen(job.id);
+      } else if (choice === rerun) {
+        await vscode.commands.executeCommand('sail.rerun', job.id);
       } else if (choice === retry) {
         await sendAgain(tracker, configs, job.id);
       } else if (choice === setKey) {

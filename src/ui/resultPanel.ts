@@ -1,3 +1,5 @@
+import { priceCatalog } from '../usage/catalog';
+import { jobCost, type JobCost } from '../usage/estimate';
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import type { JobRecord } from '../jobs/job';
@@ -112,6 +114,7 @@ export class ResultPanels implements vscode.Disposable {
       tracker: this.tracker,
       log: this.log,
       act: (message, job, response) => this.act(message, job, response),
+      costOf: (job) => jobCost(priceCatalog(this.configs.config.modelCatalog), job),
     });
     this.panels.set(jobId, resultPanel);
     panel.onDidDispose(() => this.panels.delete(jobId));
@@ -226,6 +229,8 @@ interface PanelDeps {
   readonly tracker: JobTracker;
   readonly log: vscode.LogOutputChannel;
   readonly act: (message: WebviewMessage, job: JobRecord, response: SailResponse | undefined) => Promise<void>;
+  /** The estimated cost of a job's usage at today's price table (sail.modelCatalog included). */
+  readonly costOf: (job: JobRecord) => JobCost | undefined;
 }
 
 class ResultPanel {
@@ -288,7 +293,7 @@ class ResultPanel {
     }
     this.panel.title = plain(job.title, 80);
     const response = await this.deps.tracker.response(this.jobId);
-    await this.post({ type: 'update', view: jobView({ job, response, nextCheckAt: this.deps.tracker.nextPollAt(job.id) }) });
+    await this.post({ type: 'update', view: jobView({ job, response, nextCheckAt: this.deps.tracker.nextPollAt(job.id), cost: this.deps.costOf(job) }) });
     if (this.panel.visible) {
       await this.deps.tracker.markSeen(job.id);
     }

@@ -26,9 +26,10 @@ export function plain(value: unknown, maxLength?: number): UiText {
 }
 
 /** A codicon we chose, e.g. `icon('sync~spin')`. */
-export function icon(name: 'copy' | 'edit' | 'key' | 'send' | 'sync~spin' | StateIcon): UiText {
+export function icon(name: 'copy' | 'edit' | 'key' | 'send' | 'sync~spin' | StateIcon | WindowIcon): UiText {
   return `$(${name})` as UiText;
 }
+type WindowIcon = 'zap' | 'flame' | 'dashboard' | 'watch' | 'sparkle' | 'symbol-class';
 type StateIcon = 'cloud-upload' | 'clock' | 'pass' | 'warning' | 'error' | 'circle-slash' | 'history' | 'eye-closed';
 
 /** Joins texts that are each already safe. */

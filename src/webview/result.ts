@@ -111,6 +111,9 @@ function render(view: JobView): void {
   if (view.usage) {
     aside.append(table(view.usage, 'usage', view.labels.usage));
   }
+  if (view.cost?.length) {
+    aside.append(table(view.cost, 'cost', view.labels.cost));
+  }
   aside.append(table(view.facts, 'facts', view.labels.details));
   body.push(aside);
   root.replaceChildren(...body);

@@ -25,7 +25,11 @@ const input = z.union([z.string().min(1), z.array(z.union([message, echoedItem])
 
 const metadata = z
   .object({
-    completion_window: z.enum(COMPLETION_WINDOWS).optional(),
+    // `balanced` is the current name of `standard` (2026-08-17); Sail accepts both.
+    completion_window: z
+      .enum([...COMPLETION_WINDOWS, 'balanced'])
+      .transform((w) => (w === 'balanced' ? 'standard' : w))
+      .optional(),
     // Sail ignores an invalid webhook URL rather than rejecting the request.
     completion_webhook: z.string().optional(),
     webhook_token: z.string().optional(),

@@ -91,3 +91,22 @@ describe('jobView', () => {
     assert.equal(view.source, 'add.ts');
   });
 });
+
+describe('job view: cost beside the usage', () => {
+  it('adds the estimated cost with its prices’ date, and the saving against asap', () => {
+    const view = jobView({ job: { ...base, state: 'completed' }, response, cost: { costUsd: 0.0042, asapCostUsd: 0.021, pricesDate: '2026-09-13' } });
+    const rows = Object.fromEntries((view.cost ?? []).map((r) => [r.label, r.value]));
+    assert.equal(rows['Cost (estimate, prices of 2026-09-13)'], '≈ $0.0042');
+    assert.equal(rows['Saved against asap'], '≈ $0.017 (asap ≈ $0.021)');
+  });
+
+  it('says the price is unknown rather than showing nothing, and claims no saving at asap', () => {
+    const unknown = jobView({ job: { ...base, state: 'completed' }, response });
+    assert.equal(unknown.cost?.at(-1)?.value, 'price unknown for this model and window');
+    const atAsap = jobView({ job: { ...base, state: 'completed' }, response, cost: { costUsd: 0.02, asapCostUsd: 0.02 } });
+    assert.deepEqual(
+      atAsap.cost?.map((r) => r.label),
+      ['Cost (estimate, your prices from sail.modelCatalog)'],
+    );
+  });
+});

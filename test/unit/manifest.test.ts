@@ -24,7 +24,8 @@ const manifest = JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'pack
 };
 const declared = manifest.contributes.configuration.properties;
 const readByConfig = Object.keys(SETTINGS) as (keyof typeof SETTINGS)[];
-const HISTORY_SETTINGS: readonly string[] = ['historyMaxAgeDays', 'historyMaxJobs'];
+/** Shared by every window and no workspace's business: the history's retention, and the prices of models. */
+const HISTORY_SETTINGS: readonly string[] = ['historyMaxAgeDays', 'historyMaxJobs', 'modelCatalog'];
 
 /** The checks both sides make on a value, in one comparable shape. */
 interface Shape {

@@ -90,7 +90,7 @@ describe('jobView: every sentence the result view shows', () => {
       'chosen by Sail',
       'asap (seconds)',
       'priority (about a minute)',
-      'standard (about 5 minutes)',
+      'balanced (about 5 minutes)',
       'flex (hours)',
       'overnight',
     ]);
@@ -220,7 +220,7 @@ describe('jobView: every sentence the result view shows', () => {
       running.facts.map((f) => [f.label, f.value]),
       [
         ['Model', 'moonshotai/Kimi-K2.5'],
-        ['Completion window', 'standard (about 5 minutes)'],
+        ['Completion window', 'balanced (about 5 minutes)'],
         ['Created', new Date(1_000).toLocaleString()],
       ],
     );
@@ -279,6 +279,7 @@ describe('jobView: every sentence the result view shows', () => {
       sendAgain: 'Send Again',
       reasoning: 'Reasoning',
       usage: 'Token usage',
+      cost: 'Cost',
       details: 'Details',
       elapsed: 'elapsed {0}',
       nextCheck: 'next check in {0}',

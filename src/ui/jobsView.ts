@@ -1,0 +1,242 @@
+import * as vscode from 'vscode';
+import { isLive, isPinned, isUnseenNews, isWaiting, type JobRecord } from '../jobs/job';
+import type { JobTracker } from '../jobs/jobTracker';
+import { costText, savedText } from '../render/cost';
+import { groupJobs, jobDescription, jobTooltipRows, matchesFilter, type JobGroup } from '../render/jobGroups';
+import { waitingText } from '../render/jobView';
+import { formatDuration } from '../render/usage';
+import { priceCatalog, type PriceCatalog } from '../usage/catalog';
+import { jobCost } from '../usage/estimate';
+import type { ConfigWatcher } from './configWatcher';
+import { markdown, plain, t } from './uiText';
+
+/** A row above the jobs: the account's figures, the usage summary. Supplied by their owners. */
+export interface HeaderRow {
+  readonly id: string;
+  readonly label: string;
+  readonly description?: string;
+  readonly tooltip?: vscode.MarkdownString;
+  readonly icon: string;
+  readonly command?: vscode.Command;
+  readonly contextValue?: string;
+}
+
+export type JobsNode =
+  | { readonly kind: 'header'; readonly row: HeaderRow }
+  | { readonly kind: 'group'; readonly group: JobGroup }
+  | { readonly kind: 'job'; readonly job: JobRecord };
+
+const STATE_ICONS: Record<JobRecord['state'], [string, string | undefined]> = {
+  submitting: ['cloud-upload', undefined],
+  queued: ['clock', undefined],
+  in_progress: ['sync~spin', undefined],
+  completed: ['pass', 'testing.iconPassed'],
+  incomplete: ['warning', 'list.warningForeground'],
+  failed: ['error', 'list.errorForeground'],
+  cancelled: ['circle-slash', 'list.warningForeground'],
+  expired: ['history', 'disabledForeground'],
+  untracked: ['eye-closed', 'disabledForeground'],
+};
+
+const GROUP_ICONS: Record<JobGroup['kind'], string> = { running: 'sync', ready: 'inbox', failed: 'error', day: 'calendar' };
+
+/** The job id a view action was invoked on: a job row, or an id (palette, tests, command links). */
+export function jobIdOf(arg: unknown): string | undefined {
+  if (typeof arg === 'string') {
+    return arg;
+  }
+  const node = arg as { kind?: unknown; job?: { id?: unknown } } | undefined;
+  return node?.kind === 'job' && typeof node.job?.id === 'string' ? node.job.id : undefined;
+}
+
+/**
+ * The Sail view's tree (`sail.jobs`): header rows, then the jobs by group — running (and waiting,
+ * with the reason), ready but unseen, failed, finished by day — with a badge counting unseen
+ * results. The jobs in play show at once; the history is read when the view is first shown.
+ */
+export class JobsView implements vscode.TreeDataProvider<JobsNode>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<JobsNode | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private readonly view: vscode.TreeView<JobsNode>;
+  private readonly disposables: vscode.Disposable[] = [];
+  private filter = '';
+  private catalog: PriceCatalog;
+  private historyRequested = false;
+  private refreshTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    private readonly tracker: JobTracker,
+    configs: ConfigWatcher,
+    private readonly headers: () => HeaderRow[] = () => [],
+    private readonly now: () => number = Date.now,
+  ) {
+    this.catalog = priceCatalog(configs.config.modelCatalog);
+    this.view = vscode.window.createTreeView('sail.jobs', { treeDataProvider: this, showCollapseAll: true });
+    this.disposables.push(
+      this.view,
+      this.changed,
+      tracker.onDidChange(() => this.refresh()),
+      configs.onDidChange((config) => {
+        this.catalog = priceCatalog(config.modelCatalog);
+        this.refresh();
+      }),
+      this.view.onDidChangeVisibility(({ visible }) => visible && this.loadHistory()),
+    );
+    if (this.view.visible) {
+      this.loadHistory();
+    }
+    this.update();
+  }
+
+  /** Redraws soon: every poll changes a job, and a burst of changes is drawn once. */
+  refresh(): void {
+    if (this.refreshTimer !== undefined) {
+      return;
+    }
+    this.refreshTimer = setTimeout(() => {
+      this.refreshTimer = undefined;
+      this.update();
+      this.changed.fire(undefined);
+    }, 100);
+  }
+
+  async setFilter(filter: string): Promise<void> {
+    this.filter = filter.trim();
+    await vscode.commands.executeCommand('setContext', 'sail.jobsFiltered', this.filter !== '');
+    this.view.message = this.filter ? t('Showing jobs matching "{0}".', this.filter) : undefined;
+    this.update();
+    this.changed.fire(undefined);
+  }
+
+  get currentFilter(): string {
+    return this.filter;
+  }
+
+  getChildren(node?: JobsNode): JobsNode[] {
+    if (!node) {
+      const jobs = this.visibleJobs();
+      const groups = groupJobs(jobs, this.now()).map((group): JobsNode => ({ kind: 'group', group }));
+      // With no job at all, the view is empty and shows its welcome content instead.
+      return this.tracker.jobs().length ? [...this.headers().map((row): JobsNode => ({ kind: 'header', row })), ...groups] : [];
+    }
+    return node.kind === 'group' ? node.group.jobs.map((job): JobsNode => ({ kind: 'job', job })) : [];
+  }
+
+  getTreeItem(node: JobsNode): vscode.TreeItem {
+    switch (node.kind) {
+      case 'header':
+        return this.headerItem(node.row);
+      case 'group':
+        return this.groupItem(node.group);
+      case 'job':
+        return this.jobItem(node.job);
+    }
+  }
+
+  getParent(node: JobsNode): JobsNode | undefined {
+    if (node.kind !== 'job') {
+      return undefined;
+    }
+    const group = groupJobs(this.visibleJobs(), this.now()).find((g) => g.jobs.some((j) => j.id === node.job.id));
+    return group ? { kind: 'group', group } : undefined;
+  }
+
+  private headerItem(row: HeaderRow): vscode.TreeItem {
+    const item = new vscode.TreeItem(plain(row.label), vscode.TreeItemCollapsibleState.None);
+    item.id = `header:${row.id}`;
+    item.description = row.description === undefined ? undefined : plain(row.description);
+    item.tooltip = row.tooltip;
+    item.iconPath = new vscode.ThemeIcon(row.icon);
+    item.command = row.command;
+    item.contextValue = row.contextValue;
+    return item;
+  }
+
+  private groupItem(group: JobGroup): vscode.TreeItem {
+    const expanded = group.kind !== 'day' || group === groupJobs(this.visibleJobs(), this.now()).find((g) => g.kind === 'day');
+    const item = new vscode.TreeItem(plain(group.label), expanded ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed);
+    item.id = `group:${group.id}`;
+    item.description = String(group.jobs.length);
+    item.iconPath = new vscode.ThemeIcon(GROUP_ICONS[group.kind]);
+    item.contextValue = `sail.group.${group.kind}`;
+    return item;
+  }
+
+  private jobItem(job: JobRecord): vscode.TreeItem {
+    const item = new vscode.TreeItem(plain(job.title, 120), vscode.TreeItemCollapsibleState.None);
+    item.id = `job:${job.id}`;
+    const age = formatDuration(Math.max(0, this.now() - (job.finishedAt ?? job.createdAt)));
+    item.description = plain(jobDescription(job, vscode.l10n.t('{0} ago', age)));
+    const [icon, color] = STATE_ICONS[job.state];
+    item.iconPath = new vscode.ThemeIcon(isWaiting(job) ? 'debug-pause' : icon, color ? new vscode.ThemeColor(color) : undefined);
+    item.tooltip = this.tooltip(job);
+    item.command = { command: 'sail.openResult', title: vscode.l10n.t('Open'), arguments: [job.id] };
+    // Menus key on these words: live or finished, seen or not, pinned or not, answered with text or not.
+    item.contextValue = [
+      'sail.job',
+      isLive(job.state) ? 'live' : 'finished',
+      isPinned(job) ? 'pinned' : 'unpinned',
+      job.responseId !== undefined && (job.state === 'completed' || job.state === 'incomplete') ? 'answered' : 'unanswered',
+    ].join('.');
+    item.accessibilityInformation = { label: `${job.title}, ${jobDescription(job, vscode.l10n.t('{0} ago', age))}` };
+    return item;
+  }
+
+  private tooltip(job: JobRecord): vscode.MarkdownString {
+    const cost = jobCost(this.catalog, job);
+    const folder = job.source ? vscode.workspace.getWorkspaceFolder(vscode.Uri.parse(job.source.uri)) : undefined;
+    const multiRoot = (vscode.workspace.workspaceFolders?.length ?? 0) > 1;
+    const rows = jobTooltipRows(job, {
+      cost: cost ? costText(cost) : job.usage ? vscode.l10n.t('price unknown for this model and window') : undefined,
+      saved: cost ? savedText(cost) : undefined,
+      folder: multiRoot ? folder?.name : undefined,
+      waiting: isWaiting(job) && job.waiting ? waitingText(job.waiting, job.responseId !== undefined, job.baseUrl) : undefined,
+    });
+    const md = new vscode.MarkdownString(`**${markdown(job.title, 200)}**\n\n`);
+    for (const [label, value] of rows) {
+      md.appendMarkdown(`${markdown(label)}: ${markdown(value, 400)}  \n`);
+    }
+    return md;
+  }
+
+  private visibleJobs(): JobRecord[] {
+    const jobs = this.tracker.jobs();
+    return this.filter ? jobs.filter((job) => matchesFilter(job, this.filter)) : jobs;
+  }
+
+  /** The badge (unseen results) and the context keys the welcome content and menus use. */
+  private update(): void {
+    const jobs = this.tracker.jobs();
+    const unseen = jobs.filter(isUnseenNews).length;
+    this.view.badge = unseen ? { value: unseen, tooltip: vscode.l10n.t('{0} Sail results not yet seen', unseen) } : undefined;
+    void vscode.commands.executeCommand('setContext', 'sail.hasJobs', jobs.length > 0);
+  }
+
+  private loadHistory(): void {
+    if (this.historyRequested) {
+      return;
+    }
+    this.historyRequested = true;
+    this.tracker.loadHistory().then(
+      () => this.refresh(),
+      () => {
+        this.historyRequested = false;
+      },
+    );
+  }
+
+  /** Shows a job's row (after a send from the view, say). */
+  async reveal(jobId: string): Promise<void> {
+    const job = this.tracker.get(jobId);
+    if (job && this.view.visible) {
+      await this.view.reveal({ kind: 'job', job }, { select: true, focus: false });
+    }
+  }
+
+  dispose(): void {
+    clearTimeout(this.refreshTimer);
+    for (const disposable of this.disposables.splice(0).reverse()) {
+      disposable.dispose();
+    }
+  }
+}

@@ -1,0 +1,122 @@
+import * as vscode from 'vscode';
+import type { WindowSetting } from '../config';
+import { pricesLabel, windowChoice } from '../render/cost';
+import { hashText } from '../jobs/prompt';
+import { parseWindow, type CompletionWindow } from '../sail/windows';
+import type { PriceCatalog } from '../usage/catalog';
+import { estimateWindows, type TokenCounts } from '../usage/estimate';
+import { createQuickPick, icon, join, plain, t, type UiQuickPickItem, type UiText } from './uiText';
+
+/** What the picker answers: a window, Sail's choice, or (Re-run) "another model". */
+export type WindowPick = CompletionWindow | 'auto' | 'otherModel';
+
+const WINDOW_ICONS = { asap: 'zap', priority: 'flame', standard: 'dashboard', flex: 'watch' } as const;
+
+type Item = UiQuickPickItem & { pick: WindowPick };
+
+export interface WindowPickerOptions {
+  readonly title: UiText;
+  readonly catalog: PriceCatalog;
+  readonly model: string;
+  /** The request's size: estimated input and output tokens. */
+  readonly tokens: TokenCounts;
+  /** The output figure is the configured ceiling (sail.maxOutputTokens) rather than a typical answer. */
+  readonly outputCeiling: boolean;
+  /** Offered first: the configured window (sail.completionWindow), or the one the job ran in. */
+  readonly preferred: WindowSetting;
+  /** Offered next: what the user chose last time for the same instruction. */
+  readonly remembered?: CompletionWindow;
+  /** Adds "Another model…" (Re-run). */
+  readonly offerOtherModel?: boolean;
+}
+
+/**
+ * A quick pick of the windows the model runs in, each with its typical turn time and what this
+ * request would cost there; every figure is labelled an estimate. Shows at once: the figures are
+ * computed from the text's length, nothing waits for the network.
+ */
+export function pickWindow(options: WindowPickerOptions): Promise<WindowPick | undefined> {
+  const estimates = estimateWindows(options.catalog, options.model, options.tokens);
+  const preferred = options.preferred === 'auto' ? 'auto' : parseWindow(options.preferred);
+  const items: Item[] = estimates.map((estimate) => {
+    const choice = windowChoice(estimate);
+    return {
+      pick: estimate.window,
+      label: join([icon(WINDOW_ICONS[estimate.window]), plain(choice.name)]),
+      description: t('{0}', choice.time),
+      detail: t('{0}', choice.price),
+    };
+  });
+  const auto: Item = {
+    pick: 'auto',
+    label: join([icon('sparkle'), t('auto')]),
+    description: t('Sail chooses the fastest window the model supports'),
+    detail: t('Priced as the window Sail chooses'),
+  };
+  items.push(auto);
+  const rank = (pick: WindowPick) => (pick === preferred ? 0 : pick === options.remembered ? 1 : 2);
+  items.sort((a, b) => rank(a.pick) - rank(b.pick));
+  for (const item of items) {
+    if (item.pick === preferred) {
+      item.description = join([item.description ?? t(''), t('(default)')], ' ');
+    } else if (item.pick === options.remembered) {
+      item.description = join([item.description ?? t(''), t('(your last choice for this instruction)')], ' ');
+    }
+  }
+  if (options.offerOtherModel) {
+    items.push({ pick: 'otherModel', label: join([icon('symbol-class'), t('Another model…')]), description: t('now {0}', options.model) });
+  }
+  const known = options.catalog.knowsWindows(options.model);
+  const quickPick = createQuickPick<Item>();
+  quickPick.title = options.title;
+  quickPick.placeholder = vscode.l10n.t(
+    '{0}: ≈ {1} input tokens (from the length), {2} {3} output tokens · {4}{5}',
+    options.model,
+    options.tokens.input.toLocaleString('en-US'),
+    options.outputCeiling ? vscode.l10n.t('at most') : '≈',
+    options.tokens.output.toLocaleString('en-US'),
+    pricesLabel(options.catalog.pricesDate(options.model)),
+    known ? '' : vscode.l10n.t(' · windows of this model unknown: all are offered'),
+  );
+  quickPick.matchOnDetail = true;
+  quickPick.ignoreFocusOut = true;
+  quickPick.items = items;
+  return new Promise((resolve) => {
+    quickPick.onDidAccept(() => {
+      resolve(quickPick.selectedItems[0]?.pick);
+      quickPick.hide();
+    });
+    quickPick.onDidHide(() => {
+      resolve(undefined);
+      quickPick.dispose();
+    });
+    quickPick.show();
+  });
+}
+
+/** The window chosen last for each instruction (a few hundred at most), so the picker can offer it again. */
+export class WindowMemory {
+  private static readonly KEY = 'sail.windowChoices';
+  private static readonly LIMIT = 200;
+
+  constructor(private readonly state: vscode.Memento) {}
+
+  get(instruction: string): CompletionWindow | undefined {
+    return parseWindow(this.read()[hashText(instruction.trim())]);
+  }
+
+  async set(instruction: string, window: CompletionWindow): Promise<void> {
+    // By hash: the choices stay small, and globalState holds no instruction text.
+    const key = hashText(instruction.trim());
+    const choices = this.read();
+    delete choices[key];
+    choices[key] = window;
+    const kept = Object.entries(choices).slice(-WindowMemory.LIMIT);
+    await this.state.update(WindowMemory.KEY, Object.fromEntries(kept));
+  }
+
+  private read(): Record<string, string> {
+    const value = this.state.get<unknown>(WindowMemory.KEY);
+    return value && typeof value === 'object' ? { ...(value as Record<string, string>) } : {};
+  }
+}

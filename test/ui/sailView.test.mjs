@@ -1,0 +1,170 @@
+// @ts-check
+// The trade between time and price, as a person sees it: the window picker with each window's time
+// and estimated cost, the Sail view with the job and its window, the result's cost line, and Re-run at
+// another window (a new job, a new idempotency key).
+import assert from 'node:assert/strict';
+import { after, afterEach, before, describe, it } from 'node:test';
+import { startSimulator } from '../host/simulator.mjs';
+import { openWorkbench } from './workbench.mjs';
+
+const CODE = `export function add(a: number, b: number): number {
+  return a + b;
+}
+`;
+const MODEL = 'moonshotai/Kimi-K2.6';
+
+describe('The Sail view, the window picker and cost (packaged .vsix)', () => {
+  /** @type {Awaited<ReturnType<typeof startSimulator>>} */
+  let sim;
+  /** @type {Awaited<ReturnType<typeof openWorkbench>>} */
+  let workbench;
+
+  before(async () => {
+    sim = await startSimulator({ timeScale: 100 });
+    // sail.askForWindow is left at its default (on): the picker is what this suite is about.
+    workbench = await openWorkbench({
+      files: { 'add.ts': CODE },
+      settings: { 'sail.baseUrl': sim.baseUrl, 'sail.usageBaseUrl': sim.baseUrl, 'sail.model': MODEL, 'sail.completionWindow': 'balanced' },
+    });
+  });
+
+  afterEach(async (t) => {
+    await workbench?.screenshot(`view-end-${t.name.replace(/[^\w]+/g, '-').slice(0, 60)}`);
+    sim?.hold(false);
+    sim?.finishAll();
+  });
+
+  after(async () => {
+    await workbench?.close();
+    await sim?.close();
+  });
+
+  /** The POST /v1/responses bodies the simulator received, oldest first, with their Idempotency-Key. */
+  function posts() {
+    return sim.requests
+      .entries()
+      .filter((r) => r.method === 'POST' && r.url.startsWith('/v1/responses'))
+      .map((r) => ({
+        body: JSON.parse(r.body ?? '{}'),
+        key: r.headers.find(([name]) => name.toLowerCase() === 'idempotency-key')?.[1],
+      }));
+  }
+
+  /** Opens the Sail view from the activity bar. */
+  async function showSailView() {
+    const { page } = workbench;
+    const tab = page.locator('.activitybar .action-item a.action-label[aria-label^="Sail"]').first();
+    await tab.waitFor({ timeout: 30_000 });
+    if ((await page.locator('.part.sidebar .composite.title', { hasText: /^Sail/i }).count()) === 0) {
+      await tab.click();
+    }
+    await page.locator('.part.sidebar .composite.title', { hasText: /Sail/i }).first().waitFor();
+  }
+
+  /** @param {string | RegExp} text */
+  function viewRow(text) {
+    return workbench.page.locator('.part.sidebar .monaco-list-row', { hasText: text }).first();
+  }
+
+  it('with no key, the Sail view offers to set one', async () => {
+    const { page } = workbench;
+    await showSailView();
+    const button = page.locator('.part.sidebar .welcome-view-content').getByRole('button', { name: 'Set API Key' });
+    await button.waitFor({ timeout: 30_000 });
+    await workbench.screenshot('view-welcome-no-key');
+  });
+
+  it('send → the window picker shows each window’s time and cost → flex is sent → the job shows in the view with its window → open → cost line', async () => {
+    const { page } = workbench;
+    await workbench.reset();
+    await workbench.openFile('add.ts');
+    await workbench.selectAll();
+    await workbench.runCommand('Sail: Send Selection…');
+    await workbench.typeInstruction('Explain add for the view');
+
+    await page.locator('.quick-input-title', { hasText: 'when do you need the answer' }).waitFor({ timeout: 15_000 });
+    const rows = page.locator('.quick-input-list .monaco-list-row');
+    // The configured window (balanced) first; Kimi-K2.6 runs in asap, balanced and flex.
+    await rows.first().filter({ hasText: 'balanced' }).waitFor();
+    const flex = rows.filter({ hasText: 'flex' }).first();
+    await flex.waitFor();
+    assert.match(await flex.innerText(), /\$\d/, 'flex shows an estimated cost');
+    assert.match(await flex.innerText(), /below asap/);
+    assert.match(await page.locator('.quick-input-widget').innerText(), /estimate, prices of \d{4}-\d\d-\d\d/);
+    assert.equal(await rows.filter({ hasText: 'priority' }).count(), 0, 'a window the model does not run in is not offered');
+    await workbench.screenshot('window-picker');
+    await workbench.readmeScreenshot('window-picker', [page.locator('.quick-input-widget')], { margin: 8 });
+    await flex.click();
+
+    const keyBox = page.locator('.quick-input-widget input[type="password"]');
+    await keyBox.waitFor({ timeout: 15_000 });
+    await keyBox.fill(sim.apiKey);
+    await page.keyboard.press('Enter');
+
+    await page.locator('.statusbar-item', { hasText: /Sail.*1 running/ }).waitFor({ timeout: 15_000 });
+    const sent = posts();
+    assert.equal(sent.length, 1);
+    assert.equal(sent[0].body.metadata?.completion_window, 'flex', 'the request carries the window picked');
+    assert.equal(sent[0].body.background, true, 'flex goes in the background');
+
+    await showSailView();
+    const row = viewRow('Explain add for the view');
+    await row.waitFor({ timeout: 30_000 });
+    assert.match(await row.innerText(), /flex/);
+    await viewRow(/^Running/).waitFor();
+
+    // Sail finishes it (a flex job would take hours); the view moves it to Ready and the badge counts it.
+    sim.finishAll();
+    await row.click();
+    const view = workbench.webview();
+    const completed = view.locator('.state-label', { hasText: 'Completed' });
+    for (let attempt = 1; attempt <= 5 && !(await completed.isVisible()); attempt++) {
+      await view
+        .getByRole('button', { name: 'Check Now' })
+        .click({ timeout: 5_000 })
+        .catch(() => {});
+      await completed.waitFor({ timeout: 3_000 }).catch(() => {});
+    }
+    await completed.waitFor({ timeout: 10_000 });
+    const cost = view.locator('table.cost');
+    await cost.waitFor({ timeout: 10_000 });
+    const costText = await cost.innerText();
+    assert.match(costText, /estimate, prices of \d{4}-\d\d-\d\d/);
+    assert.match(costText, /≈ \$/);
+    assert.match(costText, /Saved against asap/);
+    await workbench.readmeScreenshot('cost-line', [view.locator('section.meta')], { margin: 8 });
+
+    // Seen now: it is filed under today, and its tooltip has the cost.
+    await viewRow(/^Today/).waitFor({ timeout: 10_000 });
+    await row.hover();
+    const tooltip = page.locator('.workbench-hover, .monaco-hover', { hasText: 'Cost' }).first();
+    await tooltip.waitFor({ timeout: 10_000 });
+    assert.match(await tooltip.innerText(), new RegExp(MODEL.replace(/[.]/g, '\\.')));
+    assert.match(await tooltip.innerText(), /saved ≈ \$/);
+    await workbench.readmeScreenshot('sail-view', [page.locator('.part.sidebar'), tooltip], { margin: 0, hover: row });
+  });
+
+  it('Re-run at another window sends the same input as a new job with a new idempotency key', async () => {
+    const { page } = workbench;
+    await workbench.dismissMenus();
+    await showSailView();
+    const before = posts();
+    const row = viewRow('Explain add for the view');
+    const rerun = await workbench.contextMenuItem(row, 'Re-run…');
+    await workbench.chooseMenuItem(rerun);
+    await page.locator('.quick-input-title', { hasText: 'Re-run' }).waitFor({ timeout: 15_000 });
+    // The job's own window (flex) first.
+    await page.locator('.quick-input-list .monaco-list-row').first().filter({ hasText: 'flex' }).waitFor();
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'balanced' }).first().click();
+
+    await page.locator('.statusbar-item', { hasText: /Sail.*1 running/ }).waitFor({ timeout: 15_000 });
+    const after = posts();
+    assert.equal(after.length, before.length + 1, 'one more POST');
+    const [first, again] = [after[0], after.at(-1)];
+    assert.equal(again?.body.metadata?.completion_window, 'standard', 'balanced goes as the window Sail knows');
+    assert.equal(again?.body.input, first.body.input, 'the same input');
+    assert.ok(again?.key && first.key && again.key !== first.key, 'a new idempotency key');
+    await viewRow(/^Running/).waitFor({ timeout: 10_000 });
+    assert.equal(await page.locator('.part.sidebar .monaco-list-row', { hasText: 'Explain add for the view' }).count(), 2, 'both jobs are listed');
+  });
+});
