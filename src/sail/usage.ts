@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { SailError } from './errors';
+import { COMPLETION_WINDOWS, parseWindow, windowName } from './windows';
 
 /** The periods Sail sums over; `period` is the current billing period. Sail's default is `30d`. */
 export const USAGE_RANGES = ['24h', '7d', '30d', 'period'] as const;
@@ -133,27 +134,25 @@ export const UsageSummarySchema: z.ZodType<UsageSummary> = z
     });
   });
 
-/**
- * Sail's current window names. The Usage API still reports use under older names: `15min` (and the
- * docs' `15m`) was renamed `priority`, `24hr` (`24h`) `flex`, and `standard` is now `balanced`.
- */
-const WINDOW_RENAMES: Readonly<Record<string, string>> = { '15min': 'priority', '15m': 'priority', '24hr': 'flex', '24h': 'flex', standard: 'balanced' };
-const WINDOW_ORDER = ['asap', 'priority', 'balanced', 'flex'];
-
 export interface WindowShare {
   /** The current name of the window, or the key as Sail sent it when it is not one we know. */
   readonly window: string;
   readonly fraction: number;
 }
 
+/** Known windows under their current names, fastest first. */
+const WINDOW_ORDER: readonly string[] = COMPLETION_WINDOWS.map(windowName);
+
 /**
- * The window mix under current names, a legacy key added to its successor: known windows fastest
- * first, then any others by share. Windows with no share are left out.
+ * The window mix under current names: the Usage API still reports use under older keys (`15min` is
+ * now `priority`, `24hr` `flex`, `standard` `balanced`; see windows.ts), each added to its
+ * successor. Known windows fastest first, then any others by share; windows with no share left out.
  */
 export function foldWindowMix(mix: Readonly<Record<string, number>>): WindowShare[] {
   const folded = new Map<string, number>();
   for (const [key, fraction] of Object.entries(mix)) {
-    const name = Object.hasOwn(WINDOW_RENAMES, key) ? WINDOW_RENAMES[key] : key;
+    const window = parseWindow(key);
+    const name = window === undefined ? key : windowName(window);
     folded.set(name, (folded.get(name) ?? 0) + fraction);
   }
   const rank = (window: string) => (WINDOW_ORDER.includes(window) ? WINDOW_ORDER.indexOf(window) : WINDOW_ORDER.length);
