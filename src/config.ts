@@ -9,6 +9,8 @@ import { neutralize, quoted } from './render/untrusted';
 import { checkBaseUrl } from './sail/baseUrl';
 
 export const DEFAULT_BASE_URL = 'https://api.sailresearch.com/v1';
+/** Sail's Usage API (balance, spend), on its own host; the same key. */
+export const DEFAULT_USAGE_BASE_URL = 'https://usage.sailresearch.com/v1';
 export const DEFAULT_MODEL = 'moonshotai/Kimi-K2.5';
 
 /** `balanced` is Sail's current name for `standard`; both are accepted (see sail/windows). */
@@ -70,6 +72,11 @@ type Settings = { -readonly [K in keyof typeof SETTINGS]: z.output<(typeof SETTI
 export interface SailConfig extends Readonly<Settings> {
   /** Checked: https, or http to a loopback address. Undefined when the setting is invalid. */
   readonly baseUrl: string | undefined;
+  /**
+   * Where the account figures come from, checked as `baseUrl` is. Undefined when the setting is
+   * empty (the user turned the figures off) or invalid (reported as a problem).
+   */
+  readonly usageBaseUrl: string | undefined;
 }
 
 export interface ConfigProblem {
@@ -98,17 +105,33 @@ export function readConfig(reader: ConfigurationReader): { config: SailConfig; p
       problems.push({ setting: `sail.${key}`, message: describeIssue(key, raw, parsed.error) });
     }
   }
-  // Only the user's own (global) value counts: a workspace must never redirect the API key.
-  const inspected = reader.inspect<string>('baseUrl');
-  const rawBaseUrl = inspected?.globalValue ?? inspected?.defaultValue ?? DEFAULT_BASE_URL;
-  let baseUrl: string | undefined;
-  const checked = typeof rawBaseUrl === 'string' ? checkBaseUrl(rawBaseUrl) : { ok: false as const, message: l10n.t('It must be a URL string.') };
-  if (checked.ok) {
-    baseUrl = checked.url;
-  } else {
-    problems.push({ setting: 'sail.baseUrl', message: l10n.t('sail.baseUrl is invalid: {0}', checked.message) });
+  const baseUrl = userUrl(reader, 'baseUrl', DEFAULT_BASE_URL, problems);
+  const usageBaseUrl = userUrl(reader, 'usageBaseUrl', DEFAULT_USAGE_BASE_URL, problems, { emptyTurnsOff: true });
+  return { config: Object.freeze({ ...(values as Settings), baseUrl, usageBaseUrl }), problems };
+}
+
+/**
+ * A URL the API key is sent to. Only the user's own (global) value counts: a workspace must never
+ * redirect the key. Checked with checkBaseUrl; an invalid one is a problem and reads as undefined.
+ */
+function userUrl(
+  reader: ConfigurationReader,
+  key: 'baseUrl' | 'usageBaseUrl',
+  fallback: string,
+  problems: ConfigProblem[],
+  options: { emptyTurnsOff?: boolean } = {},
+): string | undefined {
+  const inspected = reader.inspect<string>(key);
+  const raw = inspected?.globalValue ?? inspected?.defaultValue ?? fallback;
+  if (options.emptyTurnsOff && typeof raw === 'string' && raw.trim() === '') {
+    return undefined;
   }
-  return { config: Object.freeze({ ...(values as Settings), baseUrl }), problems };
+  const checked = typeof raw === 'string' ? checkBaseUrl(raw) : { ok: false as const, message: l10n.t('It must be a URL string.') };
+  if (checked.ok) {
+    return checked.url;
+  }
+  problems.push({ setting: `sail.${key}`, message: l10n.t('sail.{0} is invalid: {1}', key, checked.message) });
+  return undefined;
 }
 
 /**

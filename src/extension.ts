@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import * as l10n from '@vscode/l10n';
 import * as vscode from 'vscode';
+import { registerAccountCommands } from './commands/account';
 import { registerApiKeyCommands } from './commands/apiKey';
 import { registerJobCommands } from './commands/jobs';
 import { registerRerun } from './commands/rerun';
@@ -12,6 +13,7 @@ import { FileBlobStore, JobStore } from './jobs/jobStore';
 import { keepHistory } from './ui/historyUpkeep';
 import { JobTracker } from './jobs/jobTracker';
 import { DEFAULT_POLL_POLICY, type PollPolicy } from './jobs/pollPolicy';
+import { AccountService } from './ui/account';
 import { ApiKeyStore } from './ui/apiKeyStore';
 import { ClientProvider } from './ui/clientProvider';
 import { ConfigWatcher } from './ui/configWatcher';
@@ -28,6 +30,8 @@ export interface SailTestApi {
   readonly apiKey: ApiKeyStore;
   readonly tracker: JobTracker;
   readonly panels: ResultPanels;
+  /** The account figures (Sail's Usage API). */
+  readonly account: AccountService;
   /** Tears everything down as deactivate() would, then wires it up again from storage, as a window reload does. */
   reload(): Promise<void>;
 }
@@ -37,6 +41,7 @@ class Session implements vscode.Disposable {
   readonly apiKey: ApiKeyStore;
   readonly tracker: JobTracker;
   readonly panels: ResultPanels;
+  readonly account: AccountService;
   /** Settles once the jobs of the previous window were picked up again. */
   readonly resumed: Promise<void>;
   private readonly disposables: { dispose(): unknown }[] = [];
@@ -45,7 +50,9 @@ class Session implements vscode.Disposable {
     const version = String(context.extension.packageJSON.version);
     this.apiKey = new ApiKeyStore(context.secrets);
     const configs = new ConfigWatcher(log);
-    const clients = new ClientProvider(configs, this.apiKey, log, `sail-vscode/${version} vscode/${vscode.version}`);
+    const userAgent = `sail-vscode/${version} vscode/${vscode.version}`;
+    const clients = new ClientProvider(configs, this.apiKey, log, userAgent);
+    this.account = new AccountService(configs, this.apiKey, log, userAgent);
     const store = new JobStore(context.globalState, new FileBlobStore(path.join(context.globalStorageUri.fsPath, 'jobs')), log);
     this.tracker = new JobTracker({
       store,
@@ -64,9 +71,10 @@ class Session implements vscode.Disposable {
       this.apiKey,
       configs,
       clients,
+      this.account,
       this.tracker,
       this.panels,
-      new JobStatusBar(this.tracker),
+      new JobStatusBar(this.tracker, this.account),
       notifyOnFinish(this.tracker, this.panels, configs),
       keepHistory(this.tracker, configs, log),
       vscode.window.onDidChangeWindowState((state) => this.tracker.setFocused(state.focused)),
@@ -76,6 +84,7 @@ class Session implements vscode.Disposable {
       this.apiKey.onDidChange(() => void this.showKeyState()),
       configs.onDidChange(() => this.reconsider(log)),
       registerShowLog(log),
+      registerAccountCommands(this.account),
       ...registerApiKeyCommands(this.apiKey, log, context.extensionMode === vscode.ExtensionMode.Test),
       ...registerSendCommands({
         configs,
@@ -145,6 +154,9 @@ export function activate(context: vscode.ExtensionContext): SailTestApi | undefi
       },
       get panels() {
         return session.panels;
+      },
+      get account() {
+        return session.account;
       },
       async reload() {
         session.dispose();

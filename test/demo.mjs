@@ -25,7 +25,7 @@ const { startSimulator } = await import('./host/simulator.mjs');
 
 const port = Number(process.env.SAIL_DEMO_PORT ?? 8080);
 const sim = await startSimulator({ timeScale: 60, port: Number(process.env.SAIL_DEMO_SIM_PORT ?? 0) });
-const state = createState({ settings: { 'sail.baseUrl': sim.baseUrl, 'sail.completionWindow': 'standard' } });
+const state = createState({ settings: { 'sail.baseUrl': sim.baseUrl, 'sail.usageBaseUrl': sim.baseUrl, 'sail.completionWindow': 'standard' } });
 writeFileSync(
   join(state.workspace, 'fibonacci.ts'),
   `// Select some code, right-click, and choose "Send Selection…".
@@ -43,7 +43,7 @@ const server = await startCodeServer(state, { port });
 console.log(`
 Sail demo is running.
   Open:             ${server.workbenchUrl(state.workspace)}
-  Sail simulator:   ${sim.baseUrl}  (sail.baseUrl points here)
+  Sail simulator:   ${sim.baseUrl}  (sail.baseUrl and sail.usageBaseUrl point here)
   API key to enter: ${sim.apiKey}
   Try: open fibonacci.ts, select the function, right-click → "Send Selection…", pick "Explain".
 Press Ctrl-C to stop.`);

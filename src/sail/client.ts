@@ -26,6 +26,7 @@ import {
   type SailResponse,
 } from './schemas';
 import type { FetchLike, Transport } from './transport';
+import { UsageSummarySchema, type UsageRange, type UsageSummary } from './usage';
 
 /** Matches VS Code's LogOutputChannel, so it can be passed in directly. */
 export interface SailLogger {
@@ -243,6 +244,16 @@ export class SailClient {
   async getBatchItem(batchId: string, customId: string, options: CallOptions = {}): Promise<SailResponse> {
     const path = `/batches/${encodeURIComponent(batchId)}/${encodeURIComponent(customId)}`;
     return (await this.#call({ method: 'GET', path, schema: SailResponseSchema, signal: options.signal, apiKey: options.apiKey })).value;
+  }
+
+  /**
+   * GET /usage: the account's balance, spend and window mix (Sail's Usage API). It lives on its own
+   * host, so call this on a client made for the usage base URL (`sail.usageBaseUrl`), not the
+   * inference one; the key is the same.
+   */
+  async getUsageSummary(range: UsageRange = '30d', options: CallOptions = {}): Promise<UsageSummary> {
+    const path = `/usage?${new URLSearchParams({ range })}`;
+    return (await this.#call({ method: 'GET', path, schema: UsageSummarySchema, signal: options.signal, apiKey: options.apiKey })).value;
   }
 
   /** Closes the pooled connections once in-flight requests finish. Later calls fail with 'aborted'. */

@@ -18,7 +18,7 @@ export function parseWindow(value: unknown): CompletionWindow | undefined {
   if (isCompletionWindow(value)) {
     return value;
   }
-  return typeof value === 'string' ? ALIASES[value] : undefined;
+  return typeof value === 'string' && Object.hasOwn(ALIASES, value) ? ALIASES[value] : undefined;
 }
 
 /** The name people see: Sail's current one. */

@@ -16,6 +16,17 @@ const OWN_TRANSPORT_REASONS: Record<OwnTransportReason, string> = {
   socks_proxy: 'a SOCKS proxy, which VS Code cannot use for extensions',
 };
 
+/** Which of Sail's APIs a provider's client talks to: the setting that names its base URL. */
+export interface ClientTarget {
+  readonly setting: 'sail.baseUrl' | 'sail.usageBaseUrl';
+  readonly baseUrl: (config: SailConfig) => string | undefined;
+}
+
+/** Responses, models, batches. */
+export const INFERENCE_API: ClientTarget = { setting: 'sail.baseUrl', baseUrl: (config) => config.baseUrl };
+/** The Usage API (account figures): another host, the same key and network settings. */
+export const USAGE_API: ClientTarget = { setting: 'sail.usageBaseUrl', baseUrl: (config) => config.usageBaseUrl };
+
 /**
  * One SailClient for the current base URL and VS Code's network settings, rebuilt when either
  * changes. The key is read from SecretStorage on every request.
@@ -39,10 +50,11 @@ export class ClientProvider implements vscode.Disposable {
     private readonly apiKey: ApiKeyStore,
     private readonly log: vscode.LogOutputChannel,
     private readonly userAgent: string,
+    private readonly target: ClientTarget = INFERENCE_API,
   ) {
     this.subscriptions.push(
       configs.onDidChange((config) => {
-        if (config.baseUrl !== this.clientBaseUrl) {
+        if (target.baseUrl(config) !== this.clientBaseUrl) {
           this.reset();
         }
       }),
@@ -58,15 +70,16 @@ export class ClientProvider implements vscode.Disposable {
   get(): SailClient {
     if (!this.client) {
       this.client = this.create(this.configs.config);
-      this.clientBaseUrl = this.configs.config.baseUrl;
+      this.clientBaseUrl = this.target.baseUrl(this.configs.config);
     }
     return this.client;
   }
 
   private create(config: SailConfig): SailClient {
-    if (!config.baseUrl) {
-      throw new SailError('invalid_request', 'sail.baseUrl is invalid', {
-        userMessage: vscode.l10n.t('The setting sail.baseUrl is invalid; fix it in your user settings.'),
+    const baseUrl = this.target.baseUrl(config);
+    if (!baseUrl) {
+      throw new SailError('invalid_request', `${this.target.setting} is invalid or empty`, {
+        userMessage: vscode.l10n.t('The setting {0} is invalid; fix it in your user settings.', this.target.setting),
       });
     }
     const http = vscode.workspace.getConfiguration('http');
@@ -82,12 +95,12 @@ export class ClientProvider implements vscode.Disposable {
           authorization: http.get<string | null>('proxyAuthorization')?.trim() || undefined,
         };
     const env = proxySupportOff ? {} : process.env;
-    const ownTransport = ownTransportReason(new URL(config.baseUrl), proxy, env, http.get<boolean>('fetchAdditionalSupport') ?? true);
+    const ownTransport = ownTransportReason(new URL(baseUrl), proxy, env, http.get<boolean>('fetchAdditionalSupport') ?? true);
     if (ownTransport) {
       this.log.info(`Sail uses its own network transport, not VS Code's, because of ${OWN_TRANSPORT_REASONS[ownTransport]}`);
     }
     return new SailClient({
-      baseUrl: config.baseUrl,
+      baseUrl,
       getApiKey: () => this.apiKey.get(),
       // Looked up per request: VS Code installs its patched fetch before extensions run.
       fetch: ownTransport ? undefined : (input, init) => globalThis.fetch(input, init),

@@ -1,25 +1,37 @@
 import * as vscode from 'vscode';
 import { endedShort, isLive, isTroubled, isUnseenNews, isWaiting, type JobRecord } from '../jobs/job';
 import type { JobTracker } from '../jobs/jobTracker';
+import { accountLines, type AccountFigure } from '../render/account';
 import { stateLabel } from '../render/jobView';
+import type { AccountService } from './account';
 import { markdown } from './uiText';
 
 const RUNNING_ICON = '$(sync~spin)';
 
+/** The account figures the tooltip shows; the Sail view shows them all. */
+const TOOLTIP_FIGURES: ReadonlySet<AccountFigure> = new Set(['balance', 'spend', 'daysRemaining']);
+
 /**
  * One status bar item, named "Sail" so it can be hidden: a spinner and a count while jobs run,
  * unseen results afterwards (warning/error colours when something went wrong), hidden when idle.
- * Click: Sail: Show Jobs.
+ * Its tooltip adds the account's balance, spend and days remaining, fetched (at most every few
+ * minutes) while it is shown. Click: Sail: Show Jobs.
  */
 export class JobStatusBar implements vscode.Disposable {
   private readonly item: vscode.StatusBarItem;
-  private readonly subscription: { dispose(): void };
+  private readonly subscriptions: { dispose(): void }[];
 
-  constructor(private readonly tracker: JobTracker) {
+  constructor(
+    private readonly tracker: JobTracker,
+    private readonly account?: AccountService,
+  ) {
     this.item = vscode.window.createStatusBarItem('sail.jobs', vscode.StatusBarAlignment.Left, 50);
     this.item.name = 'Sail';
     this.item.command = 'sail.showJobs';
-    this.subscription = tracker.onDidChange(() => this.update());
+    this.subscriptions = [tracker.onDidChange(() => this.update())];
+    if (account) {
+      this.subscriptions.push(account.onDidChange(() => this.update()));
+    }
     this.update();
   }
 
@@ -56,6 +68,8 @@ export class JobStatusBar implements vscode.Disposable {
     this.item.tooltip = this.tooltip([...running, ...unseen]);
     this.item.accessibilityInformation = { label: `Sail: ${parts.map((p) => p.replace(/\$\([^)]*\)\s*/g, '')).join(', ')}` };
     this.item.show();
+    // Throttled by the service; a finished job may have changed the spend.
+    void this.account?.refresh();
   }
 
   private tooltip(jobs: JobRecord[]): vscode.MarkdownString {
@@ -70,11 +84,28 @@ export class JobStatusBar implements vscode.Disposable {
       md.appendMarkdown(`- ${vscode.l10n.t('and {0} more', jobs.length - 10)}\n`);
     }
     md.appendMarkdown(`\n[${vscode.l10n.t('Show all jobs')}](command:sail.showJobs)`);
+    this.appendAccount(md);
     return md;
   }
 
+  /** Only figures: when they are off or unavailable the tooltip stays as it was (the Sail view says why). */
+  private appendAccount(md: vscode.MarkdownString): void {
+    const state = this.account?.current();
+    if (state?.kind === 'ok') {
+      const lines = accountLines(state.summary).filter((line) => TOOLTIP_FIGURES.has(line.figure));
+      if (lines.length) {
+        md.appendMarkdown(`\n\n**${markdown(vscode.l10n.t('Sail account'))}**\n\n`);
+        for (const line of lines) {
+          md.appendMarkdown(`- ${markdown(line.label)}: ${markdown(line.value)}\n`);
+        }
+      }
+    }
+  }
+
   dispose(): void {
-    this.subscription.dispose();
+    for (const subscription of this.subscriptions) {
+      subscription.dispose();
+    }
     this.item.dispose();
   }
 }

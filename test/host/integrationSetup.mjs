@@ -26,7 +26,7 @@ export const DESKTOP_SIM_PORT = 8797;
  */
 export async function setUpIntegration(options = {}) {
   const sim = await startSimulator({ timeScale: SIM_TIME_SCALE, apiKeys: SIM_KEYS, port: options.port ?? 0 });
-  const state = createState({ settings: { 'sail.baseUrl': sim.baseUrl, 'sail.askForWindow': false }, dir: options.stateDir });
+  const state = createState({ settings: { 'sail.baseUrl': sim.baseUrl, 'sail.usageBaseUrl': sim.baseUrl, 'sail.askForWindow': false }, dir: options.stateDir });
   /** The extension host's extra environment: read by test/integration/support.ts. */
   const extensionEnvironment = {
     SAIL_SIM_URL: sim.baseUrl,

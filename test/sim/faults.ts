@@ -3,7 +3,10 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { z } from 'zod';
 
-/** Route names are the OpenAPI operationIds; `unknown` is any path the simulator does not serve. */
+/**
+ * Route names are the OpenAPI operationIds; `getUsage` (the Usage API, on its own host at Sail) is
+ * not in that document. `unknown` is any path the simulator does not serve.
+ */
 export const ROUTE_NAMES = [
   'listModels',
   'createResponse',
@@ -12,6 +15,7 @@ export const ROUTE_NAMES = [
   'listBatches',
   'getBatch',
   'getBatchRequestResult',
+  'getUsage',
   'unknown',
 ] as const;
 export type RouteName = (typeof ROUTE_NAMES)[number];

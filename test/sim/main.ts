@@ -1,4 +1,4 @@
-// `npm run sim -- [--port 8787] [--time-scale 60] [--legacy-statuses] [--retention-ms N] [--api-key sk_... ...]`
+// `npm run sim -- [--port 8787] [--time-scale 60] [--legacy-statuses] [--retention-ms N] [--api-key sk_... ...] [--balance-cents N]`
 import { parseArgs } from 'node:util';
 import { startSimulator } from './index';
 
@@ -10,13 +10,16 @@ Options:
   --port <n>            port to listen on (default 8787; 0 picks a free one)
   --time-scale <x>      jobs run x times faster than the clock (default 1; at 60 a standard job
                         takes about 5 s, at 1000 about 0.3 s)
-  --legacy-statuses     answer with pending/running instead of queued/in_progress
+  --legacy-statuses     answer with pending/running instead of queued/in_progress (and the usage
+                        window mix with the old keys 15min, standard, 24hr)
   --retention-ms <n>    virtual ms after creation when a response is gone (default 48 h)
   --api-key <key>       an accepted key, each its own account; repeat for more (default sk_sim_test)
+  --balance-cents <n>   the Usage API's balance before anything was spent, in cents (default 2500)
+  --balance-unavailable the Usage API says it cannot tell the balance (balance_unavailable)
   -h, --help            print this help
 
 Admin API (no key): POST/DELETE/GET /__sim/faults, GET /__sim/counters, POST /__sim/reset,
-POST /__sim/expire. Ctrl-C stops.`;
+POST /__sim/expire, POST /__sim/account ({"balanceCents": n, "balanceUnavailable": bool}). Ctrl-C stops.`;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -26,6 +29,8 @@ async function main(): Promise<void> {
       'legacy-statuses': { type: 'boolean', default: false },
       'retention-ms': { type: 'string' },
       'api-key': { type: 'string', multiple: true },
+      'balance-cents': { type: 'string' },
+      'balance-unavailable': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -39,10 +44,15 @@ async function main(): Promise<void> {
     legacyStatuses: values['legacy-statuses'],
     retentionMs: values['retention-ms'] === undefined ? undefined : toNumber('--retention-ms', values['retention-ms']),
     apiKeys: values['api-key'],
+    balanceCents: values['balance-cents'] === undefined ? undefined : toNumber('--balance-cents', values['balance-cents']),
+    balanceUnavailable: values['balance-unavailable'],
   });
   console.log(`Sail simulator listening on ${sim.baseUrl}`);
   console.log(`API key: ${sim.apiKey}`);
-  console.log('Admin API: POST/DELETE /__sim/faults, GET /__sim/counters, GET /__sim/requests, POST /__sim/reset, POST /__sim/expire. Ctrl-C stops.');
+  console.log(`Usage API (account figures): ${sim.baseUrl}/usage`);
+  console.log(
+    'Admin API: POST/DELETE /__sim/faults, GET /__sim/counters, GET /__sim/requests, POST /__sim/reset, POST /__sim/expire, POST /__sim/account. Ctrl-C stops.',
+  );
 
   const stop = () => {
     sim.close().then(

@@ -2,6 +2,7 @@
 // admin API under /__sim/ for tests running in another process.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { AccountBook, type AccountSettings } from './account';
 import { BatchStore } from './batches';
 import { Delays, SimClock } from './clock';
 import { CounterBook, type SimCounters } from './counters';
@@ -42,6 +43,10 @@ export interface SimulatorOptions {
   inFlightDuplicates?: 'wait' | 'conflict';
   /** How many of the latest requests `requests` keeps; default 10,000. */
   requestLogLimit?: number;
+  /** The Usage API's balance before anything the simulator ran, in cents; default 2,500 ($25). */
+  balanceCents?: number;
+  /** The Usage API answers `balance_unavailable: true` and no balance. */
+  balanceUnavailable?: boolean;
 }
 
 export interface Simulator {
@@ -63,12 +68,15 @@ export interface Simulator {
   finishAll(): void;
   /** When a response job was created and when it becomes terminal (wall-clock ms), for measuring detection delay. */
   timing(responseId: string): { createdAtMs: number; terminalAtMs: number } | undefined;
+  /** Changes what the Usage API reports as the balance (`balanceCents`: before anything was spent). */
+  setAccount(settings: Partial<AccountSettings>): void;
   /** Stops listening and destroys every open socket, stalled ones included. */
   close(): Promise<void>;
 }
 
 const DEFAULT_API_KEY = 'sk_sim_test';
 const DEFAULT_RETENTION_MS = 48 * 60 * 60_000;
+const DEFAULT_BALANCE_CENTS = 2_500;
 const MAX_BODY_BYTES = 256 * 1024 * 1024;
 
 export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
@@ -89,6 +97,19 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const faults = new FaultBook();
   const counters = new CounterBook();
   const requests = new RequestLog(options.requestLogLimit);
+  const account = new AccountBook(
+    clock,
+    { balanceCents: options.balanceCents ?? DEFAULT_BALANCE_CENTS, balanceUnavailable: options.balanceUnavailable ?? false },
+    options.legacyStatuses ?? false,
+  );
+  const setAccount = (settings: Partial<AccountSettings>) => {
+    if (settings.balanceCents !== undefined && !Number.isFinite(settings.balanceCents)) {
+      throw new Error(`balanceCents must be a number (got ${String(settings.balanceCents)})`);
+    }
+    account.settings.balanceCents = settings.balanceCents ?? account.settings.balanceCents;
+    account.settings.balanceUnavailable = settings.balanceUnavailable ?? account.settings.balanceUnavailable;
+  };
+  setAccount(account.settings);
   const service = new SailService({
     apiKeys,
     sharedAccounts: options.sharedAccounts ?? [],
@@ -98,6 +119,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     idempotency,
     faults,
     counters,
+    account,
     sleep,
     inFlightDuplicates: options.inFlightDuplicates ?? 'wait',
     startedAt: Math.floor(clock.now() / 1000),
@@ -109,9 +131,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     faults.clear();
     counters.clear();
     requests.clear();
+    account.clear();
   };
   const expire = () => jobs.expireAll();
-  const transport = new Transport(service, faults, counters, requests, delays, reset, expire);
+  const transport = new Transport(service, faults, counters, requests, delays, reset, expire, setAccount);
 
   const server = createServer((req, res) => {
     transport.handle(req, res).catch((err: unknown) => {
@@ -138,6 +161,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     expire,
     hold: (on) => jobs.hold(on),
     finishAll: () => jobs.finishAll(),
+    setAccount,
     timing: (responseId) => {
       const job = jobs.get(responseId);
       return job && { createdAtMs: job.createdAtMs, terminalAtMs: job.createdAtMs + clock.realDuration(job.durationMs) };
@@ -160,6 +184,7 @@ class Transport {
     private readonly delays: Delays,
     private readonly reset: () => void,
     private readonly expire: () => void,
+    private readonly setAccount: (settings: Partial<AccountSettings>) => void,
   ) {}
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -256,6 +281,14 @@ class Transport {
     } else if (route === 'POST /__sim/expire') {
       this.expire();
       send(res, undefined, 204);
+    } else if (route === 'POST /__sim/account') {
+      try {
+        this.setAccount(JSON.parse(body) as Partial<AccountSettings>);
+        send(res, undefined, 204);
+      } catch (err) {
+        const message = err instanceof Error ? err.message : String(err);
+        send(res, new SimError(400, message, 'invalid_request_error').toEnvelope(), 400);
+      }
     } else {
       send(res, new SimError(404, `Unknown admin route: ${route}`, 'invalid_request_error').toEnvelope(), 404);
     }

@@ -1,6 +1,7 @@
 // What Sail answers: routing, auth, idempotency and the endpoint handlers. No sockets here; the
 // transport (and fault injection) is in server.ts.
 import type { IncomingHttpHeaders } from 'node:http';
+import type { AccountBook } from './account';
 import { DEFAULT_BATCH_PAGE_SIZE, MAX_BATCH_PAGE_SIZE, type Batch, type BatchStore } from './batches';
 import type { CounterBook } from './counters';
 import { badRequest, invalidApiKey, keyInFlight, notFound, SimError } from './errors';
@@ -43,6 +44,8 @@ export interface SailServiceDeps {
   idempotency: IdempotencyStore;
   faults: FaultBook;
   counters: CounterBook;
+  /** The Usage API's figures: what was spent, the balance. */
+  account: AccountBook;
   /** Waits on the simulator's clock. */
   sleep: (ms: number) => Promise<void>;
   /** What a POST meets when another one under its Idempotency-Key is still being handled. */
@@ -76,6 +79,7 @@ function routeName(method: string, collection: string | undefined, depth: number
     'GET batches 0': 'listBatches',
     'GET batches 1': 'getBatch',
     'GET batches 2': 'getBatchRequestResult',
+    'GET usage 0': 'getUsage',
   };
   return routes[key] ?? 'unknown';
 }
@@ -121,6 +125,8 @@ export class SailService {
         }
         return { status: 200, body: this.deps.jobs.render(job) };
       }
+      case 'getUsage':
+        return { status: 200, body: this.deps.account.summary(request.query.get('range'), (job) => this.account(job.apiKey) === this.account(apiKey)) };
       case 'unknown':
         throw unknownPath(request);
     }
@@ -254,6 +260,7 @@ export class SailService {
       failure === undefined ? undefined : { code: 'server_error', message: failure.message ?? 'The model failed to generate a response (simulated failure).' },
     );
     this.deps.counters.countInference(key);
+    this.deps.account.record(job);
     return job;
   }
 

@@ -39,7 +39,7 @@ describe('Send selection → status bar → result view (packaged .vsix)', () =>
     sim = await startSimulator({ timeScale: 100, apiKeys: ['sk_sim_test', OTHER_ACCOUNT_KEY] });
     workbench = await openWorkbench({
       files: { 'add.ts': CODE },
-      settings: { 'sail.baseUrl': sim.baseUrl, 'sail.completionWindow': 'standard', 'sail.askForWindow': false },
+      settings: { 'sail.baseUrl': sim.baseUrl, 'sail.usageBaseUrl': sim.baseUrl, 'sail.completionWindow': 'standard', 'sail.askForWindow': false },
     });
   });
 

@@ -27,7 +27,7 @@ describe('Hostile file names and workspace settings stay text (packaged .vsix)',
         // Not in restrictedConfigurations before this fix, so read even from an untrusted folder.
         '.vscode/settings.json': JSON.stringify({ 'sail.openResult': HOSTILE_SETTING }),
       },
-      settings: { 'sail.baseUrl': sim.baseUrl, 'sail.completionWindow': 'standard', 'sail.askForWindow': false },
+      settings: { 'sail.baseUrl': sim.baseUrl, 'sail.usageBaseUrl': sim.baseUrl, 'sail.completionWindow': 'standard', 'sail.askForWindow': false },
     });
   });
 

@@ -24,7 +24,7 @@ describe('The Sail view, the window picker and cost (packaged .vsix)', () => {
     // sail.askForWindow is left at its default (on): the picker is what this suite is about.
     workbench = await openWorkbench({
       files: { 'add.ts': CODE },
-      settings: { 'sail.baseUrl': sim.baseUrl, 'sail.model': MODEL, 'sail.completionWindow': 'balanced' },
+      settings: { 'sail.baseUrl': sim.baseUrl, 'sail.usageBaseUrl': sim.baseUrl, 'sail.model': MODEL, 'sail.completionWindow': 'balanced' },
     });
   });
 

@@ -226,7 +226,7 @@ describe('Secrets, measured: the API key is nowhere but SecretStorage and Author
     proxy = await startProxy();
     workbench = await openWorkbench({
       files: { 'add.ts': CODE },
-      settings: { 'sail.baseUrl': sim.baseUrl, 'sail.completionWindow': 'standard', 'sail.askForWindow': false },
+      settings: { 'sail.baseUrl': sim.baseUrl, 'sail.usageBaseUrl': sim.baseUrl, 'sail.completionWindow': 'standard', 'sail.askForWindow': false },
       logLevel: 'trace',
       // The proxy flow's proxy, for the whole run: a change of http.proxy written to settings.json is
       // not reliably noticed, and typing it into the settings editor is fragile. With http.proxy unset,

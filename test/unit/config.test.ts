@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DEFAULT_BASE_URL, DEFAULT_MODEL, DEFAULT_PROMPTS, readConfig, type ConfigurationReader } from '../../src/config';
+import { DEFAULT_BASE_URL, DEFAULT_MODEL, DEFAULT_PROMPTS, DEFAULT_USAGE_BASE_URL, readConfig, type ConfigurationReader } from '../../src/config';
 
 function reader(values: Record<string, unknown>, scopes: { globalBaseUrl?: string; workspaceBaseUrl?: string } = {}): ConfigurationReader {
   return {
@@ -84,5 +84,52 @@ describe('readConfig', () => {
     assert.ok(!openResult.message.includes(hostile), openResult.message);
     assert.doesNotMatch(openResult.message, /\]\(command:/);
     assert.ok(openResult.message.length < 300, `${openResult.message.length} characters`);
+  });
+});
+
+describe('readConfig: sail.usageBaseUrl, where the account figures come from', () => {
+  function usage(scopes: { globalValue?: unknown; workspaceValue?: unknown; workspaceFolderValue?: unknown }): ConfigurationReader {
+    return {
+      // What VS Code's get() would answer: the most specific value wins there.
+      get: <T>(key: string) => (key === 'usageBaseUrl' ? ((scopes.workspaceFolderValue ?? scopes.workspaceValue ?? scopes.globalValue) as T) : undefined),
+      inspect: <T>(key: string) =>
+        key === 'usageBaseUrl' ? ({ defaultValue: DEFAULT_USAGE_BASE_URL, ...scopes } as unknown as { defaultValue?: T; globalValue?: T }) : undefined,
+    };
+  }
+
+  it("is Sail's Usage API when nothing is set", () => {
+    const { config, problems } = readConfig(usage({}));
+    assert.deepEqual(problems, []);
+    assert.equal(config.usageBaseUrl, 'https://usage.sailresearch.com/v1');
+  });
+
+  it('ignores a workspace value: a workspace cannot send the key elsewhere for the account figures', () => {
+    const hostile = readConfig(usage({ workspaceValue: 'https://evil.example/v1', workspaceFolderValue: 'https://evil.example/v1' }));
+    assert.equal(hostile.config.usageBaseUrl, DEFAULT_USAGE_BASE_URL);
+    assert.deepEqual(hostile.problems, []);
+    const user = readConfig(usage({ globalValue: 'http://127.0.0.1:8787/v1/', workspaceValue: 'https://evil.example/v1' }));
+    assert.equal(user.config.usageBaseUrl, 'http://127.0.0.1:8787/v1');
+  });
+
+  it('turns the account figures off when the user sets it empty, without calling that a problem', () => {
+    for (const empty of ['', '   ']) {
+      const { config, problems } = readConfig(usage({ globalValue: empty }));
+      assert.equal(config.usageBaseUrl, undefined);
+      assert.deepEqual(problems, []);
+      assert.equal(config.baseUrl, DEFAULT_BASE_URL, 'the inference base URL is not affected');
+    }
+  });
+
+  it('refuses plain http to a remote host, or a value that is not a string, naming the setting', () => {
+    const remote = readConfig(usage({ globalValue: 'http://usage.example.com/v1' }));
+    assert.equal(remote.config.usageBaseUrl, undefined);
+    assert.deepEqual(
+      remote.problems.map((p) => p.setting),
+      ['sail.usageBaseUrl'],
+    );
+    assert.match(remote.problems[0].message, /^sail\.usageBaseUrl is invalid: .*loopback/);
+    const notString = readConfig(usage({ globalValue: 42 }));
+    assert.equal(notString.config.usageBaseUrl, undefined);
+    assert.deepEqual(notString.problems, [{ setting: 'sail.usageBaseUrl', message: 'sail.usageBaseUrl is invalid: It must be a URL string.' }]);
   });
 });

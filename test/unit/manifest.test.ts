@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { z } from 'zod';
-import { DEFAULT_BASE_URL, SETTINGS } from '../../src/config';
+import { DEFAULT_BASE_URL, DEFAULT_USAGE_BASE_URL, SETTINGS } from '../../src/config';
 
 interface ManifestSetting {
   type?: string | string[];
@@ -55,8 +55,8 @@ function configShape(schema: z.ZodType): Shape {
 }
 
 describe('package.json settings match src/config.ts', () => {
-  it('declares exactly the settings config.ts reads, plus sail.baseUrl', () => {
-    assert.deepEqual(Object.keys(declared).sort(), [...readByConfig.map((key) => `sail.${key}`), 'sail.baseUrl'].sort());
+  it('declares exactly the settings config.ts reads, plus the two base URLs', () => {
+    assert.deepEqual(Object.keys(declared).sort(), [...readByConfig.map((key) => `sail.${key}`), 'sail.baseUrl', 'sail.usageBaseUrl'].sort());
   });
 
   it('gives each setting the default config.ts falls back to', () => {
@@ -64,6 +64,7 @@ describe('package.json settings match src/config.ts', () => {
       assert.deepEqual(declared[`sail.${key}`]?.default, SETTINGS[key].parse(undefined), `default of sail.${key}`);
     }
     assert.equal(declared['sail.baseUrl']?.default, DEFAULT_BASE_URL);
+    assert.equal(declared['sail.usageBaseUrl']?.default, DEFAULT_USAGE_BASE_URL);
   });
 
   it('gives each setting the type, choices and bounds config.ts accepts', () => {
@@ -81,8 +82,10 @@ describe('package.json settings match src/config.ts', () => {
     assert.deepEqual([...(item?.required ?? [])].sort(), [...schema.items.required].sort());
   });
 
-  it('scopes sail.baseUrl to the application, since config.ts reads only the user’s own value', () => {
+  it('scopes both base URLs to the application, since config.ts reads only the user’s own value', () => {
     assert.equal(declared['sail.baseUrl']?.scope, 'application');
+    assert.equal(declared['sail.usageBaseUrl']?.scope, 'application');
+    assert.equal(declared['sail.usageBaseUrl']?.type, 'string');
   });
 
   it('scopes the history retention to the application: the history is shared by every window, and a workspace must not prune it', () => {

@@ -24,6 +24,8 @@ describe('readConfig: defaults and bounds of every setting', () => {
       {
         model: 'moonshotai/Kimi-K2.5',
         completionWindow: 'auto',
+        askForWindow: true,
+        modelCatalog: {},
         background: true,
         maxOutputTokens: null,
         temperature: null,
@@ -37,10 +39,11 @@ describe('readConfig: defaults and bounds of every setting', () => {
         historyMaxAgeDays: 30,
         historyMaxJobs: 1000,
         baseUrl: 'https://api.sailresearch.com/v1',
+        usageBaseUrl: 'https://usage.sailresearch.com/v1',
       },
     );
     assert.equal(DEFAULT_MODEL, 'moonshotai/Kimi-K2.5');
-    assert.deepEqual(WINDOW_SETTINGS, ['auto', 'asap', 'priority', 'standard', 'flex']);
+    assert.deepEqual(WINDOW_SETTINGS, ['auto', 'asap', 'priority', 'balanced', 'flex', 'standard']);
     assert.deepEqual(REASONING_SETTINGS, ['default', 'none', 'minimal', 'low', 'medium', 'high', 'xhigh']);
   });
 
@@ -93,7 +96,7 @@ describe('readConfig: defaults and bounds of every setting', () => {
     const bad: [string, unknown][] = [
       ['model', '   '],
       ['model', 3],
-      ['completionWindow', 'balanced'],
+      ['completionWindow', 'tomorrow'],
       ['background', 'yes'],
       ['maxOutputTokens', 1.5],
       ['temperature', 2.01],

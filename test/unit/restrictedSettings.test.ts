@@ -30,7 +30,8 @@ describe('Restricted Mode: a workspace cannot steer Sail', () => {
     );
   });
 
-  it('keeps the base URL out of any workspace: application scope', () => {
+  it('keeps the base URLs, where the key is sent, out of any workspace: application scope', () => {
     assert.equal(manifest.contributes.configuration.properties['sail.baseUrl'].scope, 'application');
+    assert.equal(manifest.contributes.configuration.properties['sail.usageBaseUrl'].scope, 'application');
   });
 });
