@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import * as l10n from '@vscode/l10n';
 import * as vscode from 'vscode';
 import { registerApiKeyCommands } from './commands/apiKey';
+import { registerExportUsage } from './commands/exportUsage';
 import { registerJobCommands } from './commands/jobs';
 import { registerRerun } from './commands/rerun';
 import { registerSelectModel } from './commands/selectModel';
@@ -22,12 +23,15 @@ import { JobsView } from './ui/jobsView';
 import { JobStatusBar } from './ui/statusBar';
 import { WindowMemory } from './ui/windowPicker';
 import { notify, t } from './ui/uiText';
+import { recordUsage } from './ui/usageRecorder';
+import { UsageLedger } from './usage/usageLedger';
 
 /** What `activate()` hands to the integration tests (only in test mode). */
 export interface SailTestApi {
   readonly apiKey: ApiKeyStore;
   readonly tracker: JobTracker;
   readonly panels: ResultPanels;
+  readonly usage: UsageLedger;
   /** Tears everything down as deactivate() would, then wires it up again from storage, as a window reload does. */
   reload(): Promise<void>;
 }
@@ -37,6 +41,7 @@ class Session implements vscode.Disposable {
   readonly apiKey: ApiKeyStore;
   readonly tracker: JobTracker;
   readonly panels: ResultPanels;
+  readonly usage: UsageLedger;
   /** Settles once the jobs of the previous window were picked up again. */
   readonly resumed: Promise<void>;
   private readonly disposables: { dispose(): unknown }[] = [];
@@ -58,6 +63,8 @@ class Session implements vscode.Disposable {
     });
     this.tracker.setFocused(vscode.window.state.focused);
     this.panels = new ResultPanels(context, this.tracker, log, configs);
+    // Beside the jobs folder, not in it: pruning the job history never touches what was spent.
+    this.usage = new UsageLedger(new FileBlobStore(context.globalStorageUri.fsPath), { warn: (message) => log.warn(message) });
     const jobsView = new JobsView(this.tracker, configs);
     this.disposables.push(
       jobsView,
@@ -69,6 +76,7 @@ class Session implements vscode.Disposable {
       new JobStatusBar(this.tracker),
       notifyOnFinish(this.tracker, this.panels, configs),
       keepHistory(this.tracker, configs, log),
+      recordUsage(this.tracker, this.usage, log),
       vscode.window.onDidChangeWindowState((state) => this.tracker.setFocused(state.focused)),
       // Jobs waiting for the key or base URL they were sent with may go on.
       this.apiKey.onDidChange(() => this.reconsider(log)),
@@ -88,6 +96,7 @@ class Session implements vscode.Disposable {
       ...registerJobCommands(this.tracker, this.panels, jobsView),
       registerRerun(this.tracker, configs, clients),
       registerSelectModel(clients, configs, this.apiKey),
+      registerExportUsage(this.usage, log),
     );
     void this.showKeyState();
     // Jobs outlive windows: pick up whatever was running before this window (re)loaded.
@@ -145,6 +154,9 @@ export function activate(context: vscode.ExtensionContext): SailTestApi | undefi
       },
       get panels() {
         return session.panels;
+      },
+      get usage() {
+        return session.usage;
       },
       async reload() {
         session.dispose();
