@@ -1,7 +1,8 @@
 import * as vscode from 'vscode';
 import type { JobRecord } from '../jobs/job';
 import type { JobTracker } from '../jobs/jobTracker';
-import { countsAsUsage, type UsageContext, type UsageCost } from '../usage/usageEntry';
+import { backfillOnce, recordAnsweredJobs } from '../usage/followJobs';
+import type { UsageContext, UsageCost } from '../usage/usageEntry';
 import type { UsageLedger } from '../usage/usageLedger';
 
 /** A job's estimated cost (the price catalog's); by default none is known. */
@@ -23,28 +24,22 @@ const BACKFILL_AFTER_MS = 20_000;
  */
 export function recordUsage(tracker: JobTracker, ledger: UsageLedger, log: vscode.LogOutputChannel, costOf: CostOf = NO_COST): vscode.Disposable {
   const contextOf = (job: JobRecord): UsageContext => ({ folder: folderOf(job), cost: costSafely(costOf, job, log) });
-  const changes = tracker.onDidChange(({ job, removed }) => {
-    if (removed || !countsAsUsage(job)) {
-      return;
-    }
-    ledger.record(job, contextOf(job)).catch((error: unknown) => log.warn(`Could not count the usage of job ${job.id}: ${String(error)}`));
-  });
-  const backfill = async () => {
-    if (!(await ledger.needsBackfill())) {
-      return;
-    }
-    await tracker.loadHistory();
-    const added = await ledger.backfill(tracker.jobs(), contextOf, Date.now());
-    log.info(`Counted the usage of ${added} earlier job(s)`);
-  };
+  const recording = recordAnsweredJobs(tracker, ledger, contextOf, (message) => log.warn(message));
   const timer = setTimeout(() => {
-    backfill().catch((error: unknown) => log.warn(`Could not count the usage of earlier jobs: ${String(error)}`));
+    backfillOnce(tracker, ledger, contextOf, Date.now()).then(
+      (added) => {
+        if (added > 0) {
+          log.info(`Counted the usage of ${added} earlier job(s)`);
+        }
+      },
+      (error: unknown) => log.warn(`Could not count the usage of earlier jobs: ${String(error)}`),
+    );
   }, BACKFILL_AFTER_MS);
   timer.unref?.();
   return {
     dispose: () => {
       clearTimeout(timer);
-      changes.dispose();
+      recording.dispose();
     },
   };
 }
