@@ -4,6 +4,7 @@
  * read as a formula is made plain text first.
  */
 import * as l10n from '@vscode/l10n';
+import { isCompletionWindow, windowName } from '../sail/windows';
 import type { UsageRow } from './usageLedger';
 
 export type UsageExportFormat = 'csv' | 'json';
@@ -38,7 +39,7 @@ export function toCsv(rows: readonly UsageRow[]): string {
         text(row.day),
         text(row.folder),
         text(row.model),
-        text(row.window),
+        text(shownWindow(row.window)),
         row.jobs,
         row.input,
         row.cached,
@@ -70,7 +71,7 @@ export function toJson(rows: readonly UsageRow[], exportedAt: number): string {
         day: row.day,
         folder: row.folder,
         model: row.model,
-        window: row.window,
+        window: shownWindow(row.window),
         jobs: row.jobs,
         inputTokens: row.input,
         cachedInputTokens: row.cached,
@@ -87,6 +88,11 @@ export function toJson(rows: readonly UsageRow[], exportedAt: number): string {
     null,
     2,
   )}\n`;
+}
+
+/** The window by the name people know it by now (`balanced`, not the id `standard`); `auto` and unknown ones as stored. */
+function shownWindow(window: string): string {
+  return isCompletionWindow(window) ? windowName(window) : window;
 }
 
 /** A text cell: never a formula, quoted when it must be. */

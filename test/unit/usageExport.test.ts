@@ -129,6 +129,17 @@ describe('usage export', () => {
     assert.ok(!/(^|,)[=+\-@]/m.test(csv.replaceAll(/"[^"]*"/g, '')), 'no unquoted cell starts a formula');
   });
 
+  it('names windows as Sail does now: standard is balanced', () => {
+    const csv = toCsv([row({ window: 'standard' }), row({ window: 'auto' }), row({ window: 'flex' })]);
+    assert.deepEqual(
+      parseCsv(csv)
+        .slice(1)
+        .map((fields) => fields[3]),
+      ['balanced', 'auto', 'flex'],
+    );
+    assert.equal(JSON.parse(toJson([row({ window: 'standard' })], 0)).rows[0].window, 'balanced');
+  });
+
   it('writes numbers as numbers, a negative saving included, and plain names untouched', () => {
     const [, fields] = parseCsv(toCsv([row({ savedUsd: -0.25, folder: 'a=b', model: 'x-1' })]));
     assert.equal(fields?.[12], '-0.25');
