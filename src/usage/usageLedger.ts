@@ -352,6 +352,7 @@ export class UsageLedger {
     this.identity = undefined;
     this.torn = false;
     this.backfilled = false;
+    this.skippedLines = 0;
   }
 
   /** Writes one at a time: a window checks what the file holds, then appends, without racing itself. */
