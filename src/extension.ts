@@ -3,6 +3,7 @@ import * as l10n from '@vscode/l10n';
 import * as vscode from 'vscode';
 import { registerAccountCommands } from './commands/account';
 import { registerApiKeyCommands } from './commands/apiKey';
+import { registerExportUsage } from './commands/exportUsage';
 import { registerJobCommands } from './commands/jobs';
 import { registerRerun } from './commands/rerun';
 import { registerSelectModel } from './commands/selectModel';
@@ -21,9 +22,14 @@ import { installSalt } from './ui/installSalt';
 import { notifyOnFinish } from './ui/notifier';
 import { ResultPanels } from './ui/resultPanel';
 import { JobsView } from './ui/jobsView';
+import { viewHeaders } from './ui/viewHeaders';
+import { priceCatalog } from './usage/catalog';
+import { jobCost } from './usage/estimate';
 import { JobStatusBar } from './ui/statusBar';
 import { WindowMemory } from './ui/windowPicker';
 import { notify, t } from './ui/uiText';
+import { recordUsage } from './ui/usageRecorder';
+import { UsageLedger } from './usage/usageLedger';
 
 /** What `activate()` hands to the integration tests (only in test mode). */
 export interface SailTestApi {
@@ -32,6 +38,7 @@ export interface SailTestApi {
   readonly panels: ResultPanels;
   /** The account figures (Sail's Usage API). */
   readonly account: AccountService;
+  readonly usage: UsageLedger;
   /** Tears everything down as deactivate() would, then wires it up again from storage, as a window reload does. */
   reload(): Promise<void>;
 }
@@ -42,6 +49,7 @@ class Session implements vscode.Disposable {
   readonly tracker: JobTracker;
   readonly panels: ResultPanels;
   readonly account: AccountService;
+  readonly usage: UsageLedger;
   /** Settles once the jobs of the previous window were picked up again. */
   readonly resumed: Promise<void>;
   private readonly disposables: { dispose(): unknown }[] = [];
@@ -65,7 +73,9 @@ class Session implements vscode.Disposable {
     });
     this.tracker.setFocused(vscode.window.state.focused);
     this.panels = new ResultPanels(context, this.tracker, log, configs);
-    const jobsView = new JobsView(this.tracker, configs);
+    // Beside the jobs folder, not in it: pruning the job history never touches what was spent.
+    this.usage = new UsageLedger(new FileBlobStore(context.globalStorageUri.fsPath), { warn: (message) => log.warn(message) });
+    const jobsView = new JobsView(this.tracker, configs, viewHeaders(this.account, this.usage));
     this.disposables.push(
       jobsView,
       this.apiKey,
@@ -77,6 +87,7 @@ class Session implements vscode.Disposable {
       new JobStatusBar(this.tracker, this.account),
       notifyOnFinish(this.tracker, this.panels, configs),
       keepHistory(this.tracker, configs, log),
+      recordUsage(this.tracker, this.usage, log, (job) => jobCost(priceCatalog(configs.config.modelCatalog), job) ?? {}),
       vscode.window.onDidChangeWindowState((state) => this.tracker.setFocused(state.focused)),
       // Jobs waiting for the key or base URL they were sent with may go on.
       this.apiKey.onDidChange(() => this.reconsider(log)),
@@ -97,6 +108,7 @@ class Session implements vscode.Disposable {
       ...registerJobCommands(this.tracker, this.panels, jobsView),
       registerRerun(this.tracker, configs, clients),
       registerSelectModel(clients, configs, this.apiKey),
+      registerExportUsage(this.usage, log),
     );
     void this.showKeyState();
     // Jobs outlive windows: pick up whatever was running before this window (re)loaded.
@@ -157,6 +169,9 @@ export function activate(context: vscode.ExtensionContext): SailTestApi | undefi
       },
       get account() {
         return session.account;
+      },
+      get usage() {
+        return session.usage;
       },
       async reload() {
         session.dispose();

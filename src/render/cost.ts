@@ -60,3 +60,34 @@ export function windowChoice(estimate: WindowEstimate): { name: string; time: st
         : l10n.t('price unknown');
   return { name: windowName(estimate.window), time: typicalTimeText(estimate.window, estimate.typicalMs), price };
 }
+
+/** The usage summary's figures in words: cost and tokens today and this month, cache hits, saving. */
+export function usageSummaryText(summary: { today: UsageTotalsLike; month: UsageTotalsLike }): { description: string; lines: [string, string][] } {
+  const money = (totals: UsageTotalsLike) => (totals.costUsd !== undefined ? l10n.t('≈ {0}', formatUsd(totals.costUsd)) : l10n.t('no price known'));
+  const tokens = (totals: UsageTotalsLike) => l10n.t('{0} tokens in {1} jobs', totals.total.toLocaleString('en-US'), totals.jobs);
+  const lines: [string, string][] = [
+    [l10n.t('Today'), `${money(summary.today)} · ${tokens(summary.today)}`],
+    [l10n.t('This month'), `${money(summary.month)} · ${tokens(summary.month)}`],
+  ];
+  if (summary.month.cacheHitRatio !== undefined) {
+    lines.push([l10n.t('Cache hits this month'), l10n.t('{0} % of input tokens', Math.round(summary.month.cacheHitRatio * 100))]);
+  }
+  if (summary.month.savedUsd !== undefined && summary.month.savedUsd > 0) {
+    lines.push([l10n.t('Saved against asap this month'), l10n.t('≈ {0}', formatUsd(summary.month.savedUsd))]);
+  }
+  if (summary.month.unpriced > 0) {
+    lines.push([l10n.t('Jobs without a known price this month'), String(summary.month.unpriced)]);
+  }
+  const description = l10n.t('today {0} · this month {1}', money(summary.today), money(summary.month));
+  return { description, lines };
+}
+
+/** What usageSummaryText reads of the ledger's totals. */
+export interface UsageTotalsLike {
+  readonly jobs: number;
+  readonly total: number;
+  readonly costUsd?: number;
+  readonly savedUsd?: number;
+  readonly unpriced: number;
+  readonly cacheHitRatio?: number;
+}

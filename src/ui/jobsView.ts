@@ -21,6 +21,15 @@ export interface HeaderRow {
   readonly contextValue?: string;
 }
 
+/** Where the header rows come from, and when they change; `shown` is called each time the view comes into sight. */
+export interface JobsHeaders {
+  rows(): HeaderRow[];
+  onDidChange(listener: () => void): { dispose(): void };
+  shown(): void;
+}
+
+const NO_HEADERS: JobsHeaders = { rows: () => [], onDidChange: () => ({ dispose() {} }), shown() {} };
+
 export type JobsNode =
   | { readonly kind: 'header'; readonly row: HeaderRow }
   | { readonly kind: 'group'; readonly group: JobGroup }
@@ -69,7 +78,7 @@ export class JobsView implements vscode.TreeDataProvider<JobsNode>, vscode.Dispo
   constructor(
     private readonly tracker: JobTracker,
     configs: ConfigWatcher,
-    private readonly headers: () => HeaderRow[] = () => [],
+    private readonly headers: JobsHeaders = NO_HEADERS,
     private readonly now: () => number = Date.now,
   ) {
     this.catalog = priceCatalog(configs.config.modelCatalog);
@@ -82,10 +91,11 @@ export class JobsView implements vscode.TreeDataProvider<JobsNode>, vscode.Dispo
         this.catalog = priceCatalog(config.modelCatalog);
         this.refresh();
       }),
-      this.view.onDidChangeVisibility(({ visible }) => visible && this.loadHistory()),
+      headers.onDidChange(() => this.refresh()),
+      this.view.onDidChangeVisibility(({ visible }) => visible && this.shown()),
     );
     if (this.view.visible) {
-      this.loadHistory();
+      this.shown();
     }
     this.update();
   }
@@ -119,7 +129,7 @@ export class JobsView implements vscode.TreeDataProvider<JobsNode>, vscode.Dispo
       this.groups = groupJobs(this.visibleJobs(), this.now());
       const groups = this.groups.map((group): JobsNode => ({ kind: 'group', group }));
       // With no job at all, the view is empty and shows its welcome content instead.
-      return this.tracker.jobs().length ? [...this.headers().map((row): JobsNode => ({ kind: 'header', row })), ...groups] : [];
+      return this.tracker.jobs().length ? [...this.headers.rows().map((row): JobsNode => ({ kind: 'header', row })), ...groups] : [];
     }
     return node.kind === 'group' ? node.group.jobs.map((job): JobsNode => ({ kind: 'job', job })) : [];
   }
@@ -213,6 +223,11 @@ export class JobsView implements vscode.TreeDataProvider<JobsNode>, vscode.Dispo
     const unseen = jobs.filter(isUnseenNews).length;
     this.view.badge = unseen ? { value: unseen, tooltip: vscode.l10n.t('{0} Sail results not yet seen', unseen) } : undefined;
     void vscode.commands.executeCommand('setContext', 'sail.hasJobs', jobs.length > 0);
+  }
+
+  private shown(): void {
+    this.headers.shown();
+    this.loadHistory();
   }
 
   private loadHistory(): void {

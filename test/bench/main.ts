@@ -11,6 +11,7 @@ import { formatSoak, LONG_SOAK, runSoak, soakPassed } from '../soak/soak';
 import { DrivenClock } from './drivenClock';
 import { settledHeap } from './heap';
 import { benchHistory } from './history';
+import { benchUsage } from './usage';
 
 const NAIVE_INTERVAL_MS = 1_000;
 
@@ -178,10 +179,11 @@ async function main(): Promise<void> {
   console.log(`   heap growth from tracking them: ${many.heapDeltaKiB.toFixed(0)} KiB${global.gc ? '' : ' (run with --expose-gc for a stable number)'}\n`);
 
   await benchHistory();
+  await benchUsage();
 
   const seed = Math.floor(Math.random() * 2 ** 31);
   console.log(
-    `4. Soak: ${LONG_SOAK.jobs} jobs from two windows under faults, outages, failing storage and reloads (seed ${seed}; repeat with npm run soak -- --seed ${seed})`,
+    `5. Soak: ${LONG_SOAK.jobs} jobs from two windows under faults, outages, failing storage and reloads (seed ${seed}; repeat with npm run soak -- --seed ${seed})`,
   );
   const soak = await runSoak({ ...LONG_SOAK, seed });
   console.log(formatSoak(soak));

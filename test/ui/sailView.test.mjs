@@ -3,6 +3,8 @@
 // and estimated cost, the Sail view with the job and its window, the result's cost line, and Re-run at
 // another window (a new job, a new idempotency key).
 import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { startSimulator } from '../host/simulator.mjs';
 import { openWorkbench } from './workbench.mjs';
@@ -175,5 +177,46 @@ describe('The Sail view, the window picker and cost (packaged .vsix)', () => {
     assert.ok(again?.key && first.key && again.key !== first.key, 'a new idempotency key');
     await viewRow(/^Running/).waitFor({ timeout: 10_000 });
     assert.equal(await page.locator('.part.sidebar .monaco-list-row', { hasText: 'Explain add for the view' }).count(), 2, 'both jobs are listed');
+  });
+
+  it('the view shows the account figures from Sail and the usage summary; Export Usage writes a CSV a person can read', async () => {
+    const { page } = workbench;
+    await workbench.dismissMenus();
+    await showSailView();
+    const account = viewRow(/Balance \$/);
+    await account.waitFor({ timeout: 30_000 });
+    assert.match(await account.innerText(), /days? left|spent|\$/);
+    const usage = viewRow(/^Usage/);
+    await usage.waitFor({ timeout: 30_000 });
+    assert.match(await usage.innerText(), /this month ≈ \$/);
+    await workbench.readmeScreenshot('sail-view-account', [page.locator('.part.sidebar')], { margin: 0 });
+
+    await workbench.runCommand('Sail: Export Usage…');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'CSV' }).first().click();
+    // VS Code's own save dialog, in the browser: a path in a quick input.
+    const target = join(workbench.state.workspace, 'usage-export.csv');
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor();
+    await input.fill(target);
+    await page.keyboard.press('Enter');
+    const ok = page.locator('.monaco-dialog-box').getByRole('button', { name: /OK|Replace/ });
+    if (
+      await ok.waitFor({ timeout: 1_500 }).then(
+        () => true,
+        () => false,
+      )
+    ) {
+      await ok.click();
+    }
+    for (let waited = 0; !existsSync(target) && waited < 15_000; waited += 200) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    const csv = readFileSync(target, 'utf8');
+    const [header, ...lines] = csv.trim().split(/\r?\n/);
+    assert.match(header, /day.*model.*window/i);
+    assert.ok(
+      lines.some((line) => line.includes(MODEL) && line.includes('flex')),
+      `a row for the flex job: ${csv}`,
+    );
   });
 });
