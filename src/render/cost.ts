@@ -2,7 +2,6 @@
 import * as l10n from '@vscode/l10n';
 import { windowName, type CompletionWindow } from '../sail/windows';
 import type { JobCost, WindowEstimate } from '../usage/estimate';
-import { formatDuration } from './usage';
 
 const dollars = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD', minimumFractionDigits: 2, maximumFractionDigits: 2 });
 const cents = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD', maximumSignificantDigits: 2 });
@@ -42,9 +41,13 @@ export function belowAsapText(vsAsap: number): string | undefined {
   return below > 0 ? l10n.t('≈ {0} % below asap', below) : undefined;
 }
 
-/** "typically 5 s", "typically 5 min 00 s", "typically 3 h 00 min". */
+/** "typically seconds", "typically about a minute", "typically about 5 minutes", "best effort, typically hours". */
 export function typicalTimeText(window: CompletionWindow, typicalMs: number): string {
-  return window === 'flex' ? l10n.t('best effort, typically hours') : l10n.t('typically {0}', formatDuration(typicalMs));
+  if (window === 'flex') {
+    return l10n.t('best effort, typically hours');
+  }
+  const minutes = Math.round(typicalMs / 60_000);
+  return minutes < 1 ? l10n.t('typically seconds') : minutes === 1 ? l10n.t('typically about a minute') : l10n.t('typically about {0} minutes', minutes);
 }
 
 /** A window's row in a picker: its name, then time and price. */

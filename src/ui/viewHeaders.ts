@@ -38,7 +38,9 @@ function accountRow(account: AccountService): HeaderRow | undefined {
       const lines = accountLines(state.summary);
       const find = (figure: string) => lines.find((line) => line.figure === figure)?.value;
       const balance = find('balance');
-      const rest = [find('spend'), find('daysRemaining')].filter((v) => v !== undefined);
+      const spend = find('spend');
+      const days = find('daysRemaining');
+      const rest = [spend && vscode.l10n.t('{0} spent', spend), days && vscode.l10n.t('{0} left', days)].filter((v) => v !== undefined);
       return {
         id: 'account',
         label: balance ? vscode.l10n.t('Balance {0}', balance) : vscode.l10n.t('Account'),

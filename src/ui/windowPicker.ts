@@ -68,15 +68,14 @@ export function pickWindow(options: WindowPickerOptions): Promise<WindowPick | u
   }
   const known = options.catalog.knowsWindows(options.model);
   const quickPick = createQuickPick<Item>();
-  quickPick.title = options.title;
+  quickPick.title = t('{0} — {1}', options.title, options.model);
   quickPick.placeholder = vscode.l10n.t(
-    '{0}: ≈ {1} input tokens (from the length), {2} {3} output tokens · {4}{5}',
-    options.model,
+    '≈ {0} tokens in (from the length), {1} {2} out · {3}{4}',
     options.tokens.input.toLocaleString('en-US'),
     options.outputCeiling ? vscode.l10n.t('at most') : '≈',
     options.tokens.output.toLocaleString('en-US'),
     pricesLabel(options.catalog.pricesDate(options.model)),
-    known ? '' : vscode.l10n.t(' · windows of this model unknown: all are offered'),
+    known ? '' : vscode.l10n.t(' · this model’s windows are not known: all are offered'),
   );
   quickPick.matchOnDetail = true;
   quickPick.ignoreFocusOut = true;

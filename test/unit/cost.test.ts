@@ -126,6 +126,10 @@ describe('estimates before sending', () => {
     assert.equal(windowChoice(rows[2]).price, '≈ $2.35 for this request, ≈ 53 % below asap');
     assert.equal(windowChoice(rows[0]).price, '≈ $5.00 for this request');
     assert.equal(windowChoice(rows[1]).name, 'balanced');
+    assert.deepEqual(
+      rows.map((r) => windowChoice(r).time),
+      ['typically seconds', 'typically about 5 minutes', 'best effort, typically hours'],
+    );
   });
 
   it('says "price unknown" for a model without prices, with Sail’s usual discount', () => {
