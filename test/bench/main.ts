@@ -12,6 +12,7 @@ import { DrivenClock } from './drivenClock';
 import { settledHeap } from './heap';
 import { benchHistory } from './history';
 import { benchUsage } from './usage';
+import { benchView } from './view';
 
 const NAIVE_INTERVAL_MS = 1_000;
 
@@ -180,10 +181,11 @@ async function main(): Promise<void> {
 
   await benchHistory();
   await benchUsage();
+  benchView();
 
   const seed = Math.floor(Math.random() * 2 ** 31);
   console.log(
-    `5. Soak: ${LONG_SOAK.jobs} jobs from two windows under faults, outages, failing storage and reloads (seed ${seed}; repeat with npm run soak -- --seed ${seed})`,
+    `6. Soak: ${LONG_SOAK.jobs} jobs from two windows under faults, outages, failing storage and reloads (seed ${seed}; repeat with npm run soak -- --seed ${seed})`,
   );
   const soak = await runSoak({ ...LONG_SOAK, seed });
   console.log(formatSoak(soak));
