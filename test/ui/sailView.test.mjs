@@ -144,7 +144,8 @@ describe('The Sail view, the window picker and cost (packaged .vsix)', () => {
     assert.match(costText, /estimate, prices of \d{4}-\d\d-\d\d/);
     assert.match(costText, /≈ \$/);
     assert.match(costText, /Saved against asap/);
-    await workbench.readmeScreenshot('cost-line', [view.locator('section.meta')], { margin: 8 });
+    await cost.scrollIntoViewIfNeeded();
+    await workbench.readmeScreenshot('cost-line', [view.locator('table.usage'), cost], { margin: 8 });
 
     // Seen now: it is filed under today, and its tooltip has the cost.
     await viewRow(/^Today/).waitFor({ timeout: 10_000 });
