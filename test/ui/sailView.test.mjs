@@ -221,4 +221,39 @@ describe('The Sail view, the window picker and cost (packaged .vsix)', () => {
       `a row for the flex job: ${csv}`,
     );
   });
+
+  it('the view’s filter narrows the list; Pin, Unpin and Remove act on the job right-clicked', async () => {
+    const { page } = workbench;
+    await workbench.dismissMenus();
+    await showSailView();
+    const rows = page.locator('.part.sidebar .monaco-list-row', { hasText: 'Explain add for the view' });
+    await rows.first().waitFor({ timeout: 10_000 });
+
+    await workbench.runCommand('Sail: Filter Jobs…');
+    const box = page.locator('.quick-input-widget input');
+    await box.waitFor();
+    await box.fill('nothing matches this');
+    await page.keyboard.press('Enter');
+    await rows.first().waitFor({ state: 'detached', timeout: 10_000 });
+    await page.locator('.part.sidebar', { hasText: 'Showing jobs matching' }).waitFor({ timeout: 10_000 });
+    await workbench.runCommand('Sail: Clear Jobs Filter');
+    await rows.first().waitFor({ timeout: 10_000 });
+
+    // The finished flex job, under Today.
+    const flexRow = page.locator('.part.sidebar .monaco-list-row', { hasText: /Explain add for the view.*flex/ }).first();
+    await workbench.chooseMenuItem(await workbench.contextMenuItem(flexRow, 'Pin (Keep in History)'));
+    // Pinned, its menu offers Unpin instead.
+    const unpin = await workbench.contextMenuItem(flexRow, 'Unpin');
+    assert.equal(await page.locator('.context-view .action-label', { hasText: 'Pin (Keep in History)' }).count(), 0);
+    await workbench.chooseMenuItem(unpin);
+    await workbench.contextMenuItem(flexRow, 'Pin (Keep in History)');
+    await workbench.dismissMenus();
+
+    const before = await rows.count();
+    await workbench.chooseMenuItem(await workbench.contextMenuItem(flexRow, 'Remove'));
+    for (let waited = 0; (await rows.count()) !== before - 1 && waited < 10_000; waited += 200) {
+      await page.waitForTimeout(200);
+    }
+    assert.equal(await rows.count(), before - 1, 'the removed job is gone from the view');
+  });
 });
