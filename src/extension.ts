@@ -26,7 +26,7 @@ import { viewHeaders } from './ui/viewHeaders';
 import { priceCatalog } from './usage/catalog';
 import { jobCost } from './usage/estimate';
 import { JobStatusBar } from './ui/statusBar';
-import { WindowMemory } from './ui/windowPicker';
+import { WindowMemory } from './usage/windowMemory';
 import { notify, t } from './ui/uiText';
 import { recordUsage } from './ui/usageRecorder';
 import { UsageLedger } from './usage/usageLedger';

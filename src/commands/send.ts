@@ -10,7 +10,8 @@ import type { ConfigWatcher } from '../ui/configWatcher';
 import { createQuickPick, icon, join, notify, plain, statusMessage, t, type UiQuickPickItem, type UiText } from '../ui/uiText';
 import { priceCatalog } from '../usage/catalog';
 import { estimateInputTokens, estimateOutputTokens } from '../usage/estimate';
-import { pickWindow, type WindowMemory } from '../ui/windowPicker';
+import { pickWindow } from '../ui/windowPicker';
+import type { WindowMemory } from '../usage/windowMemory';
 import { ensureApiKey } from './apiKey';
 
 /** Optional argument of both send commands (keybindings, tests): skips the instruction prompt. */

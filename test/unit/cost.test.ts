@@ -8,6 +8,8 @@ import { costOf, estimateInputTokens, estimateOutputTokens, estimateWindows, job
 import { costText, formatUsd, savedText, windowChoice } from '../../src/render/cost';
 import { parseWindow, windowName } from '../../src/sail/windows';
 import { buildRequest } from '../../src/jobs/prompt';
+import { WindowMemory } from '../../src/usage/windowMemory';
+import { MemoryState } from '../support/memoryState';
 
 const K26 = 'moonshotai/Kimi-K2.6';
 
@@ -160,3 +162,23 @@ function reader(values: Record<string, unknown>) {
     inspect: <T>(key: string) => ({ globalValue: values[key] as T | undefined }),
   };
 }
+
+describe('the window remembered per instruction', () => {
+  it('offers the window last chosen for the same instruction, keeps no instruction text, and forgets the oldest past 200', async () => {
+    const state = new MemoryState();
+    const memory = new WindowMemory(state);
+    assert.equal(memory.get('Explain'), undefined);
+    await memory.set('Explain', 'flex');
+    await memory.set('Review', 'asap');
+    assert.equal(memory.get('Explain'), 'flex');
+    assert.equal(memory.get('  Explain  '), 'flex', 'the same instruction, spaced differently');
+    assert.equal(memory.get('Review'), 'asap');
+    assert.doesNotMatch(JSON.stringify([...state.values]), /Explain|Review/);
+    for (let i = 0; i < 200; i++) {
+      await memory.set(`instruction ${i}`, 'standard');
+    }
+    assert.equal(memory.get('Explain'), undefined, 'the oldest choices go first');
+    await new WindowMemory(state).set('instruction 0', 'flex');
+    assert.equal(new WindowMemory(state).get('instruction 0'), 'flex');
+  });
+});
