@@ -89,6 +89,14 @@ export function refusedAsSent(job: Pick<JobRecord, 'state' | 'error'>): boolean 
   return job.state === 'failed' && job.error?.kind === 'invalid_request';
 }
 
+/**
+ * Sail refused the completion window (the model does not run in it, or it cannot run that way):
+ * Sail's message names the windows it does support, and Re-run offers them.
+ */
+export function refusedTheWindow(job: Pick<JobRecord, 'state' | 'error'>): boolean {
+  return refusedAsSent(job) && /completion[ _]window/i.test(job.error?.detail ?? '');
+}
+
 // ------------------------------------------------------------ transitions
 
 const TRANSITIONS: Readonly<Record<JobState, readonly JobState[]>> = {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { systemClock, type Clock } from '../../src/jobs/clock';
 import { FileBlobStore, JOB_INDEX_KEY, JobStore } from '../../src/jobs/jobStore';
+import { refusedTheWindow } from '../../src/jobs/job';
 import { JobTracker } from '../../src/jobs/jobTracker';
 import { DEFAULT_POLL_POLICY, type PollPolicy } from '../../src/jobs/pollPolicy';
 import { jobErrorText } from '../../src/render/jobErrors';
@@ -243,6 +244,17 @@ describe('JobTracker against the simulator', () => {
     assert.equal(job.state, 'failed');
     assert.equal(job.error?.kind, 'invalid_request');
     assert.equal(sim.counters.totalInferences(), 0);
+  });
+
+  it('a window the model does not run in is refused, and the job says so, so that Re-run is offered', async () => {
+    const { tracker: t } = tracker();
+    // Kimi-K2.6 runs in asap, balanced and flex: not priority.
+    const job = await t.submit({ request: request('x', 'priority', { model: 'moonshotai/Kimi-K2.6' }), title: 'Wrong window', instruction: 'x' });
+    assert.equal(job.state, 'failed');
+    assert.equal(refusedTheWindow(job), true);
+    assert.match(job.error?.detail ?? '', /flex/, 'Sail’s message names the windows it does support');
+    const other = await t.submit({ request: request('x', 'standard', { temperature: 7 }), title: 'Bad', instruction: 'x' });
+    assert.equal(refusedTheWindow(other), false, 'another refusal is not about the window');
   });
 
   it('a job Sail no longer has (404) ends expired', async () => {
