@@ -191,6 +191,11 @@ describe('The Sail view, the window picker and cost (packaged .vsix)', () => {
     const usage = viewRow(/^Usage/);
     await usage.waitFor({ timeout: 30_000 });
     assert.match(await usage.innerText(), /this month ≈ \$/);
+    // The re-run job finished and is not opened yet: the view's badge counts it.
+    await page
+      .locator('.activitybar .action-item', { has: page.locator('a.action-label[aria-label^="Sail"]') })
+      .locator('.badge-content', { hasText: /^1$/ })
+      .waitFor({ timeout: 30_000 });
     await workbench.readmeScreenshot('sail-view-account', [page.locator('.part.sidebar')], { margin: 0 });
 
     await workbench.runCommand('Sail: Export Usage…');
@@ -248,6 +253,9 @@ describe('The Sail view, the window picker and cost (packaged .vsix)', () => {
     await workbench.chooseMenuItem(unpin);
     await workbench.contextMenuItem(flexRow, 'Pin (Keep in History)');
     await workbench.dismissMenus();
+
+    await workbench.chooseMenuItem(await workbench.contextMenuItem(flexRow, 'Copy Result'));
+    await page.locator('.statusbar-item', { hasText: 'Sail result copied' }).waitFor({ timeout: 10_000 });
 
     const before = await rows.count();
     await workbench.chooseMenuItem(await workbench.contextMenuItem(flexRow, 'Remove'));
