@@ -11,9 +11,11 @@ import { FileBlobStore, JobStore } from '../../src/jobs/jobStore';
 import type { JobKind, RemoteStatus } from '../../src/jobs/kinds';
 import { JobLedger, type JobChange } from '../../src/jobs/ledger';
 import { JobPoller } from '../../src/jobs/poller';
+import { DEFAULT_POLL_POLICY } from '../../src/jobs/pollPolicy';
 import { SailError } from '../../src/sail/errors';
 import { MemoryState } from '../support/memoryState';
 import { VirtualClock } from '../support/virtualClock';
+import { waitFor } from '../support/waitFor';
 
 const NOW = 1_800_000_000_000;
 const USAGE = { input: 7, cached: 2, output: 5, reasoning: 1, total: 12 };
@@ -47,6 +49,8 @@ describe('poller: what an answer does to a job', () => {
   let changes: JobChange[];
   let fetches: { id: string; apiKey?: string }[];
   let answers: (() => Promise<RemoteStatus>)[];
+  let always: (() => Promise<RemoteStatus>) | undefined;
+  let clock: VirtualClock;
   const info: string[] = [];
   const debug: string[] = [];
   let apiKey: string | undefined;
@@ -58,7 +62,9 @@ describe('poller: what an answer does to a job', () => {
     await store.ready;
     info.length = 0;
     debug.length = 0;
-    ledger = new JobLedger(store, new VirtualClock(NOW), { info: (m) => info.push(m), warn: () => undefined, debug: (m) => debug.push(m) });
+    clock = new VirtualClock(NOW);
+    always = undefined;
+    ledger = new JobLedger(store, clock, { info: (m) => info.push(m), warn: () => undefined, debug: (m) => debug.push(m) });
     fetches = [];
     answers = [];
     apiKey = 'sk_test_one';
@@ -68,7 +74,7 @@ describe('poller: what an answer does to a job', () => {
       send: () => Promise.reject(new Error('not sent in these tests')),
       fetch: (id, options) => {
         fetches.push({ id, apiKey: options.apiKey });
-        const next = answers.shift();
+        const next = answers.shift() ?? always;
         return next ? next() : Promise.reject(new Error('no answer scripted'));
       },
     };
@@ -162,6 +168,44 @@ describe('poller: what an answer does to a job', () => {
     poller.dispose();
     poller.track(a);
     assert.equal(poller.has('a'), false);
+  });
+
+  describe('a 404 while polling', () => {
+    const HOUR = 60 * 60_000;
+    const notFound = () => Promise.reject(new SailError('not_found', 'Not found.'));
+
+    it("near the end of Sail's 48 h (46 h after sending), the first 404 means gone: the job expires", async () => {
+      const a = await seed(job('a', { createdAt: NOW - 46 * HOUR, submittedAt: NOW - 46 * HOUR }));
+      answers.push(notFound);
+      poller.track(a, NOW);
+      await clock.advance(0);
+      await waitFor(() => store.get('a')?.state !== 'queued', { timeoutMs: 3_000, what: 'the outcome of the 404' });
+      assert.equal(fetches.length, 1);
+      assert.deepEqual([store.get('a')?.state, store.get('a')?.error], ['expired', { kind: 'gone' }]);
+    });
+
+    it('a job sent an hour ago (though written two days ago) is not gone at the first 404; it is once Sail keeps saying so', async () => {
+      const a = await seed(job('a', { createdAt: NOW - 47 * HOUR, submittedAt: NOW - HOUR }));
+      always = notFound;
+      poller.track(a, NOW);
+      const expired = () => store.get('a')?.state === 'expired';
+      /** Each 404 either logs "asking again" or expires the job: wait for that before moving on. */
+      const settled = () =>
+        waitFor(() => expired() || info.length === fetches.length, { timeoutMs: 3_000, what: () => `the poll's outcome (${JSON.stringify(store.get('a'))})` });
+      await clock.advance(0);
+      await settled();
+      assert.equal(store.get('a')?.state, 'queued', 'one 404 can be a replica lagging behind');
+      assert.equal(store.get('a')?.missingSince, NOW);
+      assert.deepEqual(info, ['Job a: Sail answered 404; asking again before treating it as gone']);
+      for (let step = 0; step < 180 && !expired(); step++) {
+        await clock.advance(60_000);
+        await settled();
+      }
+      assert.ok(fetches.length >= 2);
+      assert.deepEqual([store.get('a')?.state, store.get('a')?.error], ['expired', { kind: 'gone' }]);
+      assert.equal(store.get('a')?.missingSince, NOW, 'the first 404 is when it went missing');
+      assert.ok((store.get('a')?.finishedAt ?? 0) - NOW >= DEFAULT_POLL_POLICY.goneAfterMs, 'not before Sail kept answering 404 for goneAfterMs');
+    });
   });
 
   describe('fetchAgain (an answer another host stored)', () => {
