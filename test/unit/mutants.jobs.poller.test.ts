@@ -13,6 +13,7 @@ import { JobLedger, type JobChange } from '../../src/jobs/ledger';
 import { JobPoller } from '../../src/jobs/poller';
 import { DEFAULT_POLL_POLICY } from '../../src/jobs/pollPolicy';
 import { SailError } from '../../src/sail/errors';
+import { keyId } from '../../src/sail/keyId';
 import { MemoryState } from '../support/memoryState';
 import { VirtualClock } from '../support/virtualClock';
 import { waitFor } from '../support/waitFor';
@@ -205,6 +206,55 @@ describe('poller: what an answer does to a job', () => {
       assert.deepEqual([store.get('a')?.state, store.get('a')?.error], ['expired', { kind: 'gone' }]);
       assert.equal(store.get('a')?.missingSince, NOW, 'the first 404 is when it went missing');
       assert.ok((store.get('a')?.finishedAt ?? 0) - NOW >= DEFAULT_POLL_POLICY.goneAfterMs, 'not before Sail kept answering 404 for goneAfterMs');
+    });
+  });
+
+  describe('a poll and the key it was read with', () => {
+    /** Runs the poll due now and waits until `done` holds. */
+    async function pollNow(a: JobRecord, done: () => boolean, what: string): Promise<void> {
+      poller.track(a, clock.now());
+      await clock.advance(0);
+      await waitFor(done, { timeoutMs: 3_000, what: () => `${what} (${JSON.stringify(store.get(a.id))})` });
+      poller.untrack(a.id);
+    }
+
+    it('a job Sail shows under a rotated key takes that key; read with its own key, nothing is written', async () => {
+      const a = await seed(job('a', { keyId: keyId('sk_test_one') }));
+      answers.push(async () => ({ state: 'queued', serverStatus: 'queued' }));
+      await pollNow(a, () => fetches.length === 1, 'the poll');
+      await clock.advance(0);
+      assert.deepEqual(changes, [], 'same key, same answer: no write');
+      apiKey = 'sk_test_rotated';
+      answers.push(async () => ({ state: 'queued', serverStatus: 'queued' }));
+      await pollNow(a, () => store.get('a')?.keyId === keyId('sk_test_rotated'), 'the rotated key recorded');
+    });
+
+    it('a 404 under another key makes the job wait for its own key; it is not taken for gone', async () => {
+      const a = await seed(job('a', { keyId: 'someone-else' }));
+      answers.push(() => Promise.reject(new SailError('not_found', 'Not found.')));
+      await pollNow(a, () => store.get('a')?.waiting === 'otherKey', 'waiting for its key');
+      assert.equal(store.get('a')?.state, 'queued');
+      assert.equal(store.get('a')?.missingSince, undefined);
+    });
+
+    it('a failed poll under another key leaves the job waiting for its own key', async () => {
+      const a = await seed(job('a', { keyId: 'someone-else', waiting: 'otherKey' }));
+      answers.push(() => Promise.reject(new SailError('network', 'The connection failed.')));
+      await pollNow(a, () => store.get('a')?.pollTrouble?.count === 1, 'the failure counted');
+      assert.equal(store.get('a')?.waiting, 'otherKey');
+    });
+
+    it('failed polls are counted from the first one, and a failure under its own key ends a wait', async () => {
+      const a = await seed(job('a', { waiting: 'noKey' }));
+      answers.push(() => Promise.reject(new SailError('network', 'The connection failed.')));
+      await pollNow(a, () => store.get('a')?.pollTrouble?.count === 1, 'one failure counted');
+      assert.equal(store.get('a')?.waiting, undefined, 'it no longer waits for its key');
+      assert.deepEqual(store.get('a')?.pollTrouble, { kind: 'network', count: 1, since: NOW });
+      await clock.advance(60_000);
+      answers.push(() => Promise.reject(new Error('garbage')));
+      await pollNow(store.get('a') as JobRecord, () => store.get('a')?.pollTrouble?.count === 2, 'two failures counted');
+      assert.deepEqual(store.get('a')?.pollTrouble, { kind: 'error', count: 2, since: NOW });
+      assert.deepEqual(debug.slice(-2), ['Poll of job a failed (network); the job keeps running', 'Poll of job a failed (error); the job keeps running']);
     });
   });
 
