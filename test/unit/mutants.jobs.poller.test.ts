@@ -183,6 +183,7 @@ describe('poller: what an answer does to a job', () => {
       await waitFor(() => store.get('a')?.state !== 'queued', { timeoutMs: 3_000, what: 'the outcome of the 404' });
       assert.equal(fetches.length, 1);
       assert.deepEqual([store.get('a')?.state, store.get('a')?.error], ['expired', { kind: 'gone' }]);
+      await waitFor(() => !poller.has('a'), { timeoutMs: 3_000, what: 'the expired job dropped by the poller' });
     });
 
     it('a job sent an hour ago (though written two days ago) is not gone at the first 404; it is once Sail keeps saying so', async () => {
@@ -235,6 +236,17 @@ describe('poller: what an answer does to a job', () => {
       await pollNow(a, () => store.get('a')?.waiting === 'otherKey', 'waiting for its key');
       assert.equal(store.get('a')?.state, 'queued');
       assert.equal(store.get('a')?.missingSince, undefined);
+    });
+
+    it('a job without a response id, or already finished, is not asked about and no longer polled', async () => {
+      const unsent = await seed(job('unsent', { responseId: undefined }));
+      const done = await seed(job('done', { state: 'completed', finishedAt: NOW }));
+      for (const a of [unsent, done]) {
+        poller.track(a, clock.now());
+      }
+      await clock.advance(0);
+      await waitFor(() => !poller.has('unsent') && !poller.has('done'), { timeoutMs: 3_000, what: 'both dropped by the poller' });
+      assert.deepEqual(fetches, []);
     });
 
     it('a failed poll under another key leaves the job waiting for its own key', async () => {
