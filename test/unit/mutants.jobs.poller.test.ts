@@ -83,10 +83,12 @@ describe('poller: what an answer does to a job', () => {
     changes = [];
     ledger.onDidChange((change) => changes.push(change));
   });
-  afterEach(() => {
+  afterEach(async () => {
     poller.dispose();
     ledger.dispose();
-    rmSync(dir, { recursive: true, force: true });
+    // A poll's last write may still be on its way (the tests wait for what it changed in memory).
+    await clock.advance(0);
+    rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 20 });
   });
 
   /** Stores a job as the lifecycle allows (submitting first). */
