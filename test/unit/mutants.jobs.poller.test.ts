@@ -1,0 +1,317 @@
+// What Sail's answer does to a job, and fetching a missing answer again (issue 14: survivors of a
+// mutation run of src/jobs/poller.ts): the user's choice wins over a late answer, a change Sail reports
+// is recorded and nothing else is, a finished job stops being polled, an answer is fetched once.
+import * as assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import type { JobRecord } from '../../src/jobs/job';
+import { FileBlobStore, JobStore } from '../../src/jobs/jobStore';
+import type { JobKind, RemoteStatus } from '../../src/jobs/kinds';
+import { JobLedger, type JobChange } from '../../src/jobs/ledger';
+import { JobPoller } from '../../src/jobs/poller';
+import { DEFAULT_POLL_POLICY } from '../../src/jobs/pollPolicy';
+import { SailError } from '../../src/sail/errors';
+import { keyId } from '../../src/sail/keyId';
+import { MemoryState } from '../support/memoryState';
+import { VirtualClock } from '../support/virtualClock';
+import { waitFor } from '../support/waitFor';
+
+const NOW = 1_800_000_000_000;
+const USAGE = { input: 7, cached: 2, output: 5, reasoning: 1, total: 12 };
+
+function job(id: string, extra: Partial<JobRecord> = {}): JobRecord {
+  return {
+    id,
+    idempotencyKey: `key-${id}`,
+    state: 'queued',
+    serverStatus: 'queued',
+    responseId: `resp_${id}`,
+    title: id,
+    instruction: 'Explain',
+    model: 'moonshotai/Kimi-K2.5',
+    background: true,
+    createdAt: NOW,
+    submittedAt: NOW,
+    seen: false,
+    sendAttempts: 1,
+    attempt: 1,
+    updatedAt: 0,
+    ...extra,
+  };
+}
+
+describe('poller: what an answer does to a job', () => {
+  let dir: string;
+  let store: JobStore;
+  let ledger: JobLedger;
+  let poller: JobPoller;
+  let changes: JobChange[];
+  let fetches: { id: string; apiKey?: string }[];
+  let answers: (() => Promise<RemoteStatus>)[];
+  let always: (() => Promise<RemoteStatus>) | undefined;
+  let clock: VirtualClock;
+  const info: string[] = [];
+  const debug: string[] = [];
+  let apiKey: string | undefined;
+  let baseUrl: string | undefined;
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'sail-poller-'));
+    store = new JobStore(new MemoryState(), new FileBlobStore(dir), { warn: () => undefined }, () => NOW);
+    await store.ready;
+    info.length = 0;
+    debug.length = 0;
+    clock = new VirtualClock(NOW);
+    always = undefined;
+    ledger = new JobLedger(store, clock, { info: (m) => info.push(m), warn: () => undefined, debug: (m) => debug.push(m) });
+    fetches = [];
+    answers = [];
+    apiKey = 'sk_test_one';
+    baseUrl = 'https://sail.example/v1';
+    const kind: JobKind = {
+      name: 'response',
+      send: () => Promise.reject(new Error('not sent in these tests')),
+      fetch: (id, options) => {
+        fetches.push({ id, apiKey: options.apiKey });
+        const next = answers.shift() ?? always;
+        return next ? next() : Promise.reject(new Error('no answer scripted'));
+      },
+    };
+    poller = new JobPoller(ledger, { kinds: { response: kind }, apiKey: async () => apiKey, baseUrl: () => baseUrl });
+    changes = [];
+    ledger.onDidChange((change) => changes.push(change));
+  });
+  afterEach(async () => {
+    poller.dispose();
+    ledger.dispose();
+    // A poll's last write may still be on its way (the tests wait for what it changed in memory).
+    await clock.advance(0);
+    rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 20 });
+  });
+
+  /** Stores a job as the lifecycle allows (submitting first). */
+  async function seed(record: JobRecord): Promise<JobRecord> {
+    await ledger.update({ ...record, state: 'submitting' }, undefined);
+    if (record.state !== 'submitting') {
+      await ledger.update(record, 'submitting');
+    }
+    changes.length = 0;
+    debug.length = 0;
+    return store.get(record.id) as JobRecord;
+  }
+
+  describe('apply', () => {
+    it('a late answer does not overrule the user: a job removed, stopped or sent again is left as it is', async () => {
+      assert.equal(await poller.apply(job('gone'), { state: 'completed', serverStatus: 'completed' }), true);
+      assert.equal(store.get('gone'), undefined);
+
+      const stopped = await seed(job('stopped', { state: 'cancelled', finishedAt: NOW }));
+      assert.equal(await poller.apply({ ...stopped, state: 'queued' }, { state: 'in_progress', serverStatus: 'in_progress' }), true);
+      assert.equal(store.get('stopped')?.state, 'cancelled');
+
+      const again = await seed(job('again', { attempt: 2 }));
+      assert.equal(await poller.apply({ ...again, attempt: 1 }, { state: 'in_progress', serverStatus: 'in_progress' }), true);
+      assert.equal(store.get('again')?.state, 'queued');
+      assert.deepEqual(changes, []);
+    });
+
+    it('records what changed, clears what a fresh answer settles, and changes nothing when nothing changed', async () => {
+      const a = await seed(job('a'));
+      assert.equal(await poller.apply(a, { state: 'queued', serverStatus: 'queued' }), false);
+      assert.deepEqual(changes, [], 'the same answer again: no write, no event');
+
+      assert.equal(await poller.apply(a, { state: 'queued', serverStatus: 'pending_capacity' }), false);
+      assert.equal(store.get('a')?.serverStatus, 'pending_capacity', "Sail's own word is recorded");
+
+      const current = store.get('a') as JobRecord;
+      await poller.apply({ ...current, keyId: 'rotated' }, { state: 'queued', serverStatus: 'pending_capacity' });
+      assert.equal(store.get('a')?.keyId, 'rotated', 'a copy the caller changed (the key that read it) is recorded');
+
+      for (const stale of [
+        { error: { kind: 'network' as const } },
+        { waiting: 'noKey' as const },
+        { missingSince: NOW - 1000 },
+        { pollTrouble: { kind: 'network', count: 2, since: NOW - 1000 } },
+      ]) {
+        await ledger.update({ ...(store.get('a') as JobRecord), ...stale }, 'queued');
+        const withStale = store.get('a') as JobRecord;
+        await poller.apply(withStale, { state: 'queued', serverStatus: 'pending_capacity' });
+        const after = store.get('a') as JobRecord;
+        assert.deepEqual(
+          [after.error, after.waiting, after.missingSince, after.pollTrouble],
+          [undefined, undefined, undefined, undefined],
+          JSON.stringify(stale),
+        );
+      }
+    });
+
+    it('a finished answer is stored, logged with its tokens, and the job is no longer polled', async () => {
+      const a = await seed(job('a'));
+      poller.track(a);
+      assert.equal(poller.has('a'), true);
+      const answer = { id: 'resp_a', status: 'completed' };
+      assert.equal(await poller.apply(a, { state: 'completed', serverStatus: 'completed', usage: USAGE, answer }), true);
+      assert.equal(store.get('a')?.state, 'completed');
+      assert.deepEqual(await store.readPayload('a', 'response'), answer);
+      assert.equal(poller.has('a'), false);
+      const b = await seed(job('b'));
+      await poller.apply(b, { state: 'failed', serverStatus: 'failed', error: { kind: 'failed' }, answer: {} });
+      assert.deepEqual(info, ['Job a completed (12 tokens)', 'Job b failed (0 tokens)']);
+    });
+  });
+
+  it('a tracked job is counted and has a next check; untracked, it has none; a disposed poller takes no more jobs', async () => {
+    const a = await seed(job('a'));
+    poller.track(a, NOW + 5_000);
+    assert.deepEqual([poller.size, poller.has('a'), poller.nextPollAt('a')], [1, true, NOW + 5_000]);
+    poller.untrack('a');
+    assert.deepEqual([poller.size, poller.has('a'), poller.nextPollAt('a')], [0, false, undefined]);
+    poller.dispose();
+    poller.track(a);
+    assert.equal(poller.has('a'), false);
+  });
+
+  describe('a 404 while polling', () => {
+    const HOUR = 60 * 60_000;
+    const notFound = () => Promise.reject(new SailError('not_found', 'Not found.'));
+
+    it("near the end of Sail's 48 h (46 h after sending), the first 404 means gone: the job expires", async () => {
+      const a = await seed(job('a', { createdAt: NOW - 46 * HOUR, submittedAt: NOW - 46 * HOUR }));
+      answers.push(notFound);
+      poller.track(a, NOW);
+      await clock.advance(0);
+      await waitFor(() => store.get('a')?.state !== 'queued', { timeoutMs: 3_000, what: 'the outcome of the 404' });
+      assert.equal(fetches.length, 1);
+      assert.deepEqual([store.get('a')?.state, store.get('a')?.error], ['expired', { kind: 'gone' }]);
+      await waitFor(() => !poller.has('a'), { timeoutMs: 3_000, what: 'the expired job dropped by the poller' });
+    });
+
+    it('a job sent an hour ago (though written two days ago) is not gone at the first 404; it is once Sail keeps saying so', async () => {
+      const a = await seed(job('a', { createdAt: NOW - 47 * HOUR, submittedAt: NOW - HOUR }));
+      always = notFound;
+      poller.track(a, NOW);
+      const expired = () => store.get('a')?.state === 'expired';
+      /** Each 404 either logs "asking again" or expires the job: wait for that before moving on. */
+      const settled = () =>
+        waitFor(() => expired() || info.length === fetches.length, { timeoutMs: 3_000, what: () => `the poll's outcome (${JSON.stringify(store.get('a'))})` });
+      await clock.advance(0);
+      await settled();
+      assert.equal(store.get('a')?.state, 'queued', 'one 404 can be a replica lagging behind');
+      assert.equal(store.get('a')?.missingSince, NOW);
+      assert.deepEqual(info, ['Job a: Sail answered 404; asking again before treating it as gone']);
+      for (let step = 0; step < 180 && !expired(); step++) {
+        await clock.advance(60_000);
+        await settled();
+      }
+      assert.ok(fetches.length >= 2);
+      assert.deepEqual([store.get('a')?.state, store.get('a')?.error], ['expired', { kind: 'gone' }]);
+      assert.equal(store.get('a')?.missingSince, NOW, 'the first 404 is when it went missing');
+      assert.ok((store.get('a')?.finishedAt ?? 0) - NOW >= DEFAULT_POLL_POLICY.goneAfterMs, 'not before Sail kept answering 404 for goneAfterMs');
+    });
+  });
+
+  describe('a poll and the key it was read with', () => {
+    /** Runs the poll due now and waits until `done` holds. */
+    async function pollNow(a: JobRecord, done: () => boolean, what: string): Promise<void> {
+      poller.track(a, clock.now());
+      await clock.advance(0);
+      await waitFor(done, { timeoutMs: 3_000, what: () => `${what} (${JSON.stringify(store.get(a.id))})` });
+      poller.untrack(a.id);
+    }
+
+    it('a job Sail shows under a rotated key takes that key; read with its own key, nothing is written', async () => {
+      const a = await seed(job('a', { keyId: keyId('sk_test_one') }));
+      answers.push(async () => ({ state: 'queued', serverStatus: 'queued' }));
+      await pollNow(a, () => fetches.length === 1, 'the poll');
+      await clock.advance(0);
+      assert.deepEqual(changes, [], 'same key, same answer: no write');
+      apiKey = 'sk_test_rotated';
+      answers.push(async () => ({ state: 'queued', serverStatus: 'queued' }));
+      await pollNow(a, () => store.get('a')?.keyId === keyId('sk_test_rotated'), 'the rotated key recorded');
+    });
+
+    it('a 404 under another key makes the job wait for its own key; it is not taken for gone', async () => {
+      const a = await seed(job('a', { keyId: 'someone-else' }));
+      answers.push(() => Promise.reject(new SailError('not_found', 'Not found.')));
+      await pollNow(a, () => store.get('a')?.waiting === 'otherKey', 'waiting for its key');
+      assert.equal(store.get('a')?.state, 'queued');
+      assert.equal(store.get('a')?.missingSince, undefined);
+    });
+
+    it('a job without a response id, or already finished, is not asked about and no longer polled', async () => {
+      const unsent = await seed(job('unsent', { responseId: undefined }));
+      const done = await seed(job('done', { state: 'completed', finishedAt: NOW }));
+      for (const a of [unsent, done]) {
+        poller.track(a, clock.now());
+      }
+      await clock.advance(0);
+      await waitFor(() => !poller.has('unsent') && !poller.has('done'), { timeoutMs: 3_000, what: 'both dropped by the poller' });
+      assert.deepEqual(fetches, []);
+    });
+
+    it('a failed poll under another key leaves the job waiting for its own key', async () => {
+      const a = await seed(job('a', { keyId: 'someone-else', waiting: 'otherKey' }));
+      answers.push(() => Promise.reject(new SailError('network', 'The connection failed.')));
+      await pollNow(a, () => store.get('a')?.pollTrouble?.count === 1, 'the failure counted');
+      assert.equal(store.get('a')?.waiting, 'otherKey');
+    });
+
+    it('failed polls are counted from the first one, and a failure under its own key ends a wait', async () => {
+      const a = await seed(job('a', { waiting: 'noKey' }));
+      answers.push(() => Promise.reject(new SailError('network', 'The connection failed.')));
+      await pollNow(a, () => store.get('a')?.pollTrouble?.count === 1, 'one failure counted');
+      assert.equal(store.get('a')?.waiting, undefined, 'it no longer waits for its key');
+      assert.deepEqual(store.get('a')?.pollTrouble, { kind: 'network', count: 1, since: NOW });
+      await clock.advance(60_000);
+      answers.push(() => Promise.reject(new Error('garbage')));
+      await pollNow(store.get('a') as JobRecord, () => store.get('a')?.pollTrouble?.count === 2, 'two failures counted');
+      assert.deepEqual(store.get('a')?.pollTrouble, { kind: 'error', count: 2, since: NOW });
+      assert.deepEqual(debug.slice(-2), ['Poll of job a failed (network); the job keeps running', 'Poll of job a failed (error); the job keeps running']);
+    });
+  });
+
+  describe('fetchAgain (an answer another host stored)', () => {
+    const answered = (extra: Partial<JobRecord> = {}) => job('done', { state: 'completed', finishedAt: NOW, baseUrl: 'https://sail.example/v1', ...extra });
+    const finishedStatus =
+      (answer: unknown): (() => Promise<RemoteStatus>) =>
+      async () => ({ state: 'completed', serverStatus: 'completed', answer });
+
+    it('fetches it once, with the current key, stores it, and says so; two callers share one GET', async () => {
+      await seed(answered());
+      answers.push(finishedStatus({ id: 'resp_done' }));
+      const [first, second] = await Promise.all([poller.fetchAgain('done'), poller.fetchAgain('done')]);
+      assert.deepEqual([first, second], [{ id: 'resp_done' }, { id: 'resp_done' }]);
+      assert.deepEqual(fetches, [{ id: 'resp_done', apiKey: 'sk_test_one' }]);
+      assert.deepEqual(await store.readPayload('done', 'response'), { id: 'resp_done' });
+      assert.deepEqual(info, ['Fetched the answer of job done from Sail again (it was not stored here)']);
+      assert.equal(await poller.fetchAgain('done'), undefined);
+      assert.equal(fetches.length, 1, 'not asked for again');
+    });
+
+    it('asks again after a failure that may pass, never after Sail said 404 (its 48 h are over)', async () => {
+      await seed(answered());
+      answers.push(() => Promise.reject(new SailError('network', 'The connection failed.')));
+      assert.equal(await poller.fetchAgain('done'), undefined);
+      answers.push(async () => ({ state: 'in_progress', serverStatus: 'in_progress' }));
+      assert.equal(await poller.fetchAgain('done'), undefined, 'not finished by Sail: nothing to store');
+      answers.push(() => Promise.reject(new SailError('not_found', 'Not found.')));
+      assert.equal(await poller.fetchAgain('done'), undefined);
+      assert.equal(await poller.fetchAgain('done'), undefined);
+      assert.equal(fetches.length, 3);
+      assert.deepEqual(debug, ['Could not fetch the answer of job done again (network)', 'Could not fetch the answer of job done again (not_found)']);
+    });
+
+    it('does not ask for a job without a response id, one that was not answered, sent elsewhere or with another key', async () => {
+      await seed(job('unsent', { state: 'failed', finishedAt: NOW, responseId: undefined }));
+      await seed(job('expired', { state: 'expired', finishedAt: NOW }));
+      await seed(answered({ id: 'elsewhere', baseUrl: 'https://other.example/v1' }));
+      await seed(answered({ id: 'otherkey', keyId: 'someone-else' }));
+      for (const id of ['unsent', 'expired', 'elsewhere', 'otherkey', 'unknown']) {
+        assert.equal(await poller.fetchAgain(id), undefined, id);
+      }
+      assert.deepEqual(fetches, []);
+    });
+  });
+});
