@@ -84,7 +84,9 @@ export function benchView(): void {
   const large = jobs(10_000, now);
   const smallMs = timed(50, () => firstLevel(small, now));
   const largeMs = timed(20, () => firstLevel(large, now));
-  console.log(`   first level with 10 jobs: ${smallMs.toFixed(3)} ms; with 10,000: ${largeMs.toFixed(2)} ms (${(largeMs / smallMs).toFixed(0)}×; target ≤ 50 ms)`);
+  console.log(
+    `   first level with 10 jobs: ${smallMs.toFixed(3)} ms; with 10,000: ${largeMs.toFixed(2)} ms (${(largeMs / smallMs).toFixed(0)}×; target ≤ 50 ms)`,
+  );
   const kb = 'x'.repeat(1024);
   const big = 'x'.repeat(512 * 1024);
   const pickerSmall = timed(200, () => picker(kb));
