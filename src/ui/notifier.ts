@@ -3,7 +3,6 @@ import { isFinished, isTroubled, refusedTheWindow } from '../jobs/job';
 import type { JobTracker } from '../jobs/jobTracker';
 import { jobErrorText } from '../render/jobErrors';
 import { pollTroubleText, stateLabel } from '../render/jobView';
-import { outputText } from '../sail/output';
 import type { ConfigWatcher } from './configWatcher';
 import type { ResultPanels } from './resultPanel';
 import { sendAgain } from './sendAgain';
@@ -59,9 +58,8 @@ export function notifyOnFinish(tracker: JobTracker, panels: ResultPanels, config
       if (choice === open) {
         panels.open(job.id);
       } else if (choice === copy) {
-        const response = await tracker.response(job.id);
-        await vscode.env.clipboard.writeText(response ? outputText(response) : '');
-        await tracker.markSeen(job.id);
+        // The same command as the Sail view's Copy Result: it copies, marks the job seen, and says so.
+        await vscode.commands.executeCommand('sail.copyResult', job.id);
       } else if (choice === rerun) {
         await vscode.commands.executeCommand('sail.rerun', job.id);
       } else if (choice === retry) {
