@@ -126,10 +126,11 @@ export class JobsView implements vscode.TreeDataProvider<JobsNode>, vscode.Dispo
 
   getChildren(node?: JobsNode): JobsNode[] {
     if (!node) {
-      this.groups = groupJobs(this.visibleJobs(), this.now());
+      const all = this.tracker.jobs();
+      this.groups = groupJobs(this.visible(all), this.now());
       const groups = this.groups.map((group): JobsNode => ({ kind: 'group', group }));
       // With no job at all, the view is empty and shows its welcome content instead.
-      return this.tracker.jobs().length ? [...this.headers.rows().map((row): JobsNode => ({ kind: 'header', row })), ...groups] : [];
+      return all.length ? [...this.headers.rows().map((row): JobsNode => ({ kind: 'header', row })), ...groups] : [];
     }
     return node.kind === 'group' ? node.group.jobs.map((job): JobsNode => ({ kind: 'job', job })) : [];
   }
@@ -212,8 +213,7 @@ export class JobsView implements vscode.TreeDataProvider<JobsNode>, vscode.Dispo
     return md;
   }
 
-  private visibleJobs(): JobRecord[] {
-    const jobs = this.tracker.jobs();
+  private visible(jobs: JobRecord[]): JobRecord[] {
     return this.filter ? jobs.filter((job) => matchesFilter(job, this.filter)) : jobs;
   }
 
