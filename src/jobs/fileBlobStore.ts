@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
-import { appendFile, mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { appendFile, link, mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** What was appended to a file since an offset, and which file it was (a rewrite is another file). */
@@ -115,14 +115,27 @@ export class FileBlobStore implements BlobStore {
 
   async create(name: string, text: string): Promise<boolean> {
     await mkdir(this.dir, { recursive: true });
+    // Written aside, then linked into place: the name appears with its whole text or not at all. (A
+    // file opened with `wx` exists, empty, before its text is written; a window reading it then took
+    // the empty lease for an abandoned one and sent the job too.)
+    const target = this.path(name);
+    const temp = `${target}.${randomUUID()}.tmp`;
+    await writeFile(temp, text, 'utf8');
     try {
-      await writeFile(this.path(name), text, { encoding: 'utf8', flag: 'wx' });
+      await link(temp, target);
       return true;
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') {
         return false;
       }
-      throw error;
+      if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'ENOSYS') {
+        throw error;
+      }
+      // A file system without hard links: create-if-absent the plain way.
+      return createPlainly(target, text);
+    } finally {
+      await rm(temp, { force: true });
     }
   }
 
@@ -192,5 +205,18 @@ async function renameWithRetry(from: string, to: string, attempts = 5): Promise<
       }
       await new Promise((resolve) => setTimeout(resolve, 20 * attempt));
     }
+  }
+}
+
+/** Create-if-absent where hard links are not available (its file is empty for a moment). */
+async function createPlainly(target: string, text: string): Promise<boolean> {
+  try {
+    await writeFile(target, text, { encoding: 'utf8', flag: 'wx' });
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
+      return false;
+    }
+    throw error;
   }
 }
