@@ -167,6 +167,20 @@ export const JobUsageSchema = z.object({
 });
 export type JobUsage = z.infer<typeof JobUsageSchema>;
 
+/**
+ * A batch's items as Sail last reported them (a batch has no status of its own: it is done when
+ * every item is). `answered` counts the items whose answers are stored here (fetched after the end).
+ */
+export const BatchProgressSchema = z.object({
+  total: z.number().int().min(0),
+  /** Items Sail has finished (completed, incomplete, failed or cancelled). */
+  done: z.number().int().min(0),
+  /** Of those, failed or cancelled. */
+  failed: z.number().int().min(0),
+  answered: z.number().int().min(0).default(0),
+});
+export type BatchProgress = z.infer<typeof BatchProgressSchema>;
+
 // ------------------------------------------------------------ polls that keep failing
 
 /**
@@ -286,7 +300,7 @@ function migrate(raw: unknown): unknown {
 }
 
 /** Which plug-in sends and follows the job (see kinds.ts). */
-export const JobKindNameSchema = z.enum(['response']);
+export const JobKindNameSchema = z.enum(['response', 'batch']);
 export type JobKindName = z.infer<typeof JobKindNameSchema>;
 
 const JobRecordObject = z.object({
@@ -294,9 +308,11 @@ const JobRecordObject = z.object({
   id: z.string().min(1),
   /** Absent: a single response (every job before batches). */
   kind: JobKindNameSchema.optional(),
+  /** A batch's items as last reported (batches only). */
+  progress: BatchProgressSchema.optional(),
   /** Generated once, before the first POST; every re-send of this job uses it. */
   idempotencyKey: z.string().min(1).max(255),
-  /** Sail's `resp_…` id, once the POST was answered. */
+  /** Sail's id (`resp_…`, or `batch_…` for a batch), once the POST was answered. */
   responseId: z.string().optional(),
   state: JobStateSchema,
   /** The server's last status word, as sent. */

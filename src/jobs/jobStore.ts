@@ -19,6 +19,7 @@ import { randomUUID } from 'node:crypto';
 import type { BlobStore } from './fileBlobStore';
 import { JobHistory, type Retention } from './history';
 import { isSettled, JobRecordSchema, type JobRecord } from './job';
+import { parseManifest } from './batchManifest';
 import { ArchivedMarkSchema, IndexSchema, markOf, newest, outdatedBy, TombstoneSchema, type ArchivedMark } from './indexFormat';
 import { supersedes } from './merge';
 import { SendLeases } from './sendLease';
@@ -46,7 +47,8 @@ const TOMBSTONE_MS = 30 * 24 * 60 * 60_000;
 const ARCHIVED_MS = 60 * 60_000;
 const ARCHIVED_MAX = 50;
 
-export type Payload = 'request' | 'response';
+/** A job's files: its request body, its answer, and for a batch its manifest and each item's answer. */
+export type Payload = 'request' | 'response' | 'items' | `item.${string}`;
 
 export class JobStore {
   /** The index: jobs in play. */
@@ -227,7 +229,13 @@ export class JobStore {
   }
 
   private async deletePayloads(id: string): Promise<void> {
+    // A batch's item answers first: the manifest names them.
+    const manifest = parseManifest(await this.readPayload(id, 'items'));
+    for (const item of manifest?.items ?? []) {
+      await this.blobs.delete(blobName(id, `item.${item.customId}`));
+    }
     await Promise.all([this.blobs.delete(blobName(id, 'request')), this.blobs.delete(blobName(id, 'response'))]);
+    await this.blobs.delete(blobName(id, 'items'));
   }
 
   writePayload(id: string, payload: Payload, value: unknown): Promise<void> {

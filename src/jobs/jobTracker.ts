@@ -14,10 +14,14 @@
  * every change of a job goes through the ledger (ledger.ts).
  */
 import { randomUUID } from 'node:crypto';
-import { SailResponseSchema, type SailResponse, type CreateResponseRequest } from '../sail/schemas';
+import { SailResponseSchema, type SailResponse, type CreateBatchRequest, type CreateResponseRequest } from '../sail/schemas';
 import { parseWindow } from '../sail/windows';
 import type { Clock } from './clock';
-import { isFinished, isTroubled, isWaiting, type JobRecord, type JobSource } from './job';
+import type { CompletionWindow } from '../sail/windows';
+import { BatchItems } from './batchItems';
+import { batchKind, type BatchAnswer, type BatchesApi } from './batchKind';
+import type { BatchManifest } from './batchManifest';
+import { isFinished, isTroubled, isWaiting, type JobKindName, type JobRecord, type JobSource } from './job';
 import { JobLedger, type JobChange, type TrackerLogger } from './ledger';
 import type { Retention } from './history';
 import type { JobStore } from './jobStore';
@@ -54,7 +58,9 @@ export interface JobTrackerOptions {
   readonly resendBaseMs?: number;
   /** How soon to look again at a job another window is sending; tests shorten it. */
   readonly leaseRecheckMs?: number;
-  /** The job kinds (see kinds.ts); by default a single response, sent and polled through `api`. */
+  /** Batches: sent, polled and their answers fetched through this (the same client as `api`). */
+  readonly batches?: () => BatchesApi;
+  /** The job kinds (see kinds.ts); by default a single response through `api`, and a batch through `batches`. */
   readonly kinds?: JobKinds;
 }
 
@@ -68,16 +74,31 @@ export interface SubmitInput {
   readonly source?: JobSource;
 }
 
+export interface SubmitBatchInput {
+  /** Every item's params carry the same model and window. */
+  readonly request: CreateBatchRequest;
+  /** Which file each item is about, and what was left out. */
+  readonly manifest: BatchManifest;
+  readonly title: string;
+  readonly instruction: string;
+}
+
 export class JobTracker {
   private readonly ledger: JobLedger;
   private readonly sender: JobSender;
   private readonly poller: JobPoller;
+  private readonly batchItems: BatchItems | undefined;
   private readonly newId: () => string;
 
   constructor(private readonly options: JobTrackerOptions) {
     this.newId = options.newId ?? randomUUID;
     this.ledger = new JobLedger(options.store, options.clock, options.log);
-    const parts = { ...options, kinds: options.kinds ?? { response: responseKind(options.api) } };
+    const { batches } = options;
+    const kinds: JobKinds = options.kinds ?? { response: responseKind(options.api), ...(batches && { batch: batchKind(batches) }) };
+    const parts = { ...options, kinds };
+    this.batchItems = batches && new BatchItems(this.ledger, { ...options, batches });
+    // A batch's answers are fetched once it is done (the poll only counts its items).
+    this.ledger.onDidChange(({ job }) => this.fetchBatchAnswers(job));
     this.poller = new JobPoller(this.ledger, parts);
     this.sender = new JobSender(
       this.ledger,
@@ -159,19 +180,53 @@ export class JobTracker {
 
   /** Writes the job down, then sends it. Resolves once the POST was answered or set aside for re-sending. */
   async submit(input: SubmitInput): Promise<JobRecord> {
-    await this.ready();
     const { request } = input;
-    const window = request.metadata?.completion_window;
-    const record: JobRecord = {
-      id: this.newId(),
-      idempotencyKey: this.newId(),
-      state: 'submitting',
+    return this.create('response', request, {
       title: input.title,
       instruction: input.instruction,
       model: request.model,
-      window: parseWindow(window),
+      window: request.metadata?.completion_window,
       background: request.background ?? false,
       source: input.source,
+    });
+  }
+
+  /** Writes a batch down (its request and manifest first), then sends it, like submit. */
+  async submitBatch(input: SubmitBatchInput): Promise<JobRecord> {
+    const params = input.request.requests[0]?.params;
+    if (!params || !this.batchItems) {
+      throw new Error(params ? 'This tracker cannot send batches' : 'A batch needs at least one request');
+    }
+    const total = input.request.requests.length;
+    return this.create(
+      'batch',
+      input.request,
+      {
+        title: input.title,
+        instruction: input.instruction,
+        model: params.model,
+        window: params.metadata?.completion_window,
+        background: true,
+        progress: { total, done: 0, failed: 0, answered: 0 },
+      },
+      input.manifest,
+    );
+  }
+
+  private async create(
+    kind: JobKindName,
+    request: unknown,
+    fields: Pick<JobRecord, 'title' | 'instruction' | 'model' | 'background' | 'source' | 'progress'> & { window?: CompletionWindow | string },
+    manifest?: BatchManifest,
+  ): Promise<JobRecord> {
+    await this.ready();
+    const record: JobRecord = {
+      id: this.newId(),
+      ...(kind !== 'response' && { kind }),
+      idempotencyKey: this.newId(),
+      state: 'submitting',
+      ...fields,
+      window: parseWindow(fields.window),
       createdAt: this.options.clock.now(),
       baseUrl: this.options.baseUrl?.(),
       storageId: this.options.store.storageId,
@@ -180,10 +235,13 @@ export class JobTracker {
       sendAttempts: 0,
       attempt: 1,
     };
-    // Request first: a record in the index always has the body it will be re-sent with.
+    // Request (and manifest) first: a record in the index always has the body it will be re-sent with.
     await this.options.store.writePayload(record.id, 'request', request);
+    if (manifest) {
+      await this.options.store.writePayload(record.id, 'items', manifest);
+    }
     await this.ledger.update(record, undefined);
-    this.options.log.info(`Job ${record.id} created (${record.model}, window ${record.window ?? 'auto'})`);
+    this.options.log.info(`Job ${record.id} created (${kind}, ${record.model}, window ${record.window ?? 'auto'})`);
     await this.sender.send(record.id, true);
     return this.ledger.get(record.id) ?? record;
   }
@@ -202,6 +260,9 @@ export class JobTracker {
     }
     if (toSend.length || this.poller.size) {
       this.options.log.info(`Resuming ${this.poller.size} running job(s); re-sending ${toSend.length} unanswered request(s)`);
+    }
+    for (const job of this.ledger.current()) {
+      this.fetchBatchAnswers(job);
     }
     const [newest] = this.ledger.current();
     if (newest) {
@@ -353,6 +414,30 @@ export class JobTracker {
     return parsed.data;
   }
 
+  /** A batch's manifest: which file each item is about, and the files left out. */
+  async batchManifest(id: string): Promise<BatchManifest | undefined> {
+    return this.batchItems?.manifest(id);
+  }
+
+  /** A batch's items as Sail last reported them (kept while it runs). */
+  async batchStatus(id: string): Promise<BatchAnswer | undefined> {
+    const stored = (await this.options.store.readPayload(id, 'response')) as BatchAnswer | undefined;
+    return stored && typeof stored.items === 'object' && stored.items !== null ? stored : undefined;
+  }
+
+  /** One item's answer: kept here, or fetched from Sail now (while Sail has it). */
+  async batchItem(id: string, customId: string): Promise<SailResponse | undefined> {
+    return this.batchItems?.item(id, customId);
+  }
+
+  private fetchBatchAnswers(job: JobRecord): void {
+    if (this.batchItems && BatchItems.needsAnswers(job)) {
+      this.batchItems.fetchAll(job.id).catch((error: unknown) => {
+        this.options.log.warn(`Could not fetch the answers of batch job ${job.id}: ${error instanceof Error ? error.message : String(error)}`);
+      });
+    }
+  }
+
   setFocused(focused: boolean): void {
     this.poller.setFocused(focused);
     if (focused) {
@@ -367,6 +452,7 @@ export class JobTracker {
 
   dispose(): void {
     this.ledger.dispose();
+    this.batchItems?.dispose();
     this.poller.dispose();
     this.sender.dispose();
   }

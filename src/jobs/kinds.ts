@@ -2,12 +2,12 @@
  * Job kinds: what differs between kinds of Sail job is small — how the stored request is sent, how
  * Sail is asked about the job, and what its answers mean — and everything else (writing down,
  * leases, re-sends, polling, storage, history, notifications, views of the state) is the job core's,
- * shared. A kind is a plug-in of those three parts. Today: a single response (`POST /v1/responses`,
- * in the background or the foreground). A batch (`POST /v1/batches`) is the next.
+ * shared. A kind is a plug-in of those three parts: a single response (`POST /v1/responses`, in the
+ * background or the foreground) here, and a batch (`POST /v1/batches`) in batchKind.ts.
  */
 import type { CreateResponseRequest, SailResponse } from '../sail/schemas';
 import { isTerminal } from '../sail/status';
-import type { JobError, JobKindName, JobState, JobUsage } from './job';
+import type { BatchProgress, JobError, JobKindName, JobState, JobUsage } from './job';
 
 /** What Sail said about a job, in the job core's words, whatever its kind. */
 export interface RemoteStatus {
@@ -19,8 +19,13 @@ export interface RemoteStatus {
   readonly usage?: JobUsage;
   readonly error?: JobError;
   readonly incompleteReason?: string;
-  /** What to keep as the job's answer file (Sail deletes it after 48 h). */
+  /**
+   * What to keep as the job's answer file (Sail deletes it after 48 h). A batch's is its items'
+   * statuses, kept while it runs too.
+   */
   readonly answer?: unknown;
+  /** A batch's items, counted. */
+  readonly progress?: BatchProgress;
 }
 
 export interface Accepted {
@@ -39,11 +44,16 @@ export interface JobKind {
   fetch(remoteId: string, options: { apiKey?: string }): Promise<RemoteStatus>;
 }
 
-export type JobKinds = Readonly<Record<JobKindName, JobKind>>;
+/** Every tracker sends single responses; batches only where it was given a batch API. */
+export type JobKinds = Readonly<{ response: JobKind } & Partial<Record<JobKindName, JobKind>>>;
 
 /** The plug-in that sends and follows the job. */
 export function kindOf(kinds: JobKinds, job: { kind?: JobKindName }): JobKind {
-  return kinds[job.kind ?? 'response'];
+  const kind = kinds[job.kind ?? 'response'];
+  if (!kind) {
+    throw new Error(`This tracker cannot follow ${job.kind} jobs`);
+  }
+  return kind;
 }
 
 /** The part of SailClient a single response needs. */

@@ -5,7 +5,7 @@
  */
 import { SailError } from '../sail/errors';
 import { blocked, currentDestination, sentWithOtherKey, type DestinationSources } from './destination';
-import { isAnswered, isFinished, type JobRecord } from './job';
+import { isAnswered, isFinished, type BatchProgress, type JobRecord } from './job';
 import type { JobLedger } from './ledger';
 import { DEFAULT_POLL_POLICY, type PollPolicy } from './pollPolicy';
 import { PollScheduler, type PollOutcome, type PollTarget } from './pollScheduler';
@@ -89,13 +89,19 @@ export class JobPoller {
         job.error !== undefined ||
         job.waiting !== undefined ||
         job.missingSince !== undefined ||
-        job.pollTrouble !== undefined;
+        job.pollTrouble !== undefined ||
+        progressChanged(job.progress, status.progress);
       if (changed) {
+        if (status.answer !== undefined) {
+          // A batch's item statuses, for the views, kept as they go.
+          await ledger.store.writePayload(job.id, 'response', status.answer);
+        }
         await ledger.update(
           {
             ...job,
             state: status.state,
             serverStatus: status.serverStatus,
+            progress: withAnswered(status.progress, job.progress),
             error: undefined,
             waiting: undefined,
             missingSince: undefined,
@@ -114,6 +120,7 @@ export class JobPoller {
       ...job,
       state: status.state,
       serverStatus: status.serverStatus,
+      progress: withAnswered(status.progress, job.progress),
       finishedAt: ledger.clock.now(),
       usage: status.usage,
       error: status.error,
@@ -267,4 +274,13 @@ export class JobPoller {
 
 function target(job: JobRecord): PollTarget {
   return { jobId: job.id, window: job.window, submittedAt: job.submittedAt ?? job.createdAt };
+}
+
+function progressChanged(before: BatchProgress | undefined, after: BatchProgress | undefined): boolean {
+  return after !== undefined && (before?.total !== after.total || before.done !== after.done || before.failed !== after.failed);
+}
+
+/** Sail's counts, with how many answers this machine has fetched (Sail does not know). */
+function withAnswered(progress: BatchProgress | undefined, before: BatchProgress | undefined): BatchProgress | undefined {
+  return progress && { ...progress, answered: before?.answered ?? 0 };
 }
