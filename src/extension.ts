@@ -8,6 +8,7 @@ import { registerJobCommands } from './commands/jobs';
 import { registerRerun } from './commands/rerun';
 import { registerSelectModel } from './commands/selectModel';
 import { registerSendCommands } from './commands/send';
+import { registerSendFilesCommand } from './commands/sendFiles';
 import { registerShowLog } from './commands/showLog';
 import { systemClock } from './jobs/clock';
 import { FileBlobStore, JobStore } from './jobs/jobStore';
@@ -65,6 +66,7 @@ class Session implements vscode.Disposable {
     this.tracker = new JobTracker({
       store,
       api: () => clients.get(),
+      batches: () => clients.get(),
       clock: systemClock,
       log,
       baseUrl: () => configs.config.baseUrl,
@@ -76,6 +78,14 @@ class Session implements vscode.Disposable {
     // Beside the jobs folder, not in it: pruning the job history never touches what was spent.
     this.usage = new UsageLedger(new FileBlobStore(context.globalStorageUri.fsPath), { warn: (message) => log.warn(message) });
     const jobsView = new JobsView(this.tracker, configs, viewHeaders(this.account, this.usage));
+    const sendDeps = {
+      configs,
+      apiKey: this.apiKey,
+      tracker: this.tracker,
+      log,
+      cacheSalt: installSalt(context.globalState),
+      windows: new WindowMemory(context.globalState),
+    };
     this.disposables.push(
       jobsView,
       this.apiKey,
@@ -97,14 +107,8 @@ class Session implements vscode.Disposable {
       registerShowLog(log),
       registerAccountCommands(this.account),
       ...registerApiKeyCommands(this.apiKey, log, context.extensionMode === vscode.ExtensionMode.Test),
-      ...registerSendCommands({
-        configs,
-        apiKey: this.apiKey,
-        tracker: this.tracker,
-        log,
-        cacheSalt: installSalt(context.globalState),
-        windows: new WindowMemory(context.globalState),
-      }),
+      ...registerSendCommands(sendDeps),
+      registerSendFilesCommand(sendDeps),
       ...registerJobCommands(this.tracker, this.panels, jobsView),
       registerRerun(this.tracker, configs, clients),
       registerSelectModel(clients, configs, this.apiKey),

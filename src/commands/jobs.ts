@@ -169,6 +169,14 @@ export function registerJobCommands(tracker: JobTracker, panels: ResultPanels, v
         panels.open(jobId);
       }
     }),
+    vscode.commands.registerCommand('sail.openBatchItem', (arg?: unknown, customId?: unknown) => {
+      // From the view: the item's row; from a link or a test: the job id and the item's custom_id.
+      const node = arg as { kind?: unknown; job?: { id?: unknown }; item?: { customId?: unknown } } | undefined;
+      const [jobId, itemId] = node?.kind === 'item' ? [node.job?.id, node.item?.customId] : [arg, customId];
+      if (typeof jobId === 'string' && typeof itemId === 'string') {
+        panels.open(jobId, { customId: itemId });
+      }
+    }),
     vscode.commands.registerCommand('sail.openResult', async (arg?: unknown) => {
       const id = await targetJob(tracker, arg, t('Open Sail Result'));
       if (!id) {

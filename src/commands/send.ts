@@ -1,86 +1,16 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { parseWindow, type CompletionWindow } from '../sail/windows';
+import type { CompletionWindow } from '../sail/windows';
 import { buildInput, buildRequest, hashText, promptCacheKey, tooLargeReason, unsendableReason, type CodeInput } from '../jobs/prompt';
 import type { JobSource } from '../jobs/job';
 import { lineSpan } from '../jobs/lines';
-import type { JobTracker } from '../jobs/jobTracker';
-import type { ApiKeyStore } from '../ui/apiKeyStore';
-import type { ConfigWatcher } from '../ui/configWatcher';
-import { createQuickPick, icon, join, notify, plain, statusMessage, t, type UiQuickPickItem, type UiText } from '../ui/uiText';
+import { icon, join, notify, statusMessage, t, type UiText } from '../ui/uiText';
 import { priceCatalog } from '../usage/catalog';
 import { estimateInputTokens, estimateOutputTokens } from '../usage/estimate';
 import { pickWindow } from '../ui/windowPicker';
-import type { WindowMemory } from '../usage/windowMemory';
 import { ensureApiKey } from './apiKey';
-
-/** Optional argument of both send commands (keybindings, tests): skips the instruction prompt. */
-export interface SendArgs {
-  instruction?: string;
-  model?: string;
-  /** Skips the window picker; `balanced` and `standard` are one window. */
-  completionWindow?: CompletionWindow | 'auto';
-}
-
-interface SendDeps {
-  readonly configs: ConfigWatcher;
-  readonly apiKey: ApiKeyStore;
-  readonly tracker: JobTracker;
-  readonly log: vscode.LogOutputChannel;
-  /** Mixed into the prompt-cache key, so it reveals no path. */
-  readonly cacheSalt: string;
-  /** The window last chosen per instruction. */
-  readonly windows: WindowMemory;
-}
-
-function asSendArgs(value: unknown): SendArgs {
-  if (!value || typeof value !== 'object' || value instanceof vscode.Uri) {
-    return {};
-  }
-  const { instruction, model, completionWindow } = value as Record<string, unknown>;
-  return {
-    instruction: typeof instruction === 'string' ? instruction : undefined,
-    model: typeof model === 'string' ? model : undefined,
-    completionWindow: completionWindow === 'auto' ? 'auto' : parseWindow(completionWindow),
-  };
-}
-
-/** The instruction: a template from sail.prompts, or whatever the user types. */
-async function pickInstruction(deps: SendDeps, what: UiText): Promise<string | undefined> {
-  type Item = UiQuickPickItem & { instruction: string };
-  // Prompts may come from a workspace's settings: shown as plain text, never as icons.
-  const templates: Item[] = deps.configs.config.prompts.map((p) => ({
-    label: plain(p.label, 80),
-    description: p.description ? plain(p.description) : undefined,
-    detail: plain(p.instruction),
-    instruction: p.instruction,
-  }));
-  const quickPick = createQuickPick<Item>();
-  quickPick.title = what;
-  quickPick.placeholder = t('Pick an instruction, or type your own and press Enter');
-  quickPick.matchOnDetail = true;
-  quickPick.ignoreFocusOut = true;
-  quickPick.items = templates;
-  quickPick.onDidChangeValue((value) => {
-    const typed = value.trim();
-    const custom: Item[] = typed
-      ? [{ label: join([icon('edit'), plain(typed)]), description: t('your instruction'), instruction: typed, alwaysShow: true }]
-      : [];
-    quickPick.items = [...custom, ...templates];
-  });
-  return new Promise((resolve) => {
-    quickPick.onDidAccept(() => {
-      const picked = quickPick.selectedItems[0]?.instruction ?? quickPick.value.trim();
-      resolve(picked || undefined);
-      quickPick.hide();
-    });
-    quickPick.onDidHide(() => {
-      resolve(undefined);
-      quickPick.dispose();
-    });
-    quickPick.show();
-  });
-}
+import { asSendArgs, pickInstruction, type SendArgs, type SendDeps } from './instruction';
+import { asFilesArgs, selectedUris, sendFiles } from './sendFiles';
 
 /** The window picker (sail.askForWindow), sized for this request; remembers the choice per instruction. */
 async function askWindow(deps: SendDeps, model: string, instruction: string, input: string): Promise<CompletionWindow | 'auto' | undefined> {
@@ -155,6 +85,14 @@ async function submit(deps: SendDeps, args: SendArgs, code: Omit<CodeInput, 'ins
   return job.id;
 }
 
+async function isFolder(uri: vscode.Uri): Promise<boolean> {
+  try {
+    return ((await vscode.workspace.fs.stat(uri)).type & vscode.FileType.Directory) !== 0;
+  } catch {
+    return false;
+  }
+}
+
 function sourceOf(document: vscode.TextDocument, range?: vscode.Range): JobSource {
   return {
     uri: document.uri.toString(),
@@ -182,7 +120,13 @@ export function registerSendCommands(deps: SendDeps): vscode.Disposable[] {
     return submit(deps, args, { text, fileName, languageId: document.languageId }, sourceOf(document), t('Sail: what should be done with {0}?', fileName));
   };
 
-  const sendFile = async (target?: unknown, maybeArgs?: unknown): Promise<string | undefined> => {
+  const sendFile = async (target?: unknown, maybeArgs?: unknown, filesArgs?: unknown): Promise<string | undefined> => {
+    // From the Explorer: the clicked file, then every selected one. Several, or a folder: many files
+    // (a keybinding or a test may add the send-files argument after them).
+    const many = selectedUris(target, maybeArgs);
+    if (target instanceof vscode.Uri && (many.length > 1 || (await isFolder(target)))) {
+      return sendFiles(deps, many, asFilesArgs(filesArgs));
+    }
     const args = asSendArgs(target instanceof vscode.Uri ? maybeArgs : target);
     const uri = target instanceof vscode.Uri ? target : vscode.window.activeTextEditor?.document.uri;
     if (!uri) {

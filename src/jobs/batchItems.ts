@@ -39,9 +39,14 @@ export class BatchItems {
     return parseManifest(await this.ledger.store.readPayload(id, 'items'));
   }
 
+  /** The item's answer if it is kept here. */
+  async stored(id: string, customId: string): Promise<SailResponse | undefined> {
+    return parse(await this.ledger.store.readPayload(id, `item.${customId}`));
+  }
+
   /** The item's answer: stored here, or fetched from Sail now (and kept). */
   async item(id: string, customId: string): Promise<SailResponse | undefined> {
-    const stored = parse(await this.ledger.store.readPayload(id, `item.${customId}`));
+    const stored = await this.stored(id, customId);
     if (stored) {
       return stored;
     }
@@ -117,7 +122,7 @@ export class BatchItems {
         }
         if (++sinceRecord >= RECORD_EVERY) {
           sinceRecord = 0;
-          await this.record(id, answered, usage);
+          await this.record(id, answered);
         }
       }
     };
@@ -127,14 +132,17 @@ export class BatchItems {
     }
   }
 
-  /** Writes the answers' count and summed usage into the record (only growing: another window may be ahead). */
-  private async record(id: string, answered: number, usage: JobUsage): Promise<void> {
+  /**
+   * Writes the answers' count into the record, and at the end their summed usage (only growing:
+   * another window may be ahead). The usage is set once, so the usage ledger counts the whole batch.
+   */
+  private async record(id: string, answered: number, usage?: JobUsage): Promise<void> {
     const job = await this.ledger.find(id);
-    if (!job?.progress || answered <= job.progress.answered) {
+    if (!job?.progress || answered < job.progress.answered || (answered === job.progress.answered && (usage === undefined || job.usage !== undefined))) {
       return;
     }
-    await this.ledger.update({ ...job, progress: { ...job.progress, answered }, usage: { ...usage } }, job.state);
-    this.ledger.log.info(`Batch job ${id}: ${answered} of ${job.progress.total} answers stored (${usage.total} tokens)`);
+    await this.ledger.update({ ...job, progress: { ...job.progress, answered }, ...(usage && { usage: { ...usage } }) }, job.state);
+    this.ledger.log.info(`Batch job ${id}: ${answered} of ${job.progress.total} answers stored${usage ? ` (${usage.total} tokens)` : ''}`);
   }
 }
 

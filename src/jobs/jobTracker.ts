@@ -398,6 +398,10 @@ export class JobTracker {
    * Sail still has it.
    */
   async response(id: string): Promise<SailResponse | undefined> {
+    if ((this.ledger.get(id) ?? (await this.find(id)))?.kind === 'batch') {
+      // A batch's answers are its items' (batchItem).
+      return undefined;
+    }
     let stored = await this.options.store.readPayload(id, 'response');
     if (stored === undefined) {
       await this.find(id);
@@ -428,6 +432,11 @@ export class JobTracker {
   /** One item's answer: kept here, or fetched from Sail now (while Sail has it). */
   async batchItem(id: string, customId: string): Promise<SailResponse | undefined> {
     return this.batchItems?.item(id, customId);
+  }
+
+  /** One item's answer if it is kept here; never asks Sail (for views drawing many items). */
+  async storedBatchItem(id: string, customId: string): Promise<SailResponse | undefined> {
+    return this.batchItems?.stored(id, customId);
   }
 
   private fetchBatchAnswers(job: JobRecord): void {

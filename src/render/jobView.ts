@@ -2,7 +2,7 @@
 import type { JobCost } from '../usage/estimate';
 import { formatUsd, pricesLabel } from './cost';
 import * as l10n from '@vscode/l10n';
-import { isTroubled, isWaiting, type JobRecord, type WaitingReason } from '../jobs/job';
+import { isTroubled, isWaiting, type JobRecord, type JobState, type WaitingReason } from '../jobs/job';
 import { lineSpan } from '../jobs/lines';
 import { outputText, reasoningText } from '../sail/output';
 import type { SailResponse } from '../sail/schemas';
@@ -86,9 +86,14 @@ export function stateLabel(job: JobRecord): string {
   if (isTroubled(job)) {
     return l10n.t('Cannot be checked');
   }
-  switch (job.state) {
+  return stateWord(job.state, job.sendAttempts > 0);
+}
+
+/** A state in words (a batch item's too). */
+export function stateWord(state: JobState, retrying = false): string {
+  switch (state) {
     case 'submitting':
-      return job.sendAttempts > 0 ? l10n.t('Sending to Sail (retrying)') : l10n.t('Sending to Sail');
+      return retrying ? l10n.t('Sending to Sail (retrying)') : l10n.t('Sending to Sail');
     case 'queued':
       return l10n.t('Queued');
     case 'in_progress':

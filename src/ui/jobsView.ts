@@ -1,9 +1,10 @@
 import * as vscode from 'vscode';
 import { isLive, isPinned, isUnseenNews, isWaiting, type JobRecord } from '../jobs/job';
 import type { JobTracker } from '../jobs/jobTracker';
+import { batchItemDescription, batchItemRows, batchProgressText, skippedRows, type BatchItemRow, type ItemAnswer, type SkippedRow } from '../render/batchItems';
 import { costText, savedText } from '../render/cost';
 import { groupJobs, jobDescription, jobTooltipRows, matchesFilter, type JobGroup } from '../render/jobGroups';
-import { waitingText } from '../render/jobView';
+import { stateWord, waitingText } from '../render/jobView';
 import { formatDuration } from '../render/usage';
 import { priceCatalog, type PriceCatalog } from '../usage/catalog';
 import { jobCost } from '../usage/estimate';
@@ -33,7 +34,10 @@ const NO_HEADERS: JobsHeaders = { rows: () => [], onDidChange: () => ({ dispose(
 export type JobsNode =
   | { readonly kind: 'header'; readonly row: HeaderRow }
   | { readonly kind: 'group'; readonly group: JobGroup }
-  | { readonly kind: 'job'; readonly job: JobRecord };
+  | { readonly kind: 'job'; readonly job: JobRecord }
+  /** A batch's file: its item, or a file left out. */
+  | { readonly kind: 'item'; readonly job: JobRecord; readonly item: BatchItemRow }
+  | { readonly kind: 'skipped'; readonly job: JobRecord; readonly file: SkippedRow; readonly index: number };
 
 const STATE_ICONS: Record<JobRecord['state'], [string, string | undefined]> = {
   submitting: ['cloud-upload', undefined],
@@ -124,7 +128,7 @@ export class JobsView implements vscode.TreeDataProvider<JobsNode>, vscode.Dispo
     return this.filter;
   }
 
-  getChildren(node?: JobsNode): JobsNode[] {
+  getChildren(node?: JobsNode): JobsNode[] | Promise<JobsNode[]> {
     if (!node) {
       const all = this.tracker.jobs();
       this.groups = groupJobs(this.visible(all), this.now());
@@ -132,7 +136,44 @@ export class JobsView implements vscode.TreeDataProvider<JobsNode>, vscode.Dispo
       // With no job at all, the view is empty and shows its welcome content instead.
       return all.length ? [...this.headers.rows().map((row): JobsNode => ({ kind: 'header', row })), ...groups] : [];
     }
+    if (node.kind === 'job' && node.job.kind === 'batch') {
+      return this.batchChildren(node.job);
+    }
     return node.kind === 'group' ? node.group.jobs.map((job): JobsNode => ({ kind: 'job', job })) : [];
+  }
+
+  /** A batch's files: read from its manifest, its items' last statuses and the answers kept here. */
+  private async batchChildren(job: JobRecord): Promise<JobsNode[]> {
+    const manifest = await this.tracker.batchManifest(job.id);
+    if (!manifest) {
+      return [];
+    }
+    const status = await this.tracker.batchStatus(job.id);
+    const answers = new Map<string, ItemAnswer>();
+    if (job.progress?.answered) {
+      await Promise.all(
+        manifest.items.map(async ({ customId }) => {
+          const answer = await this.tracker.storedBatchItem(job.id, customId);
+          if (answer) {
+            const { usage } = answer;
+            answers.set(customId, {
+              usage: {
+                input: usage.input_tokens,
+                cached: usage.input_tokens_details.cached_tokens,
+                output: usage.output_tokens,
+                reasoning: usage.output_tokens_details.reasoning_tokens,
+                total: usage.total_tokens,
+              },
+              error: answer.error?.message,
+            });
+          }
+        }),
+      );
+    }
+    return [
+      ...batchItemRows(manifest, status, answers).map((item): JobsNode => ({ kind: 'item', job, item })),
+      ...skippedRows(manifest).map((file, index): JobsNode => ({ kind: 'skipped', job, file, index })),
+    ];
   }
 
   getTreeItem(node: JobsNode): vscode.TreeItem {
@@ -143,10 +184,17 @@ export class JobsView implements vscode.TreeDataProvider<JobsNode>, vscode.Dispo
         return this.groupItem(node.group);
       case 'job':
         return this.jobItem(node.job);
+      case 'item':
+        return this.itemItem(node.job, node.item);
+      case 'skipped':
+        return this.skippedItem(node.job, node.file, node.index);
     }
   }
 
   getParent(node: JobsNode): JobsNode | undefined {
+    if (node.kind === 'item' || node.kind === 'skipped') {
+      return { kind: 'job', job: node.job };
+    }
     if (node.kind !== 'job') {
       return undefined;
     }
@@ -177,22 +225,53 @@ export class JobsView implements vscode.TreeDataProvider<JobsNode>, vscode.Dispo
   }
 
   private jobItem(job: JobRecord): vscode.TreeItem {
-    const item = new vscode.TreeItem(plain(job.title, 120), vscode.TreeItemCollapsibleState.None);
+    const batch = job.kind === 'batch';
+    const item = new vscode.TreeItem(plain(job.title, 120), batch ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
     item.id = `job:${job.id}`;
     const age = formatDuration(Math.max(0, this.now() - (job.finishedAt ?? job.createdAt)));
-    item.description = plain(jobDescription(job, vscode.l10n.t('{0} ago', age)));
+    const progress = batch && job.progress ? batchProgressText(job.progress, !isLive(job.state)) : undefined;
+    item.description = plain([jobDescription(job, vscode.l10n.t('{0} ago', age)), progress].filter(Boolean).join(' · '));
     const [icon, color] = STATE_ICONS[job.state];
     item.iconPath = new vscode.ThemeIcon(isWaiting(job) ? 'debug-pause' : icon, color ? new vscode.ThemeColor(color) : undefined);
     item.tooltip = this.tooltip(job);
     item.command = { command: 'sail.openResult', title: vscode.l10n.t('Open'), arguments: [job.id] };
     // Menus key on these words: live or finished, seen or not, pinned or not, answered with text or not.
     item.contextValue = [
-      'sail.job',
+      batch ? 'sail.batch' : 'sail.job',
       isLive(job.state) ? 'live' : 'finished',
       isPinned(job) ? 'pinned' : 'unpinned',
       job.responseId !== undefined && (job.state === 'completed' || job.state === 'incomplete') ? 'answered' : 'unanswered',
     ].join('.');
     item.accessibilityInformation = { label: `${job.title}, ${jobDescription(job, vscode.l10n.t('{0} ago', age))}` };
+    return item;
+  }
+
+  private itemItem(job: JobRecord, row: BatchItemRow): vscode.TreeItem {
+    const item = new vscode.TreeItem(plain(row.name, 120), vscode.TreeItemCollapsibleState.None);
+    item.id = `item:${job.id}:${row.customId}`;
+    item.description = plain(batchItemDescription(row, stateWord(row.state)));
+    const [icon, color] = STATE_ICONS[row.state];
+    item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
+    item.resourceUri = vscode.Uri.parse(row.uri);
+    const md = new vscode.MarkdownString(`**${markdown(row.folder ? `${row.folder}/${row.name}` : row.name, 300)}**\n\n${markdown(stateWord(row.state))}`);
+    if (row.error !== undefined) {
+      md.appendMarkdown(`\n\n${markdown(row.error, 400)}`);
+    }
+    item.tooltip = md;
+    const answered = row.state === 'completed' || row.state === 'incomplete' || row.state === 'failed';
+    if (answered) {
+      item.command = { command: 'sail.openBatchItem', title: vscode.l10n.t('Open'), arguments: [job.id, row.customId] };
+    }
+    item.contextValue = `sail.batchItem.${answered ? 'answered' : 'unanswered'}`;
+    return item;
+  }
+
+  private skippedItem(job: JobRecord, file: SkippedRow, index: number): vscode.TreeItem {
+    const item = new vscode.TreeItem(plain(file.name, 120), vscode.TreeItemCollapsibleState.None);
+    item.id = `skipped:${job.id}:${index}`;
+    item.description = plain([file.folder, vscode.l10n.t('not sent: {0}', file.reason)].filter(Boolean).join(' · '));
+    item.iconPath = new vscode.ThemeIcon('circle-slash', new vscode.ThemeColor('disabledForeground'));
+    item.contextValue = 'sail.batchSkipped';
     return item;
   }
 

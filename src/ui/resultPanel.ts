@@ -6,6 +6,7 @@ import type { JobRecord } from '../jobs/job';
 import { hashText } from '../jobs/prompt';
 import type { JobTracker } from '../jobs/jobTracker';
 import { canEditWith, jobView } from '../render/jobView';
+import { itemJob } from '../render/batchItems';
 import { codeForEditor } from '../render/markdown';
 import { PanelStateSchema, WebviewMessageSchema, type HostMessage, type WebviewMessage } from '../render/messages';
 import { resultPageHtml } from '../render/resultPage';
@@ -16,6 +17,10 @@ import { sendAgain } from './sendAgain';
 import { icon, join, notify, plain, statusMessage, t } from './uiText';
 
 export const RESULT_VIEW_TYPE = 'sail.result';
+
+function panelKey(jobId: string, customId: string | undefined): string {
+  return customId === undefined ? jobId : `${jobId}\n${customId}`;
+}
 const PREVIEW_SCHEME = 'sail-preview';
 
 /** Proposed documents shown on the right of a "replace" diff. */
@@ -50,11 +55,15 @@ export class ResultPanels implements vscode.Disposable {
     private readonly configs: ConfigWatcher,
   ) {
     const changes = tracker.onDidChange(({ job, removed }) => {
-      const panel = this.panels.get(job.id);
-      if (removed) {
-        panel?.dispose();
-      } else {
-        void panel?.update();
+      for (const panel of this.panels.values()) {
+        if (panel.jobId !== job.id) {
+          continue;
+        }
+        if (removed) {
+          panel.dispose();
+        } else {
+          void panel.update();
+        }
       }
     });
     this.subscriptions.push(
@@ -83,9 +92,10 @@ export class ResultPanels implements vscode.Disposable {
     return this.panels.has(jobId);
   }
 
-  /** Shows the job's result view, creating it if needed. */
-  open(jobId: string, options: { preserveFocus?: boolean } = {}): void {
-    const existing = this.panels.get(jobId);
+  /** Shows the job's result view (or, with `customId`, one batch item's), creating it if needed. */
+  open(jobId: string, options: { preserveFocus?: boolean; customId?: string } = {}): void {
+    const key = panelKey(jobId, options.customId);
+    const existing = this.panels.get(key);
     if (existing) {
       existing.reveal(options.preserveFocus ?? false);
       return;
@@ -93,11 +103,11 @@ export class ResultPanels implements vscode.Disposable {
     const job = this.tracker.get(jobId);
     const panel = vscode.window.createWebviewPanel(
       RESULT_VIEW_TYPE,
-      job ? plain(job.title, 80) : 'Sail',
+      job && !options.customId ? plain(job.title, 80) : 'Sail',
       { viewColumn: vscode.ViewColumn.Beside, preserveFocus: options.preserveFocus ?? false },
       this.webviewOptions(),
     );
-    this.attach(panel, jobId);
+    this.attach(panel, jobId, options.customId);
   }
 
   private webviewOptions(): vscode.WebviewPanelOptions & vscode.WebviewOptions {
@@ -108,16 +118,17 @@ export class ResultPanels implements vscode.Disposable {
     };
   }
 
-  private attach(panel: vscode.WebviewPanel, jobId: string): void {
+  private attach(panel: vscode.WebviewPanel, jobId: string, customId?: string): void {
     panel.webview.options = this.webviewOptions();
-    const resultPanel = new ResultPanel(panel, jobId, this.context.extensionUri, {
+    const key = panelKey(jobId, customId);
+    const resultPanel = new ResultPanel(panel, jobId, customId, this.context.extensionUri, {
       tracker: this.tracker,
       log: this.log,
       act: (message, job, response) => this.act(message, job, response),
       costOf: (job) => jobCost(priceCatalog(this.configs.config.modelCatalog), job),
     });
-    this.panels.set(jobId, resultPanel);
-    panel.onDidDispose(() => this.panels.delete(jobId));
+    this.panels.set(key, resultPanel);
+    panel.onDidDispose(() => this.panels.delete(key));
   }
 
   private async act(message: WebviewMessage, job: JobRecord, response: SailResponse | undefined): Promise<void> {
@@ -242,7 +253,9 @@ class ResultPanel {
 
   constructor(
     private readonly panel: vscode.WebviewPanel,
-    private readonly jobId: string,
+    readonly jobId: string,
+    /** One item of a batch job, when the view shows that. */
+    private readonly customId: string | undefined,
     extensionUri: vscode.Uri,
     private readonly deps: PanelDeps,
   ) {
@@ -286,17 +299,35 @@ class ResultPanel {
     if (!this.ready || this.disposed) {
       return;
     }
-    const job = this.deps.tracker.get(this.jobId);
-    if (!job) {
+    const subject = await this.subject();
+    if (!subject) {
       await this.post({ type: 'missing', jobId: this.jobId, message: vscode.l10n.t('This job is no longer in the list.') });
       return;
     }
+    const { job, response } = subject;
     this.panel.title = plain(job.title, 80);
-    const response = await this.deps.tracker.response(this.jobId);
     await this.post({ type: 'update', view: jobView({ job, response, nextCheckAt: this.deps.tracker.nextPollAt(job.id), cost: this.deps.costOf(job) }) });
     if (this.panel.visible) {
       await this.deps.tracker.markSeen(job.id);
     }
+  }
+
+  /** The job shown and its answer: the job's own, or one batch item's (fetched now if not kept yet). */
+  private async subject(): Promise<{ job: JobRecord; response: SailResponse | undefined } | undefined> {
+    const job = this.deps.tracker.get(this.jobId) ?? (await this.deps.tracker.find(this.jobId));
+    if (!job) {
+      return undefined;
+    }
+    if (this.customId === undefined) {
+      return { job, response: await this.deps.tracker.response(this.jobId) };
+    }
+    const item = (await this.deps.tracker.batchManifest(this.jobId))?.items.find((i) => i.customId === this.customId);
+    if (!item) {
+      return undefined;
+    }
+    const state = (await this.deps.tracker.batchStatus(this.jobId))?.items[item.customId]?.state ?? 'queued';
+    const response = await this.deps.tracker.batchItem(this.jobId, item.customId);
+    return { job: itemJob(job, item, state, response), response };
   }
 
   private async post(message: HostMessage): Promise<void> {
@@ -314,10 +345,10 @@ class ResultPanel {
       await this.update();
       return;
     }
-    const job = this.deps.tracker.get(this.jobId);
-    if (job) {
+    const subject = await this.subject();
+    if (subject) {
       try {
-        await this.deps.act(parsed.data, job, await this.deps.tracker.response(this.jobId));
+        await this.deps.act(parsed.data, subject.job, subject.response);
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
         this.deps.log.error(`Result view action ${parsed.data.type} failed: ${message}`);

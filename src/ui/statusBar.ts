@@ -50,7 +50,12 @@ export class JobStatusBar implements vscode.Disposable {
     }
     const parts: string[] = [];
     if (running.length) {
-      parts.push(`${RUNNING_ICON} ${vscode.l10n.t('{0} running', running.length)}`);
+      // A batch's files count as they finish: "2 running (12/40 files)".
+      const batches = running.filter((j) => j.kind === 'batch' && j.progress);
+      const done = batches.reduce((n, j) => n + (j.progress?.done ?? 0), 0);
+      const total = batches.reduce((n, j) => n + (j.progress?.total ?? 0), 0);
+      const files = batches.length ? ` ${vscode.l10n.t('({0}/{1} files)', done, total)}` : '';
+      parts.push(`${RUNNING_ICON} ${vscode.l10n.t('{0} running', running.length)}${files}`);
     }
     if (failed.length) {
       parts.push(`$(error) ${vscode.l10n.t('{0} failed', failed.length)}`);

@@ -26,7 +26,7 @@ export function plain(value: unknown, maxLength?: number): UiText {
 }
 
 /** A codicon we chose, e.g. `icon('sync~spin')`. */
-export function icon(name: 'copy' | 'edit' | 'key' | 'send' | 'sync~spin' | StateIcon | WindowIcon): UiText {
+export function icon(name: 'copy' | 'edit' | 'key' | 'send' | 'sync~spin' | 'files' | 'file-code' | StateIcon | WindowIcon): UiText {
   return `$(${name})` as UiText;
 }
 type WindowIcon = 'zap' | 'flame' | 'dashboard' | 'watch' | 'sparkle' | 'symbol-class';

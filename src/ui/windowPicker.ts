@@ -27,6 +27,8 @@ export interface WindowPickerOptions {
   readonly remembered?: CompletionWindow;
   /** Adds "Another model…" (Re-run). */
   readonly offerOtherModel?: boolean;
+  /** Only these windows, and no "auto" (a batch's items run only in standard or flex). */
+  readonly only?: readonly CompletionWindow[];
 }
 
 /**
@@ -35,7 +37,8 @@ export interface WindowPickerOptions {
  * computed from the text's length, nothing waits for the network.
  */
 export function pickWindow(options: WindowPickerOptions): Promise<WindowPick | undefined> {
-  const estimates = estimateWindows(options.catalog, options.model, options.tokens);
+  const { only } = options;
+  const estimates = estimateWindows(options.catalog, options.model, options.tokens).filter((e) => !only || only.includes(e.window));
   const preferred = options.preferred === 'auto' ? 'auto' : parseWindow(options.preferred);
   const items: Item[] = estimates.map((estimate) => {
     const choice = windowChoice(estimate);
@@ -52,7 +55,9 @@ export function pickWindow(options: WindowPickerOptions): Promise<WindowPick | u
     description: t('Sail chooses the fastest window the model supports'),
     detail: t('Priced as the window Sail chooses'),
   };
-  items.push(auto);
+  if (!only) {
+    items.push(auto);
+  }
   const rank = (pick: WindowPick) => (pick === preferred ? 0 : pick === options.remembered ? 1 : 2);
   items.sort((a, b) => rank(a.pick) - rank(b.pick));
   for (const item of items) {

@@ -100,11 +100,16 @@ function isUsd(value: number | undefined): value is number {
 }
 
 /**
- * Whether `next` tells more about the same job than `known`: a window that knows the job's workspace
+ * Whether `next` tells more about the same job than `known`: more tokens (a batch's answers that came
+ * in later), then a window that knows the job's workspace
  * folder (the one that sent it) over one that does not, then a known cost over none. Every window
  * reads the lines in the same order, so all of them settle on the same entry.
  */
 export function improves(next: UsageEntry, known: UsageEntry): boolean {
+  if (next.total !== known.total) {
+    // A batch's usage grows as its answers come in (some may be fetched only after a restart).
+    return next.total > known.total;
+  }
   if ((next.folder !== '') !== (known.folder !== '')) {
     return next.folder !== '';
   }

@@ -56,6 +56,10 @@ export const sim = {
   expire(): Promise<unknown> {
     return this.admin('POST', '/expire');
   },
+  /** Every running response (batch items too) finishes now, as if its window had passed. */
+  finish(): Promise<unknown> {
+    return this.admin('POST', '/finish');
+  },
   async counters(): Promise<CounterSnapshot> {
     return (await this.admin('GET', '/counters')) as CounterSnapshot;
   },

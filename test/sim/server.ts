@@ -134,7 +134,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     account.clear();
   };
   const expire = () => jobs.expireAll();
-  const transport = new Transport(service, faults, counters, requests, delays, reset, expire, setAccount);
+  const transport = new Transport(service, faults, counters, requests, delays, reset, expire, () => jobs.finishAll(), setAccount);
 
   const server = createServer((req, res) => {
     transport.handle(req, res).catch((err: unknown) => {
@@ -184,6 +184,7 @@ class Transport {
     private readonly delays: Delays,
     private readonly reset: () => void,
     private readonly expire: () => void,
+    private readonly finish: () => void,
     private readonly setAccount: (settings: Partial<AccountSettings>) => void,
   ) {}
 
@@ -280,6 +281,9 @@ class Transport {
       send(res, undefined, 204);
     } else if (route === 'POST /__sim/expire') {
       this.expire();
+      send(res, undefined, 204);
+    } else if (route === 'POST /__sim/finish') {
+      this.finish();
       send(res, undefined, 204);
     } else if (route === 'POST /__sim/account') {
       try {
