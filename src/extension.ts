@@ -9,6 +9,7 @@ import { registerRerun } from './commands/rerun';
 import { registerSelectModel } from './commands/selectModel';
 import { registerSendCommands } from './commands/send';
 import { registerSendFilesCommand } from './commands/sendFiles';
+import { registerBatchCommands } from './commands/batch';
 import { registerShowLog } from './commands/showLog';
 import { systemClock } from './jobs/clock';
 import { FileBlobStore, JobStore } from './jobs/jobStore';
@@ -110,6 +111,7 @@ class Session implements vscode.Disposable {
       ...registerSendCommands(sendDeps),
       registerSendFilesCommand(sendDeps),
       ...registerJobCommands(this.tracker, this.panels, jobsView),
+      ...registerBatchCommands(this.tracker),
       registerRerun(this.tracker, configs, clients),
       registerSelectModel(clients, configs, this.apiKey),
       registerExportUsage(this.usage, log),

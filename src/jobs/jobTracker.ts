@@ -434,6 +434,33 @@ export class JobTracker {
     return this.batchItems?.item(id, customId);
   }
 
+  /**
+   * Sends a finished batch's failed items again as a new batch (new idempotency key), with the same
+   * params; the old batch stays as it was. Undefined when nothing failed or its request is not here.
+   */
+  async resendFailedItems(id: string): Promise<JobRecord | undefined> {
+    await this.ready();
+    const job = await this.ledger.find(id);
+    const [request, manifest, status] = await Promise.all([
+      this.options.store.readPayload(id, 'request') as Promise<CreateBatchRequest | undefined>,
+      this.batchManifest(id),
+      this.batchStatus(id),
+    ]);
+    if (!job || job.kind !== 'batch' || !request || !manifest || !status) {
+      return undefined;
+    }
+    const failed = new Set(Object.entries(status.items).flatMap(([customId, item]) => (item.state === 'failed' || item.state === 'cancelled' ? [customId] : [])));
+    if (failed.size === 0) {
+      return undefined;
+    }
+    return this.submitBatch({
+      request: { ...request, requests: request.requests.filter((r) => failed.has(r.custom_id)) },
+      manifest: { items: manifest.items.filter((i) => failed.has(i.customId)), skipped: [] },
+      title: job.title,
+      instruction: job.instruction,
+    });
+  }
+
   /** One item's answer if it is kept here; never asks Sail (for views drawing many items). */
   async storedBatchItem(id: string, customId: string): Promise<SailResponse | undefined> {
     return this.batchItems?.stored(id, customId);

@@ -241,6 +241,7 @@ export class JobsView implements vscode.TreeDataProvider<JobsNode>, vscode.Dispo
       isLive(job.state) ? 'live' : 'finished',
       isPinned(job) ? 'pinned' : 'unpinned',
       job.responseId !== undefined && (job.state === 'completed' || job.state === 'incomplete') ? 'answered' : 'unanswered',
+      ...(batch && !isLive(job.state) && job.progress?.failed ? ['failedItems'] : []),
     ].join('.');
     item.accessibilityInformation = { label: `${job.title}, ${jobDescription(job, vscode.l10n.t('{0} ago', age))}` };
     return item;

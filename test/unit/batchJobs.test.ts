@@ -121,6 +121,30 @@ describe('batch jobs', () => {
     assert.match(failed?.error?.message ?? '', /model overloaded/);
   });
 
+  it('re-running the failed items sends only those, as a new batch with a new key', async () => {
+    sim.faults.inject({ route: 'createBatch', fault: 'fail_job', message: 'model overloaded', times: 2 });
+    const t = tracker();
+    const input = batch();
+    const job = await t.submitBatch({ ...input, title: 'Review', instruction: 'Review' });
+    await until(t, job.id, 'the batch done', isOver, 10_000);
+    const again = await t.resendFailedItems(job.id);
+    assert.ok(again, 'a new batch was sent');
+    assert.notEqual(again.idempotencyKey, job.idempotencyKey);
+    const posted = sim.requests.entries().filter((r) => r.method === 'POST' && r.url === '/v1/batches');
+    assert.equal(posted.length, 2);
+    assert.deepEqual(
+      (JSON.parse(posted[1].body ?? '') as CreateBatchRequest).requests.map((r) => r.custom_id),
+      input.manifest.items.slice(0, 2).map((i) => i.customId),
+    );
+    assert.deepEqual(
+      (await t.batchManifest(again.id))?.items.map((i) => i.path),
+      FILES.slice(0, 2),
+    );
+    const done = await until(t, again.id, 'the new batch done', isOver, 10_000);
+    assert.equal(done?.progress?.failed, 0);
+    assert.equal(await t.resendFailedItems(again.id), undefined, 'nothing failed: nothing to send');
+  });
+
   it('a reload with the POST unanswered re-sends the batch under the same key: Sail runs it once', async () => {
     sim.faults.inject({ route: 'createBatch', fault: 'reset_after_record' });
     const first = tracker({ resendBaseMs: 60_000 });
