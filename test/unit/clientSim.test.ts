@@ -100,6 +100,15 @@ describe('SailClient against the simulator', () => {
       assert.deepEqual(slept, []);
     });
 
+    it('asked to rewrite fenced code, answers with the whole code again, one comment line added on top', async () => {
+      const { client } = harness(sim.baseUrl, sim.apiKey);
+      const input = 'Rewrite this file\n\n````python\ndef f():\n    return "```"\n````\n';
+      const { response } = await client.createResponse({ model: MODEL, input });
+      assert.equal(outputText(response).split('\n').slice(2, 7).join('\n'), '````python\n# Reviewed by the Sail simulator.\ndef f():\n    return "```"\n````');
+      const plain = await client.createResponse({ model: MODEL, input: 'Explain this\n\n```ts\nx();\n```\n' });
+      assert.match(outputText(plain.response), /Simulated answer/, 'without "rewrite" the answer quotes the prompt');
+    });
+
     it('accepts a background response with 202 and polls it to completion', async () => {
       const { client } = harness(sim.baseUrl, sim.apiKey);
       const created = await client.createResponse({ model: MODEL, input: 'later', background: true, metadata: { completion_window: 'flex' } });
