@@ -1,0 +1,207 @@
+// @ts-check
+// Many files at once, as a person does it (issue 11): three files selected in the Explorer, sent with
+// one instruction at flex as a Sail batch; the batch in the Sail view with a row per file, its
+// progress, one answer opened, the failed file sent again as a new batch; a reload mid-batch loses
+// nothing and sends the batch once.
+import assert from 'node:assert/strict';
+import { after, afterEach, before, describe, it } from 'node:test';
+import { startSimulator } from '../host/simulator.mjs';
+import { openWorkbench } from './workbench.mjs';
+
+const FILES = {
+  'alpha.ts': 'export const alpha = 1;\n',
+  'beta.ts': 'export function beta(): number {\n  return 2;\n}\n',
+  'gamma.py': 'def gamma():\n    return 3\n',
+  'delta.ts': 'export const delta = 4;\n',
+  'epsilon.ts': 'export const epsilon = 5;\n',
+};
+
+describe('Many files at once: a batch in the real workbench (packaged .vsix)', () => {
+  /** @type {Awaited<ReturnType<typeof startSimulator>>} */
+  let sim;
+  /** @type {Awaited<ReturnType<typeof openWorkbench>>} */
+  let workbench;
+
+  before(async () => {
+    sim = await startSimulator({ timeScale: 100 });
+    workbench = await openWorkbench({
+      files: FILES,
+      settings: { 'sail.baseUrl': sim.baseUrl, 'sail.usageBaseUrl': sim.baseUrl, 'sail.model': 'moonshotai/Kimi-K2.5', 'sail.completionWindow': 'balanced' },
+    });
+  });
+
+  afterEach(async (t) => {
+    await workbench?.screenshot(`batch-end-${t.name.replace(/[^\w]+/g, '-').slice(0, 60)}`);
+    sim?.hold(false);
+    sim?.finishAll();
+  });
+
+  after(async () => {
+    await workbench?.close();
+    await sim?.close();
+  });
+
+  /** The POST /v1/batches bodies the simulator received, oldest first. */
+  function batchPosts() {
+    return sim.requests
+      .entries()
+      .filter((r) => r.method === 'POST' && r.url === '/v1/batches')
+      .map((r) => JSON.parse(r.body ?? '{}'));
+  }
+
+  /** @param {number} count */
+  async function batchPostsWhen(count) {
+    for (let waited = 0; batchPosts().length < count && waited < 15_000; waited += 100) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    return batchPosts();
+  }
+
+  /** @param {string} name */
+  function explorerRow(name) {
+    return workbench.page.locator('.explorer-folders-view .monaco-list-row', { hasText: name }).first();
+  }
+
+  /** @param {string | RegExp} text */
+  function viewRow(text) {
+    return workbench.page.locator('.part.sidebar .monaco-list-row', { hasText: text }).first();
+  }
+
+  async function showExplorer() {
+    const { page } = workbench;
+    await page.locator('.activitybar .action-item a.action-label[aria-label^="Explorer"]').first().click();
+    await explorerRow('alpha.ts').waitFor({ timeout: 15_000 });
+  }
+
+  async function showSailView() {
+    const { page } = workbench;
+    const tab = page.locator('.activitybar .action-item a.action-label[aria-label^="Sail"]').first();
+    await tab.waitFor({ timeout: 30_000 });
+    if ((await page.locator('.part.sidebar .composite.title', { hasText: /^Sail/i }).count()) === 0) {
+      await tab.click();
+    }
+    await page.locator('.part.sidebar .composite.title', { hasText: /Sail/i }).first().waitFor();
+  }
+
+  /**
+   * Selects `names` in the Explorer (click, then Ctrl+click) and chooses Send File… on the last.
+   * @param {string[]} names
+   */
+  async function sendSelected(names) {
+    const { page } = workbench;
+    await showExplorer();
+    await explorerRow(names[0]).click();
+    for (const name of names.slice(1)) {
+      await explorerRow(name).click({ modifiers: ['Control'] });
+    }
+    for (const name of names) {
+      await page.locator('.explorer-folders-view .monaco-list-row.selected', { hasText: name }).first().waitFor();
+    }
+    await workbench.chooseMenuItem(await workbench.contextMenuItem(explorerRow(names.at(-1) ?? ''), 'Send File…'));
+  }
+
+  /**
+   * Asks Sail about the batch now (the real schedule for flex is hours): its result view's Check Now.
+   * @param {import('playwright-core').Locator} row @param {() => Promise<boolean>} done
+   */
+  async function checkNow(row, done) {
+    await row.click();
+    const view = workbench.webview();
+    for (let attempt = 1; attempt <= 10 && !(await done()); attempt++) {
+      await view
+        .getByRole('button', { name: 'Check Now' })
+        .click({ timeout: 5_000 })
+        .catch(() => {});
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+    }
+    assert.ok(await done(), 'the batch was seen done');
+  }
+
+  it('three files selected in the Explorer go as one batch at flex; the view shows a row per file; one answer opens; the failed file goes again', async () => {
+    const { page } = workbench;
+    sim.hold(true);
+    // The simulated model fails the batch's first item.
+    sim.faults.inject({ route: 'createBatch', fault: 'fail_job', message: 'simulated overload' });
+    await sendSelected(['alpha.ts', 'beta.ts', 'gamma.py']);
+
+    await page.locator('.quick-input-title', { hasText: 'send 3 files' }).waitFor({ timeout: 15_000 });
+    await workbench.screenshot('batch-mode-pick');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Each file on its own' }).first().click();
+    await workbench.typeInstruction('Rewrite with a header comment');
+    await page.locator('.quick-input-title', { hasText: 'when do you need the 3 answers' }).waitFor({ timeout: 15_000 });
+    const rows = page.locator('.quick-input-list .monaco-list-row');
+    assert.equal(await rows.filter({ hasText: 'asap' }).count(), 0, 'a batch offers only the windows its items may run in');
+    const flex = rows.filter({ hasText: 'flex' }).first();
+    assert.match(await flex.innerText(), /\$\d/, 'the estimate covers the whole batch');
+    await flex.click();
+    const keyBox = page.locator('.quick-input-widget input[type="password"]');
+    await keyBox.waitFor({ timeout: 15_000 });
+    await keyBox.fill(sim.apiKey);
+    await page.keyboard.press('Enter');
+
+    const [posted] = await batchPostsWhen(1);
+    assert.ok(posted, 'one POST /v1/batches');
+    assert.equal(posted.requests.length, 3, 'every selected file is an item');
+    assert.deepEqual(posted.requests.map((/** @type {any} */ r) => r.params.metadata?.completion_window), ['flex', 'flex', 'flex']);
+    for (const name of ['alpha.ts', 'beta.ts', 'gamma.py']) {
+      assert.ok(
+        posted.requests.some((/** @type {any} */ r) => String(r.params.input).includes(name)),
+        `${name} reached Sail`,
+      );
+    }
+    await page.locator('.statusbar-item', { hasText: /Sail.*1 running \(0\/3 files\)/ }).waitFor({ timeout: 15_000 });
+
+    await showSailView();
+    const batchRow = viewRow(/Rewrite with a header comment · 3 files/);
+    await batchRow.waitFor({ timeout: 30_000 });
+    assert.match(await batchRow.innerText(), /flex/);
+    assert.match(await batchRow.innerText(), /0 of 3 done/);
+    await batchRow.locator('.monaco-tl-twistie').click();
+    await viewRow(/^alpha\.ts/).waitFor({ timeout: 10_000 });
+    await viewRow(/^gamma\.py/).waitFor();
+
+    sim.finishAll();
+    await checkNow(batchRow, async () => /Completed/.test(await batchRow.innerText()));
+    await page.locator('.part.sidebar .monaco-list-row', { hasText: /3 files, 1 failed/ }).first().waitFor({ timeout: 30_000 });
+    await workbench.readmeScreenshot('batch-view', [page.locator('.part.sidebar')], { margin: 0 });
+
+    // One file's answer, in the result view.
+    const betaRow = viewRow(/^beta\.ts/);
+    assert.match(await betaRow.innerText(), /Completed · [\d,]+ tokens/);
+    await betaRow.click();
+    const view = workbench.webview();
+    await view.locator('.state-label', { hasText: 'Completed' }).waitFor({ timeout: 15_000 });
+    await view.getByText('Reviewed by the Sail simulator.').first().waitFor({ timeout: 10_000 });
+
+    // The failed file, sent again on its own as a new batch.
+    await showSailView();
+    assert.match(await viewRow(/^alpha\.ts/).innerText(), /Failed/);
+    await workbench.chooseMenuItem(await workbench.contextMenuItem(batchRow, 'Re-run Failed Files'));
+    const again = await batchPostsWhen(2);
+    assert.equal(again.length, 2, 'a second batch');
+    assert.equal(again[1].requests.length, 1, 'with only the failed file');
+    assert.ok(String(again[1].requests[0].params.input).includes('alpha.ts'));
+  });
+
+  it('a reload mid-batch loses nothing and sends the batch once', async () => {
+    const { page } = workbench;
+    await workbench.reset();
+    sim.hold(true);
+    const before = batchPosts().length;
+    await sendSelected(['delta.ts', 'epsilon.ts']);
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Each file on its own' }).first().click();
+    await workbench.typeInstruction('Review before the reload');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'balanced' }).first().click();
+    await batchPostsWhen(before + 1);
+    await page.locator('.statusbar-item', { hasText: /Sail.*\(0\/2 files\)/ }).waitFor({ timeout: 15_000 });
+
+    await workbench.runCommand('Developer: Reload Window');
+    await page.locator('.explorer-folders-view .monaco-list-row, .part.sidebar .monaco-list-row').first().waitFor({ timeout: 60_000 });
+    sim.finishAll();
+    await showSailView();
+    const batchRow = viewRow(/Review before the reload · 2 files/);
+    await batchRow.waitFor({ timeout: 30_000 });
+    await checkNow(batchRow, async () => /Completed/.test(await batchRow.innerText()));
+    assert.equal(batchPosts().length, before + 1, 'the batch was sent once');
+  });
+});
