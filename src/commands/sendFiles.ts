@@ -11,8 +11,9 @@ import { languageIdForPath } from '../batch/language';
 import { batchWindow, buildBatchRequest, planBatch, type BatchPlan, type PlannedFile, type SkippedFile } from '../batch/plan';
 import { readCandidates } from '../batch/readFiles';
 import type { BatchManifest } from '../jobs/batchManifest';
-import { isLive } from '../jobs/job';
+import { isLive, refusedBatches } from '../jobs/job';
 import { buildInput, buildRequest, hashText, promptCacheKey } from '../jobs/prompt';
+import { takesBatches } from '../sail/baseUrl';
 import type { CompletionWindow } from '../sail/windows';
 import { createQuickPick, icon, join, notify, plain, statusMessage, t, type UiQuickPickItem } from '../ui/uiText';
 import { pickWindow } from '../ui/windowPicker';
@@ -238,9 +239,19 @@ export async function sendFiles(deps: SendDeps, uris: readonly vscode.Uri[], arg
       ],
     };
     const title = `${firstLine} · ${vscode.l10n.t('{0} files', plan.send.length)}`;
-    const job = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Sending to Sail…') }, () =>
-      deps.tracker.submitBatch({ request: built.request!, manifest, title, instruction }),
-    );
+    const request = built.request;
+    const submit = (kind: 'batch' | 'files') =>
+      vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Sending to Sail…') }, () =>
+        deps.tracker.submitBatch({ request, manifest, title, instruction, kind }),
+      );
+    let job = await submit(takesBatches(config.baseUrl) ? 'batch' : 'files');
+    if (refusedBatches(job)) {
+      // Nothing ran: the endpoint takes no batches. The same files go as one response each.
+      deps.log.info(`Job ${job.id}: ${config.baseUrl} takes no batches (${job.error?.status ?? job.error?.kind}); sending each file on its own`);
+      await deps.tracker.remove(job.id);
+      void notify.info(t('This endpoint does not take batches: each file is sent as a request of its own.'));
+      job = await submit('files');
+    }
     reportSkipped(plan.skipped, expansion.unreadable, expansion.capped);
     if (job.state !== 'failed') {
       statusMessage(join([icon('send'), t('Sent to Sail as a batch: {0}', title)]), 5000);

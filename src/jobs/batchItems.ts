@@ -9,12 +9,14 @@ import { SailResponseSchema, type SailResponse } from '../sail/schemas';
 import type { BatchesApi } from './batchKind';
 import { parseManifest, type BatchManifest } from './batchManifest';
 import { blocked, currentDestination, sentWithOtherKey, type DestinationSources } from './destination';
-import { isAnswered, type JobRecord, type JobUsage } from './job';
-import { responseStatus } from './kinds';
+import { isAnswered, isBatch, type JobRecord, type JobUsage } from './job';
+import { responseStatus, type ResponsesApi } from './kinds';
 import type { JobLedger } from './ledger';
 
 export interface BatchItemsOptions extends DestinationSources {
   readonly batches: () => BatchesApi;
+  /** For the files kind: each item is a response of its own. */
+  readonly responses: () => ResponsesApi;
   /** Items fetched at once per batch. */
   readonly concurrency?: number;
 }
@@ -71,7 +73,7 @@ export class BatchItems {
 
   /** A finished batch with answers still to fetch. */
   static needsAnswers(job: JobRecord): boolean {
-    return job.kind === 'batch' && isAnswered(job.state) && job.responseId !== undefined && (job.progress?.answered ?? 0) < (job.progress?.total ?? 0);
+    return isBatch(job) && isAnswered(job.state) && job.responseId !== undefined && (job.progress?.answered ?? 0) < (job.progress?.total ?? 0);
   }
 
   dispose(): void {
@@ -80,7 +82,7 @@ export class BatchItems {
 
   private async fetchOne(id: string, customId: string): Promise<SailResponse | undefined> {
     const job = await this.ledger.find(id);
-    if (!job?.responseId || job.kind !== 'batch') {
+    if (!job?.responseId || !isBatch(job)) {
       return undefined;
     }
     const here = await currentDestination(this.options);
@@ -88,7 +90,10 @@ export class BatchItems {
       return undefined;
     }
     try {
-      const response = await this.options.batches().getBatchItem(job.responseId, customId, { apiKey: here.apiKey });
+      const response = await this.fetchItem(job, customId, here.apiKey);
+      if (!response) {
+        return undefined;
+      }
       if (!isAnswered(responseStatus(response).state)) {
         return undefined;
       }
@@ -98,6 +103,16 @@ export class BatchItems {
       this.ledger.log.debug(`Could not fetch item ${customId} of batch job ${id} (${error instanceof SailError ? error.kind : 'error'})`);
       return undefined;
     }
+  }
+
+  /** A batch's item from Sail's batch; a files job's from its own response (undefined if it never got one). */
+  private async fetchItem(job: JobRecord, customId: string, apiKey: string | undefined): Promise<SailResponse | undefined> {
+    if (job.kind !== 'files') {
+      return this.options.batches().getBatchItem(job.responseId ?? '', customId, { apiKey });
+    }
+    const remote = (await this.ledger.store.readPayload(job.id, 'remote')) as Record<string, string> | undefined;
+    const responseId = remote?.[customId];
+    return responseId === undefined ? undefined : this.options.responses().getResponse(responseId, { apiKey });
   }
 
   private async fetchAllOnce(id: string): Promise<void> {

@@ -31,16 +31,16 @@ export interface BatchAnswer {
 export function batchKind(api: () => BatchesApi): JobKind {
   return {
     name: 'batch',
-    async send(request, options) {
+    async send(request, { idempotencyKey, apiKey }) {
       const body = request as CreateBatchRequest;
-      const batch = await api().createBatch(body, options);
+      const batch = await api().createBatch(body, { idempotencyKey, apiKey });
       // Sail's answer has no item statuses: every item starts queued.
       const queued = { status: 'queued', rawStatus: 'QUEUED' } as const;
       const status = batchStatus({ ...batch, request_status: Object.fromEntries(body.requests.map((r) => [r.custom_id, queued])) });
       return { remoteId: batch.id, serverCreatedAt: batch.created_at, status };
     },
-    async fetch(remoteId, options) {
-      return batchStatus(await api().getBatch(remoteId, options));
+    async fetch(remoteId, { apiKey }) {
+      return batchStatus(await api().getBatch(remoteId, { apiKey }));
     },
   };
 }

@@ -97,6 +97,19 @@ export function refusedTheWindow(job: Pick<JobRecord, 'state' | 'error'>): boole
   return refusedAsSent(job) && /completion[ _]window/i.test(job.error?.detail ?? '');
 }
 
+/**
+ * The endpoint refused the batch as such (404 or 400 for `/batches`, never accepted): its files can
+ * go as one response each instead (the `files` kind).
+ */
+export function refusedBatches(job: Pick<JobRecord, 'kind' | 'state' | 'responseId' | 'error'>): boolean {
+  return (
+    job.kind === 'batch' &&
+    job.state === 'failed' &&
+    job.responseId === undefined &&
+    (job.error?.kind === 'not_found' || (job.error?.kind === 'invalid_request' && job.error.status === 400))
+  );
+}
+
 // ------------------------------------------------------------ transitions
 
 const TRANSITIONS: Readonly<Record<JobState, readonly JobState[]>> = {
@@ -300,8 +313,14 @@ function migrate(raw: unknown): unknown {
 }
 
 /** Which plug-in sends and follows the job (see kinds.ts). */
-export const JobKindNameSchema = z.enum(['response', 'batch']);
+/** `files`: a batch's files as one background response each, where an endpoint takes no batches. */
+export const JobKindNameSchema = z.enum(['response', 'batch', 'files']);
 export type JobKindName = z.infer<typeof JobKindNameSchema>;
+
+/** A job over many files, one answer each: a Sail batch, or its fallback of one response per file. */
+export function isBatch(job: Pick<JobRecord, 'kind'> | undefined): boolean {
+  return job?.kind === 'batch' || job?.kind === 'files';
+}
 
 const JobRecordObject = z.object({
   /** Our id (a UUID); stable across reloads. */

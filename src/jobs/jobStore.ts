@@ -47,8 +47,8 @@ const TOMBSTONE_MS = 30 * 24 * 60 * 60_000;
 const ARCHIVED_MS = 60 * 60_000;
 const ARCHIVED_MAX = 50;
 
-/** A job's files: its request body, its answer, and for a batch its manifest and each item's answer. */
-export type Payload = 'request' | 'response' | 'items' | `item.${string}`;
+/** A job's files: its request body, its answer, and for a batch its manifest, each item's answer and (files kind) each item's response id. */
+export type Payload = 'request' | 'response' | 'items' | 'remote' | `item.${string}`;
 
 export class JobStore {
   /** The index: jobs in play. */
@@ -235,7 +235,7 @@ export class JobStore {
       await this.blobs.delete(blobName(id, `item.${item.customId}`));
     }
     await Promise.all([this.blobs.delete(blobName(id, 'request')), this.blobs.delete(blobName(id, 'response'))]);
-    await this.blobs.delete(blobName(id, 'items'));
+    await Promise.all([this.blobs.delete(blobName(id, 'items')), this.blobs.delete(blobName(id, 'remote'))]);
   }
 
   writePayload(id: string, payload: Payload, value: unknown): Promise<void> {

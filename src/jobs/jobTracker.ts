@@ -20,8 +20,9 @@ import type { Clock } from './clock';
 import type { CompletionWindow } from '../sail/windows';
 import { BatchItems } from './batchItems';
 import { batchKind, type BatchAnswer, type BatchesApi } from './batchKind';
+import { filesKind, type FilesKindStore } from './filesKind';
 import type { BatchManifest } from './batchManifest';
-import { isFinished, isTroubled, isWaiting, type JobKindName, type JobRecord, type JobSource } from './job';
+import { isBatch, isFinished, isTroubled, isWaiting, type JobKindName, type JobRecord, type JobSource } from './job';
 import { JobLedger, type JobChange, type TrackerLogger } from './ledger';
 import type { Retention } from './history';
 import type { JobStore } from './jobStore';
@@ -81,6 +82,8 @@ export interface SubmitBatchInput {
   readonly manifest: BatchManifest;
   readonly title: string;
   readonly instruction: string;
+  /** `files`: one background response per file, where the endpoint takes no batches. */
+  readonly kind?: 'batch' | 'files';
 }
 
 export class JobTracker {
@@ -94,9 +97,12 @@ export class JobTracker {
     this.newId = options.newId ?? randomUUID;
     this.ledger = new JobLedger(options.store, options.clock, options.log);
     const { batches } = options;
-    const kinds: JobKinds = options.kinds ?? { response: responseKind(options.api), ...(batches && { batch: batchKind(batches) }) };
+    const kinds: JobKinds = options.kinds ?? {
+      response: responseKind(options.api),
+      ...(batches && { batch: batchKind(batches), files: filesKind(options.api, this.filesStore()) }),
+    };
     const parts = { ...options, kinds };
-    this.batchItems = batches && new BatchItems(this.ledger, { ...options, batches });
+    this.batchItems = batches && new BatchItems(this.ledger, { ...options, batches, responses: options.api });
     // A batch's answers are fetched once it is done (the poll only counts its items).
     this.ledger.onDidChange(({ job }) => this.fetchBatchAnswers(job));
     this.poller = new JobPoller(this.ledger, parts);
@@ -199,7 +205,7 @@ export class JobTracker {
     }
     const total = input.request.requests.length;
     return this.create(
-      'batch',
+      input.kind ?? 'batch',
       input.request,
       {
         title: input.title,
@@ -398,7 +404,7 @@ export class JobTracker {
    * Sail still has it.
    */
   async response(id: string): Promise<SailResponse | undefined> {
-    if ((this.ledger.get(id) ?? (await this.find(id)))?.kind === 'batch') {
+    if (isBatch(this.ledger.get(id) ?? (await this.find(id)))) {
       // A batch's answers are its items' (batchItem).
       return undefined;
     }
@@ -446,10 +452,12 @@ export class JobTracker {
       this.batchManifest(id),
       this.batchStatus(id),
     ]);
-    if (!job || job.kind !== 'batch' || !request || !manifest || !status) {
+    if (!job || !isBatch(job) || !request || !manifest || !status) {
       return undefined;
     }
-    const failed = new Set(Object.entries(status.items).flatMap(([customId, item]) => (item.state === 'failed' || item.state === 'cancelled' ? [customId] : [])));
+    const failed = new Set(
+      Object.entries(status.items).flatMap(([customId, item]) => (item.state === 'failed' || item.state === 'cancelled' ? [customId] : [])),
+    );
     if (failed.size === 0) {
       return undefined;
     }
@@ -458,12 +466,24 @@ export class JobTracker {
       manifest: { items: manifest.items.filter((i) => failed.has(i.customId)), skipped: [] },
       title: job.title,
       instruction: job.instruction,
+      kind: job.kind === 'files' ? 'files' : 'batch',
     });
   }
 
   /** One item's answer if it is kept here; never asks Sail (for views drawing many items). */
   async storedBatchItem(id: string, customId: string): Promise<SailResponse | undefined> {
     return this.batchItems?.stored(id, customId);
+  }
+
+  /** Where the files kind keeps each item's response id, and finds the last statuses. */
+  private filesStore(): FilesKindStore {
+    const { store } = this.options;
+    return {
+      readRemote: async (jobId) => (await store.readPayload(jobId, 'remote')) as Record<string, string> | undefined,
+      writeRemote: (jobId, remote) => store.writePayload(jobId, 'remote', remote),
+      readStatus: (jobId) => this.batchStatus(jobId),
+      writeItem: (jobId, customId, response) => store.writePayload(jobId, `item.${customId}`, response),
+    };
   }
 
   private fetchBatchAnswers(job: JobRecord): void {

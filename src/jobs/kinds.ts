@@ -3,7 +3,8 @@
  * Sail is asked about the job, and what its answers mean — and everything else (writing down,
  * leases, re-sends, polling, storage, history, notifications, views of the state) is the job core's,
  * shared. A kind is a plug-in of those three parts: a single response (`POST /v1/responses`, in the
- * background or the foreground) here, and a batch (`POST /v1/batches`) in batchKind.ts.
+ * background or the foreground) here, a batch (`POST /v1/batches`) in batchKind.ts, and the same
+ * files as one background response each where an endpoint takes no batches (filesKind.ts).
  */
 import type { CreateResponseRequest, SailResponse } from '../sail/schemas';
 import { isTerminal } from '../sail/status';
@@ -39,9 +40,9 @@ export interface Accepted {
 export interface JobKind {
   readonly name: JobKindName;
   /** POSTs the stored request; a retry with the same idempotency key is replayed, never run twice. */
-  send(request: unknown, options: { idempotencyKey: string; apiKey?: string }): Promise<Accepted>;
+  send(request: unknown, options: { idempotencyKey: string; apiKey?: string; jobId: string }): Promise<Accepted>;
   /** Asks Sail about an accepted job. Throws a SailError (404 and all) when Sail does not answer it. */
-  fetch(remoteId: string, options: { apiKey?: string }): Promise<RemoteStatus>;
+  fetch(remoteId: string, options: { apiKey?: string; jobId: string }): Promise<RemoteStatus>;
 }
 
 /** Every tracker sends single responses; batches only where it was given a batch API. */
@@ -66,12 +67,12 @@ export interface ResponsesApi {
 export function responseKind(api: () => ResponsesApi): JobKind {
   return {
     name: 'response',
-    async send(request, options) {
-      const { response } = await api().createResponse(request as CreateResponseRequest, options);
+    async send(request, { idempotencyKey, apiKey }) {
+      const { response } = await api().createResponse(request as CreateResponseRequest, { idempotencyKey, apiKey });
       return { remoteId: response.id, serverCreatedAt: response.created_at, status: responseStatus(response) };
     },
-    async fetch(remoteId, options) {
-      return responseStatus(await api().getResponse(remoteId, options));
+    async fetch(remoteId, { apiKey }) {
+      return responseStatus(await api().getResponse(remoteId, { apiKey }));
     },
   };
 }

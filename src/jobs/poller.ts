@@ -161,7 +161,7 @@ export class JobPoller {
       return undefined;
     }
     try {
-      const status = await kindOf(this.options.kinds, job).fetch(job.responseId, { apiKey: here.apiKey });
+      const status = await kindOf(this.options.kinds, job).fetch(job.responseId, { apiKey: here.apiKey, jobId: job.id });
       if (!isFinished(status.state)) {
         return undefined;
       }
@@ -195,7 +195,7 @@ export class JobPoller {
     // Another key may belong to the same account (a rotated key): a GET costs nothing, so ask.
     const otherKey = sentWithOtherKey(job, here);
     try {
-      const status = await kindOf(this.options.kinds, job).fetch(job.responseId, { apiKey: here.apiKey });
+      const status = await kindOf(this.options.kinds, job).fetch(job.responseId, { apiKey: here.apiKey, jobId: job.id });
       // The key that could read it is the job's key from now on.
       const seen = here.keyId !== undefined && job.keyId !== here.keyId ? { ...job, keyId: here.keyId } : job;
       const finished = await this.apply(seen, status);

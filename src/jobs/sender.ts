@@ -185,7 +185,7 @@ export class JobSender {
     const { ledger } = this;
     let accepted: Accepted;
     try {
-      accepted = await kindOf(this.options.kinds, job).send(request, { idempotencyKey: job.idempotencyKey, apiKey: here.apiKey });
+      accepted = await kindOf(this.options.kinds, job).send(request, { idempotencyKey: job.idempotencyKey, apiKey: here.apiKey, jobId: job.id });
     } catch (error) {
       await this.failed(job, error);
       return;

@@ -33,3 +33,16 @@ export function checkBaseUrl(raw: string): BaseUrlCheck {
   }
   return { ok: true, url: parsed.href.replace(/\/+$/, '') };
 }
+
+/**
+ * Whether a base URL is Sail's own API (or this machine: the simulator), which takes batches. Any
+ * other OpenAI-compatible endpoint gets one request per file instead (see filesKind).
+ */
+export function takesBatches(url: string): boolean {
+  try {
+    const { hostname } = new URL(url);
+    return hostname === 'sailresearch.com' || hostname.endsWith('.sailresearch.com') || isLoopbackHost(hostname);
+  } catch {
+    return false;
+  }
+}

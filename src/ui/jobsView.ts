@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { isLive, isPinned, isUnseenNews, isWaiting, type JobRecord } from '../jobs/job';
+import { isBatch, isLive, isPinned, isUnseenNews, isWaiting, type JobRecord } from '../jobs/job';
 import type { JobTracker } from '../jobs/jobTracker';
 import { batchItemDescription, batchItemRows, batchProgressText, skippedRows, type BatchItemRow, type ItemAnswer, type SkippedRow } from '../render/batchItems';
 import { costText, savedText } from '../render/cost';
@@ -136,7 +136,7 @@ export class JobsView implements vscode.TreeDataProvider<JobsNode>, vscode.Dispo
       // With no job at all, the view is empty and shows its welcome content instead.
       return all.length ? [...this.headers.rows().map((row): JobsNode => ({ kind: 'header', row })), ...groups] : [];
     }
-    if (node.kind === 'job' && node.job.kind === 'batch') {
+    if (node.kind === 'job' && isBatch(node.job)) {
       return this.batchChildren(node.job);
     }
     return node.kind === 'group' ? node.group.jobs.map((job): JobsNode => ({ kind: 'job', job })) : [];
@@ -225,7 +225,7 @@ export class JobsView implements vscode.TreeDataProvider<JobsNode>, vscode.Dispo
   }
 
   private jobItem(job: JobRecord): vscode.TreeItem {
-    const batch = job.kind === 'batch';
+    const batch = isBatch(job);
     const item = new vscode.TreeItem(plain(job.title, 120), batch ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
     item.id = `job:${job.id}`;
     const age = formatDuration(Math.max(0, this.now() - (job.finishedAt ?? job.createdAt)));

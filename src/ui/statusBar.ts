@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { endedShort, isLive, isTroubled, isUnseenNews, isWaiting, type JobRecord } from '../jobs/job';
+import { endedShort, isBatch, isLive, isTroubled, isUnseenNews, isWaiting, type JobRecord } from '../jobs/job';
 import type { JobTracker } from '../jobs/jobTracker';
 import { accountLines, type AccountFigure } from '../render/account';
 import { stateLabel } from '../render/jobView';
@@ -51,7 +51,7 @@ export class JobStatusBar implements vscode.Disposable {
     const parts: string[] = [];
     if (running.length) {
       // A batch's files count as they finish: "2 running (12/40 files)".
-      const batches = running.filter((j) => j.kind === 'batch' && j.progress);
+      const batches = running.filter((j) => isBatch(j) && j.progress);
       const done = batches.reduce((n, j) => n + (j.progress?.done ?? 0), 0);
       const total = batches.reduce((n, j) => n + (j.progress?.total ?? 0), 0);
       const files = batches.length ? ` ${vscode.l10n.t('({0}/{1} files)', done, total)}` : '';

@@ -13,6 +13,7 @@ import { settledHeap } from './heap';
 import { benchHistory } from './history';
 import { benchUsage } from './usage';
 import { benchView } from './view';
+import { benchBatch } from './batch';
 
 const NAIVE_INTERVAL_MS = 1_000;
 
@@ -193,6 +194,7 @@ async function main(): Promise<void> {
     console.log(`   SOAK FAILED (seed ${seed})`);
   }
   console.log('');
+  await benchBatch();
 }
 
 main().catch((error: unknown) => {

@@ -136,6 +136,34 @@ suite('Many files at once', () => {
     }
   });
 
+  test('where the endpoint refuses batches (404), the same files go as one background response each, shown the same way', async () => {
+    const api = await testApi();
+    const a = await write('fallback/p.ts', 'p();\n');
+    const b = await write('fallback/q.ts', 'q();\n');
+    await sim.inject({ route: 'createBatch', fault: 'http_error', status: 404 });
+    const jobId = await vscode.commands.executeCommand<string>('sail.sendFile', a, [a, b], {
+      mode: 'each',
+      instruction: 'Check without batches',
+      completionWindow: 'standard',
+    });
+    assert.ok(jobId);
+    const job = await finished(api.tracker, jobId, 60_000);
+    assert.equal(job.kind, 'files');
+    assert.equal(job.state, 'completed');
+    assert.deepEqual({ ...job.progress, answered: undefined }, { total: 2, done: 2, failed: 0, answered: undefined });
+    const counters = await sim.counters();
+    assert.equal(counters.requests['POST createBatch'], 1, 'the batch was asked for once');
+    assert.equal(counters.requests['POST createResponse'], 2, 'then each file on its own');
+    assert.equal(
+      api.tracker.jobs().filter((j) => j.kind === 'batch' && j.instruction === 'Check without batches').length,
+      0,
+      'the refused batch is not left in the list',
+    );
+    const manifest = await api.tracker.batchManifest(jobId);
+    const answer = await waitFor('an answer', () => api.tracker.batchItem(jobId, manifest?.items[0].customId ?? ''));
+    assert.equal(answer.status, 'completed');
+  });
+
   test('a reload mid-batch loses nothing and sends the batch once', async () => {
     const api = await testApi();
     const a = await write('reload/x.ts', 'x();\n');

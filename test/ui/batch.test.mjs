@@ -142,7 +142,10 @@ describe('Many files at once: a batch in the real workbench (packaged .vsix)', (
     const [posted] = await batchPostsWhen(1);
     assert.ok(posted, 'one POST /v1/batches');
     assert.equal(posted.requests.length, 3, 'every selected file is an item');
-    assert.deepEqual(posted.requests.map((/** @type {any} */ r) => r.params.metadata?.completion_window), ['flex', 'flex', 'flex']);
+    assert.deepEqual(
+      posted.requests.map((/** @type {any} */ r) => r.params.metadata?.completion_window),
+      ['flex', 'flex', 'flex'],
+    );
     for (const name of ['alpha.ts', 'beta.ts', 'gamma.py']) {
       assert.ok(
         posted.requests.some((/** @type {any} */ r) => String(r.params.input).includes(name)),
@@ -162,7 +165,10 @@ describe('Many files at once: a batch in the real workbench (packaged .vsix)', (
 
     sim.finishAll();
     await checkNow(batchRow, async () => /Completed/.test(await batchRow.innerText()));
-    await page.locator('.part.sidebar .monaco-list-row', { hasText: /3 files, 1 failed/ }).first().waitFor({ timeout: 30_000 });
+    await page
+      .locator('.part.sidebar .monaco-list-row', { hasText: /3 files, 1 failed/ })
+      .first()
+      .waitFor({ timeout: 30_000 });
     await workbench.readmeScreenshot('batch-view', [page.locator('.part.sidebar')], { margin: 0 });
 
     // One file's answer, in the result view.

@@ -160,6 +160,25 @@ describe('batch jobs', () => {
     assert.equal(sim.requests.entries().filter((r) => r.method === 'POST' && r.url === '/v1/batches').length, 2);
   });
 
+  it('where batches are not taken, the same files go as one background response each, shown as a batch', async () => {
+    const t = tracker();
+    const input = batch();
+    // The first attempt loses one item's answer: the re-send replays the others instead of running them again.
+    sim.faults.inject({ route: 'createResponse', fault: 'reset_after_record' });
+    const first = await t.submitBatch({ ...input, title: 'Review', instruction: 'Review', kind: 'files' });
+    assert.equal(first.kind, 'files');
+    const done = await until(t, first.id, 'every answer stored', (j) => isOver(j) && j?.progress?.answered === 3, 10_000);
+    assert.equal(done?.state, 'completed');
+    assert.deepEqual({ ...done?.progress }, { total: 3, done: 3, failed: 0, answered: 3 });
+    assert.equal(sim.requests.entries().filter((r) => r.url === '/v1/batches').length, 0, 'no batch was asked for');
+    for (const item of input.manifest.items) {
+      assert.equal(sim.counters.inferences(`${first.idempotencyKey}.${item.customId}`), 1, `${item.path} ran once`);
+    }
+    const answer = await t.batchItem(first.id, input.manifest.items[2].customId);
+    assert.equal(answer?.status, 'completed');
+    assert.ok((done?.usage?.total ?? 0) > 0);
+  });
+
   it('removing a batch job deletes its manifest and every item answer', async () => {
     const t = tracker();
     const job = await t.submitBatch({ ...batch(), title: 'Review', instruction: 'Review' });
