@@ -2,7 +2,8 @@
 import type { JobCost } from '../usage/estimate';
 import { formatUsd, pricesLabel } from './cost';
 import * as l10n from '@vscode/l10n';
-import { isTroubled, isWaiting, type JobRecord, type JobState, type WaitingReason } from '../jobs/job';
+import { isFinished, isTroubled, isWaiting, type JobRecord, type JobState, type WaitingReason } from '../jobs/job';
+import { batchProgressText } from './batchItems';
 import { lineSpan } from '../jobs/lines';
 import { outputText, reasoningText } from '../sail/output';
 import type { SailResponse } from '../sail/schemas';
@@ -238,8 +239,11 @@ export function jobView({ job, response, nextCheckAt, cost }: JobViewInput): Job
       { label: l10n.t('Duration'), value: formatDuration(job.finishedAt - job.createdAt) },
     );
   }
+  if (job.progress) {
+    facts.push({ label: l10n.t('Files'), value: batchProgressText(job.progress, isFinished(job.state)) });
+  }
   if (job.responseId) {
-    facts.push({ label: l10n.t('Response id'), value: job.responseId });
+    facts.push({ label: job.kind === 'batch' ? l10n.t('Batch id') : l10n.t('Response id'), value: job.responseId });
   }
   const text = response ? outputText(response) : '';
   const reasoning = response ? reasoningText(response) : '';
