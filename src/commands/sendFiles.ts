@@ -353,9 +353,10 @@ export function selectedUris(target: unknown, selected: unknown): vscode.Uri[] {
 
 /** sail.sendFiles: a glob over the workspace (with the count and size of what it matches shown as it is typed), or what Source Control passes. */
 export function registerSendFilesCommand(deps: SendDeps): vscode.Disposable {
-  return vscode.commands.registerCommand('sail.sendFiles', async (target?: unknown, selected?: unknown) => {
+  return vscode.commands.registerCommand('sail.sendFiles', async (target?: unknown, selected?: unknown, filesArgs?: unknown) => {
+    // From a menu: what it passes (then a keybinding or test may add the argument after it); else the argument.
     const uris = selectedUris(target, selected);
-    const args = asFilesArgs(uris.length ? undefined : target);
+    const args = asFilesArgs(uris.length ? filesArgs : target);
     if (uris.length || args.uris?.length) {
       return sendFiles(deps, uris.length ? uris : (args.uris ?? []).map((u) => vscode.Uri.parse(u)), args);
     }

@@ -164,6 +164,41 @@ suite('Many files at once', () => {
     assert.equal(answer.status, 'completed');
   });
 
+  test('Send Files with a glob sends what it matches; from Source Control, the changed files passed', async () => {
+    const api = await testApi();
+    await write('globbed/one.ts', 'one();\n');
+    await write('globbed/two.ts', 'two();\n');
+    await write('globbed/three.md', '# three\n');
+    const byGlob = await vscode.commands.executeCommand<string>('sail.sendFiles', {
+      glob: 'globbed/**/*.ts',
+      mode: 'each',
+      instruction: 'Glob',
+      completionWindow: 'standard',
+    });
+    assert.deepEqual(
+      (await api.tracker.batchManifest(byGlob))?.items.map((i) => i.path),
+      ['globbed/one.ts', 'globbed/two.ts'],
+    );
+    // Source Control passes the resource states right-clicked (or a group's).
+    const a = await write('scm/changed.ts', 'changed();\n');
+    const b = await write('scm/added.ts', 'added();\n');
+    const fromScm = await vscode.commands.executeCommand<string>('sail.sendFiles', { resourceUri: a }, [{ resourceUri: a }, { resourceUri: b }], {
+      mode: 'each',
+      instruction: 'Changes',
+      completionWindow: 'standard',
+    });
+    assert.deepEqual(
+      (await api.tracker.batchManifest(fromScm))?.items.map((i) => i.path),
+      ['scm/added.ts', 'scm/changed.ts'],
+    );
+    const group = await vscode.commands.executeCommand<string>('sail.sendFiles', { resourceStates: [{ resourceUri: a }] }, undefined, {
+      mode: 'together',
+      instruction: 'Group',
+      completionWindow: 'standard',
+    });
+    assert.equal((await finished(api.tracker, group)).state, 'completed');
+  });
+
   test('a reload mid-batch loses nothing and sends the batch once', async () => {
     const api = await testApi();
     const a = await write('reload/x.ts', 'x();\n');
