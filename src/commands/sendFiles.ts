@@ -15,7 +15,7 @@ import { isLive, refusedBatches } from '../jobs/job';
 import { buildInput, buildRequest, hashText, promptCacheKey } from '../jobs/prompt';
 import { takesBatches } from '../sail/baseUrl';
 import type { CompletionWindow } from '../sail/windows';
-import { createQuickPick, icon, join, notify, plain, statusMessage, t, type UiQuickPickItem } from '../ui/uiText';
+import { icon, join, notify, plain, showQuickPick, statusMessage, t, type UiQuickPickItem } from '../ui/uiText';
 import { pickWindow } from '../ui/windowPicker';
 import { priceCatalog } from '../usage/catalog';
 import { estimateInputTokens, estimateOutputTokens } from '../usage/estimate';
@@ -110,24 +110,11 @@ async function pickMode(plan: BatchPlan, together: { bytes: number; tokens: numb
       detail: t('Every file goes into a single request, with the instruction after them.'),
     },
   ];
-  const quickPick = createQuickPick<ModeItem>();
-  quickPick.title = t('Sail: send {0} files', plan.send.length);
-  quickPick.placeholder = plan.skipped.length
+  const placeHolder = plan.skipped.length
     ? t('{0} files will be sent; {1} cannot be (listed after sending)', plan.send.length, plan.skipped.length)
     : t('{0} files will be sent', plan.send.length);
-  quickPick.ignoreFocusOut = true;
-  quickPick.items = items;
-  return new Promise((resolve) => {
-    quickPick.onDidAccept(() => {
-      resolve(quickPick.selectedItems[0]?.mode);
-      quickPick.hide();
-    });
-    quickPick.onDidHide(() => {
-      resolve(undefined);
-      quickPick.dispose();
-    });
-    quickPick.show();
-  });
+  const picked = await showQuickPick(items, { title: t('Sail: send {0} files', plan.send.length), placeHolder, ignoreFocusOut: true });
+  return picked?.mode;
 }
 
 /** Says which files were left out and why (the batch's node lists them too). */

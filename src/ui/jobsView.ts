@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { isBatch, isLive, isPinned, isUnseenNews, isWaiting, type JobRecord } from '../jobs/job';
 import type { JobTracker } from '../jobs/jobTracker';
+import { responseStatus } from '../jobs/kinds';
 import { batchItemDescription, batchItemRows, batchProgressText, skippedRows, type BatchItemRow, type ItemAnswer, type SkippedRow } from '../render/batchItems';
 import { costText, savedText } from '../render/cost';
 import { groupJobs, jobDescription, jobTooltipRows, matchesFilter, type JobGroup } from '../render/jobGroups';
@@ -155,17 +156,7 @@ export class JobsView implements vscode.TreeDataProvider<JobsNode>, vscode.Dispo
         manifest.items.map(async ({ customId }) => {
           const answer = await this.tracker.storedBatchItem(job.id, customId);
           if (answer) {
-            const { usage } = answer;
-            answers.set(customId, {
-              usage: {
-                input: usage.input_tokens,
-                cached: usage.input_tokens_details.cached_tokens,
-                output: usage.output_tokens,
-                reasoning: usage.output_tokens_details.reasoning_tokens,
-                total: usage.total_tokens,
-              },
-              error: answer.error?.message,
-            });
+            answers.set(customId, { usage: responseStatus(answer).usage, error: answer.error?.message });
           }
         }),
       );

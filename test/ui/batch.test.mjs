@@ -62,25 +62,10 @@ describe('Many files at once: a batch in the real workbench (packaged .vsix)', (
     return workbench.page.locator('.explorer-folders-view .monaco-list-row', { hasText: name }).first();
   }
 
-  /** @param {string | RegExp} text */
-  function viewRow(text) {
-    return workbench.page.locator('.part.sidebar .monaco-list-row', { hasText: text }).first();
-  }
-
   /** The Explorer, shown (a click on its activity bar icon would hide it when it is showing already). */
   async function showExplorer() {
     await workbench.runCommand('View: Show Explorer');
     await explorerRow('alpha.ts').waitFor({ timeout: 15_000 });
-  }
-
-  async function showSailView() {
-    const { page } = workbench;
-    const tab = page.locator('.activitybar .action-item a.action-label[aria-label^="Sail"]').first();
-    await tab.waitFor({ timeout: 30_000 });
-    if ((await page.locator('.part.sidebar .composite.title', { hasText: /^Sail/i }).count()) === 0) {
-      await tab.click();
-    }
-    await page.locator('.part.sidebar .composite.title', { hasText: /Sail/i }).first().waitFor();
   }
 
   /**
@@ -190,14 +175,14 @@ describe('Many files at once: a batch in the real workbench (packaged .vsix)', (
     }
     await page.locator('.statusbar-item', { hasText: /Sail.*1 running \(0\/3 files\)/ }).waitFor({ timeout: 15_000 });
 
-    await showSailView();
-    const batchRow = viewRow(/Rewrite with a header comment · 3 files/);
+    await workbench.showSailView();
+    const batchRow = workbench.viewRow(/Rewrite with a header comment · 3 files/);
     await batchRow.waitFor({ timeout: 30_000 });
     assert.match(await batchRow.innerText(), /flex/);
     assert.match(await batchRow.innerText(), /0 of 3 done/);
     await batchRow.locator('.monaco-tl-twistie').click();
-    await viewRow(/^alpha\.ts/).waitFor({ timeout: 10_000 });
-    await viewRow(/^gamma\.py/).waitFor();
+    await workbench.viewRow(/^alpha\.ts/).waitFor({ timeout: 10_000 });
+    await workbench.viewRow(/^gamma\.py/).waitFor();
 
     sim.finishAll();
     await checkNow(batchRow, async () => /Completed/.test(await batchRow.innerText()));
@@ -209,11 +194,11 @@ describe('Many files at once: a batch in the real workbench (packaged .vsix)', (
     if ((await batchRow.getAttribute('aria-expanded')) !== 'true') {
       await batchRow.locator('.monaco-tl-twistie').click();
     }
-    await viewRow(/^beta\.ts/).waitFor({ timeout: 10_000 });
+    await workbench.viewRow(/^beta\.ts/).waitFor({ timeout: 10_000 });
     await workbench.readmeScreenshot('batch-view', [page.locator('.part.sidebar')], { margin: 0 });
 
     // One file's answer, in the result view.
-    const betaRow = viewRow(/^beta\.ts/);
+    const betaRow = workbench.viewRow(/^beta\.ts/);
     assert.match(await betaRow.innerText(), /Completed · [\d,]+ tokens/);
     await betaRow.click();
     const view = workbench.webview();
@@ -221,8 +206,8 @@ describe('Many files at once: a batch in the real workbench (packaged .vsix)', (
     await view.getByText('Reviewed by the Sail simulator.').first().waitFor({ timeout: 10_000 });
 
     // The failed file, sent again on its own as a new batch.
-    await showSailView();
-    assert.match(await viewRow(/^alpha\.ts/).innerText(), /Failed/);
+    await workbench.showSailView();
+    assert.match(await workbench.viewRow(/^alpha\.ts/).innerText(), /Failed/);
     await workbench.chooseMenuItem(await workbench.contextMenuItem(batchRow, 'Re-run Failed Files'));
     const again = await batchPostsWhen(2);
     assert.equal(again.length, 2, 'a second batch');
@@ -249,8 +234,8 @@ describe('Many files at once: a batch in the real workbench (packaged .vsix)', (
     await workbench.runCommand('Developer: Reload Window');
     await page.locator('.explorer-folders-view .monaco-list-row, .part.sidebar .monaco-list-row').first().waitFor({ timeout: 60_000 });
     sim.finishAll();
-    await showSailView();
-    const batchRow = viewRow(/Review before the reload · 2 files/);
+    await workbench.showSailView();
+    const batchRow = workbench.viewRow(/Review before the reload · 2 files/);
     await batchRow.waitFor({ timeout: 30_000 });
     await checkNow(batchRow, async () => /Completed/.test(await batchRow.innerText()));
     assert.equal(batchPosts().length, before + 1, 'the batch was sent once');

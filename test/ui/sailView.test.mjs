@@ -60,25 +60,9 @@ describe('The Sail view, the window picker and cost (packaged .vsix)', () => {
     return posts();
   }
 
-  /** Opens the Sail view from the activity bar. */
-  async function showSailView() {
-    const { page } = workbench;
-    const tab = page.locator('.activitybar .action-item a.action-label[aria-label^="Sail"]').first();
-    await tab.waitFor({ timeout: 30_000 });
-    if ((await page.locator('.part.sidebar .composite.title', { hasText: /^Sail/i }).count()) === 0) {
-      await tab.click();
-    }
-    await page.locator('.part.sidebar .composite.title', { hasText: /Sail/i }).first().waitFor();
-  }
-
-  /** @param {string | RegExp} text */
-  function viewRow(text) {
-    return workbench.page.locator('.part.sidebar .monaco-list-row', { hasText: text }).first();
-  }
-
   it('with no key, the Sail view offers to set one', async () => {
     const { page } = workbench;
-    await showSailView();
+    await workbench.showSailView();
     const button = page.locator('.part.sidebar .welcome-view-content').getByRole('button', { name: 'Set API Key' });
     await button.waitFor({ timeout: 30_000 });
     await workbench.screenshot('view-welcome-no-key');
@@ -119,11 +103,11 @@ describe('The Sail view, the window picker and cost (packaged .vsix)', () => {
     assert.equal(sent[0].body.metadata?.completion_window, 'flex', 'the request carries the window picked');
     assert.equal(sent[0].body.background, true, 'flex goes in the background');
 
-    await showSailView();
-    const row = viewRow('Explain add for the view');
+    await workbench.showSailView();
+    const row = workbench.viewRow('Explain add for the view');
     await row.waitFor({ timeout: 30_000 });
     assert.match(await row.innerText(), /flex/);
-    await viewRow(/^Running/).waitFor();
+    await workbench.viewRow(/^Running/).waitFor();
 
     // Sail finishes it (a flex job would take hours); the view moves it to Ready and the badge counts it.
     sim.finishAll();
@@ -148,7 +132,7 @@ describe('The Sail view, the window picker and cost (packaged .vsix)', () => {
     await workbench.readmeScreenshot('cost-line', [view.locator('table.usage'), cost], { margin: 8 });
 
     // Seen now: it is filed under today, and its tooltip has the cost.
-    await viewRow(/^Today/).waitFor({ timeout: 10_000 });
+    await workbench.viewRow(/^Today/).waitFor({ timeout: 10_000 });
     await row.hover();
     const tooltip = page.locator('.workbench-hover, .monaco-hover', { hasText: 'Cost' }).first();
     await tooltip.waitFor({ timeout: 10_000 });
@@ -160,9 +144,9 @@ describe('The Sail view, the window picker and cost (packaged .vsix)', () => {
   it('Re-run at another window sends the same input as a new job with a new idempotency key', async () => {
     const { page } = workbench;
     await workbench.dismissMenus();
-    await showSailView();
+    await workbench.showSailView();
     const before = posts();
-    const row = viewRow('Explain add for the view');
+    const row = workbench.viewRow('Explain add for the view');
     const rerun = await workbench.contextMenuItem(row, 'Re-run…');
     await workbench.chooseMenuItem(rerun);
     await page.locator('.quick-input-title', { hasText: 'Re-run' }).waitFor({ timeout: 15_000 });
@@ -177,18 +161,18 @@ describe('The Sail view, the window picker and cost (packaged .vsix)', () => {
     assert.equal(again?.body.metadata?.completion_window, 'standard', 'balanced goes as the window Sail knows');
     assert.equal(again?.body.input, first.body.input, 'the same input');
     assert.ok(again?.key && first.key && again.key !== first.key, 'a new idempotency key');
-    await viewRow(/^Running/).waitFor({ timeout: 10_000 });
+    await workbench.viewRow(/^Running/).waitFor({ timeout: 10_000 });
     assert.equal(await page.locator('.part.sidebar .monaco-list-row', { hasText: 'Explain add for the view' }).count(), 2, 'both jobs are listed');
   });
 
   it('the view shows the account figures from Sail and the usage summary; Export Usage writes a CSV a person can read', async () => {
     const { page } = workbench;
     await workbench.dismissMenus();
-    await showSailView();
-    const account = viewRow(/Balance \$/);
+    await workbench.showSailView();
+    const account = workbench.viewRow(/Balance \$/);
     await account.waitFor({ timeout: 30_000 });
     assert.match(await account.innerText(), /\$[\d.]+ spent/);
-    const usage = viewRow(/^Usage/);
+    const usage = workbench.viewRow(/^Usage/);
     await usage.waitFor({ timeout: 30_000 });
     assert.match(await usage.innerText(), /this month ≈ \$/);
     // The re-run job finished and is not opened yet: the view's badge counts it.
@@ -230,7 +214,7 @@ describe('The Sail view, the window picker and cost (packaged .vsix)', () => {
   it('the view’s filter narrows the list; Pin, Unpin and Remove act on the job right-clicked', async () => {
     const { page } = workbench;
     await workbench.dismissMenus();
-    await showSailView();
+    await workbench.showSailView();
     const rows = page.locator('.part.sidebar .monaco-list-row', { hasText: 'Explain add for the view' });
     await rows.first().waitFor({ timeout: 10_000 });
 

@@ -162,6 +162,19 @@ export async function openWorkbench(options = {}) {
       await page.locator('.quick-input-list .monaco-list-row.focused', { hasText: 'your instruction' }).waitFor();
       await page.keyboard.press('Enter');
     },
+    /** Opens the Sail view from the activity bar (a click when it shows already would hide it). */
+    async showSailView() {
+      const tab = page.locator('.activitybar .action-item a.action-label[aria-label^="Sail"]').first();
+      await tab.waitFor({ timeout: 30_000 });
+      if ((await page.locator('.part.sidebar .composite.title', { hasText: /^Sail/i }).count()) === 0) {
+        await tab.click();
+      }
+      await page.locator('.part.sidebar .composite.title', { hasText: /Sail/i }).first().waitFor();
+    },
+    /** The first row of the side bar's tree with `text`. @param {string | RegExp} text */
+    viewRow(text) {
+      return page.locator('.part.sidebar .monaco-list-row', { hasText: text }).first();
+    },
     /** Quick Open → file name → Enter. @param {string} name */
     async openFile(name) {
       await page.keyboard.press('Control+P');
