@@ -3,7 +3,8 @@
  * failed, finished by day), in what order, and which jobs a filter keeps.
  */
 import * as l10n from '@vscode/l10n';
-import { isLive, isUnseenNews, type JobRecord } from '../jobs/job';
+import { isFinished, isLive, isUnseenNews, type JobRecord } from '../jobs/job';
+import { batchProgressText } from './batchItems';
 import { windowName } from '../sail/windows';
 import { sourceLabel, stateLabel, windowLabel } from './jobView';
 
@@ -100,6 +101,9 @@ export function jobTooltipRows(job: JobRecord, extras: { cost?: string; saved?: 
   ];
   if (extras.waiting) {
     rows.push([l10n.t('Waiting'), extras.waiting]);
+  }
+  if (job.progress) {
+    rows.push([l10n.t('Files'), batchProgressText(job.progress, isFinished(job.state))]);
   }
   if (job.usage) {
     const n = (count: number) => count.toLocaleString('en-US');

@@ -5,6 +5,8 @@ import { describe, it } from 'node:test';
 import type { BatchManifest } from '../../src/jobs/batchManifest';
 import type { JobRecord } from '../../src/jobs/job';
 import { batchItemDescription, batchItemRows, batchProgressText, itemJob, skippedRows } from '../../src/render/batchItems';
+import { jobTooltipRows } from '../../src/render/jobGroups';
+import { jobView } from '../../src/render/jobView';
 import type { SailResponse } from '../../src/sail/schemas';
 
 const manifest: BatchManifest = {
@@ -95,6 +97,18 @@ describe('one item as a job', () => {
     assert.deepEqual(job.usage, { input: 7, cached: 1, output: 3, reasoning: 0, total: 10 });
     assert.equal(job.window, 'flex');
     assert.deepEqual(job.source, { uri: 'file:///w/b.py', fileName: 'b.py', languageId: 'python', version: 0, textHash: 'h' });
+  });
+
+  it('the batch itself says how many files are done, in its tooltip and its result view', () => {
+    assert.deepEqual(
+      jobTooltipRows(batch, {}).find(([label]) => label === 'Files'),
+      ['Files', '2 files'],
+    );
+    const facts = jobView({ job: batch, response: undefined }).facts;
+    assert.deepEqual(
+      facts.filter((f) => f.label === 'Files' || f.label === 'Batch id').map((f) => f.value),
+      ['2 files', 'batch_1'],
+    );
   });
 
   it('without an answer yet, shows the state Sail reported and no usage', () => {
