@@ -61,6 +61,7 @@ export const SETTINGS = {
   instructions: z.string().default(''),
   prompts: z.array(PromptSchema).default([...DEFAULT_PROMPTS]),
   promptCacheKey: z.enum(['off', 'workspace', 'file']).default('workspace'),
+  endUserId: z.enum(['install', 'off']).default('install'),
   maxFileSizeKB: z.number().int().min(1).max(10_240).default(512),
   openResult: z.enum(['notify', 'open']).default('notify'),
   historyMaxAgeDays: z.number().int().min(1).max(3650).default(30),

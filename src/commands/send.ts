@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { CompletionWindow } from '../sail/windows';
-import { buildInput, buildRequest, hashText, promptCacheKey, tooLargeReason, unsendableReason, type CodeInput } from '../jobs/prompt';
+import { buildInput, buildRequest, endUserId, hashText, promptCacheKey, tooLargeReason, unsendableReason, type CodeInput } from '../jobs/prompt';
 import type { JobSource } from '../jobs/job';
 import { lineSpan } from '../jobs/lines';
 import { icon, join, notify, statusMessage, t, type UiText } from '../ui/uiText';
@@ -63,6 +63,7 @@ async function submit(deps: SendDeps, args: SendArgs, code: Omit<CodeInput, 'ins
     model,
     completionWindow,
     cacheKey: promptCacheKey(config.promptCacheKey, { workspace, file: source.uri }, deps.cacheSalt),
+    user: endUserId(config.endUserId, deps.cacheSalt),
   });
   deps.log.trace(`Request input:\n${String(request.input)}`);
   const title = `${instruction.split('\n')[0].slice(0, 60)} · ${source.fileName}`;

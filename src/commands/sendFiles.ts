@@ -12,7 +12,7 @@ import { batchWindow, buildBatchRequest, planBatch, type BatchPlan, type Planned
 import { readCandidates } from '../batch/readFiles';
 import type { BatchManifest } from '../jobs/batchManifest';
 import { isLive, refusedBatches } from '../jobs/job';
-import { buildInput, buildRequest, hashText, promptCacheKey } from '../jobs/prompt';
+import { buildInput, buildRequest, endUserId, hashText, promptCacheKey } from '../jobs/prompt';
 import { takesBatches } from '../sail/baseUrl';
 import type { CompletionWindow } from '../sail/windows';
 import { icon, join, notify, plain, showQuickPick, statusMessage, t, type UiQuickPickItem } from '../ui/uiText';
@@ -194,9 +194,10 @@ export async function sendFiles(deps: SendDeps, uris: readonly vscode.Uri[], arg
   const folder = vscode.workspace.getWorkspaceFolder(uris[0])?.uri.toString();
   const cacheKeyFor = (file?: string) => promptCacheKey(config.promptCacheKey, { workspace: folder, file }, deps.cacheSalt);
   const firstLine = instruction.split('\n')[0].slice(0, 60);
+  const user = endUserId(config.endUserId, deps.cacheSalt);
   try {
     if (mode === 'together') {
-      const request = buildRequest(config, inputs[0], { model, completionWindow: window, cacheKey: cacheKeyFor(uris[0].toString()) });
+      const request = buildRequest(config, inputs[0], { model, completionWindow: window, cacheKey: cacheKeyFor(uris[0].toString()), user });
       const title = `${firstLine} · ${vscode.l10n.t('{0} files', plan.send.length)}`;
       const job = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Sending to Sail…') }, () =>
         deps.tracker.submit({ request, title, instruction }),
@@ -205,7 +206,7 @@ export async function sendFiles(deps: SendDeps, uris: readonly vscode.Uri[], arg
       return job.id;
     }
     const built = buildBatchRequest(plan, (file) =>
-      buildRequest(config, inputOf(instruction, file), { model, completionWindow: itemWindow, cacheKey: cacheKeyFor(file.uri) }),
+      buildRequest(config, inputOf(instruction, file), { model, completionWindow: itemWindow, cacheKey: cacheKeyFor(file.uri), user }),
     );
     plan = built.plan;
     if (!built.request) {

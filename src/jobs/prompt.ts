@@ -59,12 +59,20 @@ export function promptCacheKey(mode: SailConfig['promptCacheKey'], scope: { work
 }
 
 /**
+ * The `user` field (sail.endUserId): an anonymous id made once per installation, a keyed hash of the
+ * install's secret salt, so it tells Sail apart one installation's requests and nothing else; or none.
+ */
+export function endUserId(mode: SailConfig['endUserId'], salt: string): string | undefined {
+  return mode === 'install' ? `vscode-user-${createHmac('sha256', salt).update('end-user').digest('hex').slice(0, 32)}` : undefined;
+}
+
+/**
  * The same input, with the request settings as they are now (model, window, limits, instructions):
  * for sending a refused request again after the user fixed a setting.
  */
 export function rebuildRequest(config: SailConfig, previous: CreateResponseRequest): CreateResponseRequest {
   const input = typeof previous.input === 'string' ? previous.input : JSON.stringify(previous.input);
-  return buildRequest(config, input, { cacheKey: previous.prompt_cache_key });
+  return buildRequest(config, input, { cacheKey: previous.prompt_cache_key, user: previous.user });
 }
 
 /** Foreground or background for a window: Sail refuses asap in the background (unsupported_asap_request) and flex in the foreground. */
@@ -96,7 +104,7 @@ export function requestText(request: CreateResponseRequest): string {
   return (request.instructions ?? '') + input;
 }
 
-export function buildRequest(config: SailConfig, input: string, options: RequestOverrides & { cacheKey?: string } = {}): CreateResponseRequest {
+export function buildRequest(config: SailConfig, input: string, options: RequestOverrides & { cacheKey?: string; user?: string } = {}): CreateResponseRequest {
   // The setting may say `balanced`: requests carry the id (`standard`), which Sail keeps as an alias.
   const setting = options.completionWindow ?? config.completionWindow;
   const window = setting === 'auto' ? 'auto' : (parseWindow(setting) ?? 'auto');
@@ -128,6 +136,9 @@ export function buildRequest(config: SailConfig, input: string, options: Request
   }
   if (options.cacheKey) {
     request.prompt_cache_key = options.cacheKey;
+  }
+  if (options.user) {
+    request.user = options.user;
   }
   return request;
 }

@@ -34,6 +34,7 @@ describe('readConfig: defaults and bounds of every setting', () => {
         instructions: '',
         prompts: DEFAULT_PROMPTS,
         promptCacheKey: 'workspace',
+        endUserId: 'install',
         maxFileSizeKB: 512,
         openResult: 'notify',
         historyMaxAgeDays: 30,

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { readConfig, type SailConfig } from '../../src/config';
-import { buildInput, buildRequest, hashText, promptCacheKey, tooLargeReason, unsendableReason } from '../../src/jobs/prompt';
+import { buildInput, buildRequest, endUserId, hashText, promptCacheKey, rebuildRequest, tooLargeReason, unsendableReason } from '../../src/jobs/prompt';
 import { codeForEditor } from '../../src/render/markdown';
 
 /** The settings as a fresh install has them, with `changes` on top. */
@@ -111,6 +111,26 @@ describe('prompt cache key and text hash', () => {
     assert.equal(hashText('abc'), hashText('abc'));
     assert.notEqual(hashText('abc'), hashText('abd'));
     assert.match(hashText(''), /^[0-9a-f]{64}$/);
+  });
+});
+
+describe('the end-user id (sail.endUserId)', () => {
+  it('is an anonymous id per installation: the same for one salt, another for another, revealing neither', () => {
+    const id = endUserId('install', 'salt-a');
+    assert.match(id ?? '', /^vscode-user-[0-9a-f]{32}$/);
+    assert.equal(endUserId('install', 'salt-a'), id);
+    assert.notEqual(endUserId('install', 'salt-b'), id);
+    assert.ok(!(id ?? '').includes('salt'));
+    assert.ok((id ?? '').length <= 256, "within Sail's 256-character limit");
+  });
+
+  it('goes on the wire as `user`; off sends none; Send Again with new settings keeps it', () => {
+    const user = endUserId('install', 'salt-a');
+    const request = buildRequest(config(), 'x', { user });
+    assert.equal(request.user, user);
+    assert.equal(endUserId('off', 'salt-a'), undefined);
+    assert.equal('user' in buildRequest(config(), 'x', { user: endUserId('off', 'salt-a') }), false);
+    assert.equal(rebuildRequest(config({ temperature: 0.5 }), request).user, user);
   });
 });
 
