@@ -18,7 +18,7 @@ export interface CodeInput {
 }
 
 /** A fence longer than any backtick run in the text, so the code cannot close it early. */
-function fenceFor(text: string): string {
+export function fenceFor(text: string): string {
   const longest = Math.max(2, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
   return '`'.repeat(longest + 1);
 }
@@ -159,9 +159,11 @@ export function tooLargeReason(byteLength: number, maxBytes: number, fileName: s
 
 export function unsendableReason(bytes: Uint8Array, maxBytes: number, fileName: string): string | undefined {
   const tooLarge = tooLargeReason(bytes.byteLength, maxBytes, fileName);
-  if (tooLarge) {
-    return tooLarge;
-  }
+  return tooLarge ?? notTextReason(bytes, fileName);
+}
+
+/** Why a file's bytes are not text Sail can take (binary, or not UTF-8), or undefined when they are. */
+export function notTextReason(bytes: Uint8Array, fileName: string): string | undefined {
   // A NUL byte in the first 8 KB is how git and most editors tell binary from text.
   if (bytes.subarray(0, 8192).includes(0)) {
     return l10n.t('{0} looks like a binary file; Sail accepts text only.', fileName);
