@@ -141,6 +141,10 @@ export class ResultPanels implements vscode.Disposable {
           return;
         }
         return message.type === 'insert' ? this.insert(codeForEditor(text)) : this.replace(job, codeForEditor(text));
+      case 'review':
+        // The same as the Sail view's Review and Apply Result: it checks the answer itself.
+        await vscode.commands.executeCommand('sail.applyResult', job.id);
+        return;
       case 'refresh':
         this.tracker.refresh(job.id);
         return;
