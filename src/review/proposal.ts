@@ -24,7 +24,7 @@ export interface ProposalFile {
 export type ProposalBasis = 'only' | 'named' | 'language';
 
 /** Why an answer proposes nothing usable for its file; `noProposalText` words it. */
-export type NoProposalReason = 'noCode' | 'otherLanguage' | 'ambiguous' | 'elided' | 'fragment' | 'unchanged';
+export type NoProposalReason = 'noCode' | 'otherLanguage' | 'otherFile' | 'ambiguous' | 'elided' | 'fragment' | 'unchanged';
 
 export type Proposal =
   { readonly found: true; readonly text: string; readonly basis: ProposalBasis } | { readonly found: false; readonly reason: NoProposalReason };
@@ -125,7 +125,7 @@ function blocksOf(answer: string): Block[] {
 function fenceLanguage(info: string): string {
   const first = info.trim().split(/\s+/)[0] ?? '';
   const word = (first.replace(/^\{?\.?/, '').split(/[:,{}=]/)[0] ?? '').toLowerCase();
-  if (/[/\\]/.test(word) || /^[^.]+\.[a-z0-9]+$/.test(word)) {
+  if (/[/\\]/.test(word) || /^[^.]+\.[a-z][a-z0-9]*$/.test(word)) {
     return extensionOf(word);
   }
   return word;
@@ -175,6 +175,12 @@ export function namesFile(text: string, path: string): boolean {
   return false;
 }
 
+/** Whether a fence's info string carries a file name (`ts src/b.ts`, `title="b.ts"`) and it is not this file's. */
+function labelsOtherFile(info: string, path: string): boolean {
+  const names = info.match(/[\w\-/\\.]*[\w-]\.[A-Za-z][A-Za-z0-9]*/g) ?? [];
+  return names.length > 0 && !namesFile(info, path);
+}
+
 /** The text's line ending: CRLF when most of its lines end so. */
 function usesCrlf(text: string): boolean {
   const crlf = text.match(/\r\n/g)?.length ?? 0;
@@ -211,10 +217,12 @@ function choose(blocks: readonly Block[], file: ProposalFile): { block: Block; b
   if (blocks.length === 0) {
     return 'noCode';
   }
-  // A block in another language (a shell command, a diff, sample output) is never the file.
-  const usable = blocks.filter((b) => b.language === '' || isFileLanguage(b.language, file));
+  // A block in another language (a shell command, a diff, sample output), or labelled with another
+  // file's name, is never the file.
+  const inLanguage = blocks.filter((b) => b.language === '' || isFileLanguage(b.language, file));
+  const usable = inLanguage.filter((b) => !labelsOtherFile(b.info, file.path));
   if (usable.length === 0) {
-    return 'otherLanguage';
+    return inLanguage.length ? 'otherFile' : 'otherLanguage';
   }
   const named = usable.filter((b) => namesFile(b.info, file.path) || namesFile(b.before, file.path));
   if (named.length === 1 && named[0]) {
@@ -269,6 +277,8 @@ export function noProposalText(reason: NoProposalReason): string {
       return l10n.t('the answer has no code block');
     case 'otherLanguage':
       return l10n.t('the answer’s code is in another language than the file');
+    case 'otherFile':
+      return l10n.t('the answer’s code is labelled with another file’s name');
     case 'ambiguous':
       return l10n.t('the answer has several code blocks and none is clearly the whole file');
     case 'elided':

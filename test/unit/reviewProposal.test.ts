@@ -62,6 +62,13 @@ describe('proposalFor: which block is the file', () => {
     assert.equal(proposed([fence('ts title="add.ts"', ADD_FIXED), fence('ts', 'x\n')].join('\n\n')), ADD_FIXED);
   });
 
+  it('never takes a block labelled with another file’s name, even the only one', () => {
+    assert.equal(refused(fence('ts src/other.ts', ADD_FIXED)), 'otherFile');
+    assert.equal(refused(fence('ts title="other.ts"', ADD_FIXED)), 'otherFile');
+    assert.equal(refused(fence('other.ts', ADD_FIXED)), 'otherFile');
+    assert.equal(proposed(`${fence('ts other.ts', 'other\n')}\n\n${fence('ts', ADD_FIXED)}`), ADD_FIXED);
+  });
+
   it('takes the block whose preceding line names the file', () => {
     const answer = `Two files change.\n\n**\`src/other.ts\`**:\n\n${fence('ts', 'other\n')}\n\n### add.ts\n${fence('ts', ADD_FIXED)}\n`;
     assert.equal(proposed(answer), ADD_FIXED);
@@ -152,7 +159,7 @@ describe('proposalFor: which block is the file', () => {
   });
 
   it('has words for every reason', () => {
-    for (const reason of ['noCode', 'otherLanguage', 'ambiguous', 'elided', 'fragment', 'unchanged'] as const) {
+    for (const reason of ['noCode', 'otherLanguage', 'otherFile', 'ambiguous', 'elided', 'fragment', 'unchanged'] as const) {
       assert.ok(noProposalText(reason).length > 10, reason);
     }
   });
