@@ -23,6 +23,7 @@ import { ConfigWatcher } from './ui/configWatcher';
 import { installSalt } from './ui/installSalt';
 import { notifyOnFinish } from './ui/notifier';
 import { ResultPanels } from './ui/resultPanel';
+import { ProposalDocuments, reviewChanges, type ReviewItem, type ReviewStep, type ReviewChoice, type ReviewSummary } from './ui/reviewChanges';
 import { JobsView } from './ui/jobsView';
 import { viewHeaders } from './ui/viewHeaders';
 import { priceCatalog } from './usage/catalog';
@@ -41,6 +42,8 @@ export interface SailTestApi {
   /** The account figures (Sail's Usage API). */
   readonly account: AccountService;
   readonly usage: UsageLedger;
+  /** Review Changes with this session's proposal documents and log; `decide` answers for the person. */
+  reviewChanges(items: readonly ReviewItem[], decide: (step: ReviewStep) => Promise<ReviewChoice | undefined>): Promise<ReviewSummary>;
   /** Tears everything down as deactivate() would, then wires it up again from storage, as a window reload does. */
   reload(): Promise<void>;
 }
@@ -52,12 +55,16 @@ class Session implements vscode.Disposable {
   readonly panels: ResultPanels;
   readonly account: AccountService;
   readonly usage: UsageLedger;
+  /** The read-only documents Review Changes shows proposals in (scheme `sail-proposal`). */
+  readonly proposals: ProposalDocuments;
+  readonly log: vscode.LogOutputChannel;
   /** Settles once the jobs of the previous window were picked up again. */
   readonly resumed: Promise<void>;
   private readonly disposables: { dispose(): unknown }[] = [];
 
   constructor(context: vscode.ExtensionContext, log: vscode.LogOutputChannel) {
     const version = String(context.extension.packageJSON.version);
+    this.log = log;
     this.apiKey = new ApiKeyStore(context.secrets);
     const configs = new ConfigWatcher(log);
     const userAgent = `sail-vscode/${version} vscode/${vscode.version}`;
@@ -87,8 +94,10 @@ class Session implements vscode.Disposable {
       cacheSalt: installSalt(context.globalState),
       windows: new WindowMemory(context.globalState),
     };
+    this.proposals = new ProposalDocuments();
     this.disposables.push(
       jobsView,
+      this.proposals,
       this.apiKey,
       configs,
       clients,
@@ -110,8 +119,8 @@ class Session implements vscode.Disposable {
       ...registerApiKeyCommands(this.apiKey, log, context.extensionMode === vscode.ExtensionMode.Test),
       ...registerSendCommands(sendDeps),
       registerSendFilesCommand(sendDeps),
-      ...registerJobCommands(this.tracker, this.panels, jobsView),
-      ...registerBatchCommands(this.tracker),
+      ...registerJobCommands(this.tracker, this.panels, jobsView, { documents: this.proposals, log }),
+      ...registerBatchCommands(this.tracker, { documents: this.proposals, log }),
       registerRerun(this.tracker, configs, clients),
       registerSelectModel(clients, configs, this.apiKey),
       registerExportUsage(this.usage, log),
@@ -178,6 +187,9 @@ export function activate(context: vscode.ExtensionContext): SailTestApi | undefi
       },
       get usage() {
         return session.usage;
+      },
+      reviewChanges(items, decide) {
+        return reviewChanges(items, { documents: session.proposals, log: session.log, decide });
       },
       async reload() {
         session.dispose();

@@ -1,11 +1,12 @@
 import * as vscode from 'vscode';
 import { isFinished, isPinned, type JobRecord } from '../jobs/job';
 import type { JobTracker } from '../jobs/jobTracker';
-import { stateLabel, windowLabel } from '../render/jobView';
+import { canEditWith, stateLabel, windowLabel } from '../render/jobView';
 import { formatDuration } from '../render/usage';
 import type { ResultPanels } from '../ui/resultPanel';
 import { outputText } from '../sail/output';
 import { jobIdOf, type JobsView } from '../ui/jobsView';
+import { jobReviewItem, reviewChanges, type ReviewDeps } from '../ui/reviewChanges';
 import { createQuickPick, icon, join, notify, plain, statusMessage, t, type UiQuickPickItem, type UiText } from '../ui/uiText';
 
 const STATE_ICONS: Record<JobRecord['state'], Parameters<typeof icon>[0]> = {
@@ -108,7 +109,28 @@ async function targetJob(tracker: JobTracker, arg: unknown, title: UiText): Prom
   return jobIdOf(arg) ?? (await pickJob(tracker, title));
 }
 
-export function registerJobCommands(tracker: JobTracker, panels: ResultPanels, view: JobsView): vscode.Disposable[] {
+/** Reviews a finished job's answer against the file (or selection) it was sent from, as a diff to apply or skip. */
+async function applyResult(tracker: JobTracker, review: ReviewDeps, id: string): Promise<void> {
+  const job = await tracker.find(id);
+  if (!job) {
+    void notify.warning(t('That Sail job is no longer in the list.'));
+    return;
+  }
+  const response = await tracker.response(id);
+  if (!canEditWith(job, response)) {
+    void notify.warning(t('Only a completed answer can go into your code. Use Copy or Open as Document for this one.'));
+    return;
+  }
+  const item = jobReviewItem(job, () => Promise.resolve(response ? outputText(response) : undefined));
+  if (!item) {
+    void notify.warning(t('This Sail job was not sent from a file, so there is no file to apply its answer to.'));
+    return;
+  }
+  await reviewChanges([item], review);
+  await tracker.markSeen(id);
+}
+
+export function registerJobCommands(tracker: JobTracker, panels: ResultPanels, view: JobsView, review: ReviewDeps): vscode.Disposable[] {
   return [
     vscode.commands.registerCommand('sail.copyResult', async (arg?: unknown) => {
       const id = await targetJob(tracker, arg, t('Copy Sail Result'));
@@ -124,6 +146,12 @@ export function registerJobCommands(tracker: JobTracker, panels: ResultPanels, v
       await vscode.env.clipboard.writeText(text);
       await tracker.markSeen(id);
       statusMessage(join([icon('copy'), t('Sail result copied')]), 3000);
+    }),
+    vscode.commands.registerCommand('sail.applyResult', async (arg?: unknown) => {
+      const id = await targetJob(tracker, arg, t('Apply a Sail Result'));
+      if (id) {
+        await applyResult(tracker, review, id);
+      }
     }),
     vscode.commands.registerCommand('sail.stopTracking', async (arg?: unknown) => {
       const id = await targetJob(tracker, arg, t('Stop Tracking a Sail Job'));

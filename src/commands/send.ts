@@ -101,7 +101,8 @@ function sourceOf(document: vscode.TextDocument, range?: vscode.Range): JobSourc
     languageId: document.languageId,
     version: document.version,
     range: range ? { start: range.start, end: range.end } : undefined,
-    textHash: range ? hashText(document.getText(range)) : undefined,
+    // The whole file's too: Review Changes warns when the file changed since it was sent.
+    textHash: hashText(document.getText(range)),
   };
 }
 

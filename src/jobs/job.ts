@@ -166,7 +166,10 @@ export const JobSourceSchema = z.object({
   version: z.number().int(),
   /** The selection sent; absent when the whole file was sent. */
   range: z.object({ start: PositionSchema, end: PositionSchema }).optional(),
-  /** SHA-256 of the text sent, to tell whether the range still holds it before replacing. */
+  /**
+   * SHA-256 of the text sent (the selection, or the whole file), to tell whether it is still there before
+   * replacing it. Absent in whole-file jobs of earlier versions.
+   */
   textHash: z.string().optional(),
 });
 export type JobSource = z.infer<typeof JobSourceSchema>;

@@ -172,6 +172,7 @@ function viewLabels(): JobView['labels'] {
     copy: l10n.t('Copy'),
     insert: l10n.t('Insert at Cursor'),
     replace: l10n.t('Replace Selection'),
+    review: l10n.t('Review and Apply…'),
     openUntitled: l10n.t('Open as Document'),
     checkNow: l10n.t('Check Now'),
     stopTracking: l10n.t('Stop Tracking'),
@@ -266,6 +267,8 @@ export function jobView({ job, response, nextCheckAt, cost }: JobViewInput): Job
     notice: notice(job),
     // Only a whole answer goes into the user's code: a cut-off one may end inside an unclosed fence.
     canReplace: canEditWith(job, response) && job.source?.range !== undefined,
+    // A selection has Replace Selection; a whole file is reviewed as a diff first.
+    canReview: canEditWith(job, response) && job.source !== undefined && job.source.range === undefined,
     canInsert: canEditWith(job, response),
     canStop: job.state === 'submitting' || job.state === 'queued' || job.state === 'in_progress',
     // Also for a request waiting for the key it was sent with: send it with the current one instead.

@@ -124,14 +124,15 @@ export class ResultPanels implements vscode.Disposable {
     const resultPanel = new ResultPanel(panel, jobId, customId, this.context.extensionUri, {
       tracker: this.tracker,
       log: this.log,
-      act: (message, job, response) => this.act(message, job, response),
+      act: (message, job, response, customId) => this.act(message, job, response, customId),
       costOf: (job) => jobCost(priceCatalog(this.configs.config.modelCatalog), job),
     });
     this.panels.set(key, resultPanel);
     panel.onDidDispose(() => this.panels.delete(key));
   }
 
-  private async act(message: WebviewMessage, job: JobRecord, response: SailResponse | undefined): Promise<void> {
+  /** `customId`: the view shows one item of the batch `job`. */
+  private async act(message: WebviewMessage, job: JobRecord, response: SailResponse | undefined, customId?: string): Promise<void> {
     const text = response ? outputText(response) : '';
     switch (message.type) {
       case 'copy':
@@ -152,6 +153,13 @@ export class ResultPanels implements vscode.Disposable {
           return;
         }
         return message.type === 'insert' ? this.insert(codeForEditor(text)) : this.replace(job, codeForEditor(text));
+      case 'review':
+        // The same as the Sail view's Review and Apply Result (for a batch's file: Review Changes on
+        // that file alone): it checks the answer itself.
+        await (customId === undefined
+          ? vscode.commands.executeCommand('sail.applyResult', job.id)
+          : vscode.commands.executeCommand('sail.reviewBatch', job.id, [customId]));
+        return;
       case 'refresh':
         this.tracker.refresh(job.id);
         return;
@@ -239,7 +247,7 @@ export class ResultPanels implements vscode.Disposable {
 interface PanelDeps {
   readonly tracker: JobTracker;
   readonly log: vscode.LogOutputChannel;
-  readonly act: (message: WebviewMessage, job: JobRecord, response: SailResponse | undefined) => Promise<void>;
+  readonly act: (message: WebviewMessage, job: JobRecord, response: SailResponse | undefined, customId?: string) => Promise<void>;
   /** The estimated cost of a job's usage at today's price table (sail.modelCatalog included). */
   readonly costOf: (job: JobRecord) => JobCost | undefined;
 }
@@ -348,7 +356,7 @@ class ResultPanel {
     const subject = await this.subject();
     if (subject) {
       try {
-        await this.deps.act(parsed.data, subject.job, subject.response);
+        await this.deps.act(parsed.data, subject.job, subject.response, this.customId);
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
         this.deps.log.error(`Result view action ${parsed.data.type} failed: ${message}`);

@@ -26,11 +26,12 @@ export function plain(value: unknown, maxLength?: number): UiText {
 }
 
 /** A codicon we chose, e.g. `icon('sync~spin')`. */
-export function icon(name: 'copy' | 'edit' | 'key' | 'send' | 'sync~spin' | 'files' | 'file-code' | StateIcon | WindowIcon): UiText {
+export function icon(name: 'copy' | 'edit' | 'key' | 'send' | 'sync~spin' | 'files' | 'file-code' | StateIcon | WindowIcon | ReviewIcon): UiText {
   return `$(${name})` as UiText;
 }
 type WindowIcon = 'zap' | 'flame' | 'dashboard' | 'watch' | 'sparkle' | 'symbol-class';
 type StateIcon = 'cloud-upload' | 'clock' | 'pass' | 'warning' | 'error' | 'circle-slash' | 'history' | 'eye-closed';
+type ReviewIcon = 'check' | 'check-all' | 'debug-step-over' | 'close' | 'diff';
 
 /** Joins texts that are each already safe. */
 export function join(parts: readonly UiText[], separator = ' '): UiText {

@@ -76,6 +76,9 @@ function render(view: JobView): void {
     if (view.canReplace) {
       actions.append(button(view.labels.replace, 'replace', { type: 'replace' }));
     }
+    if (view.canReview) {
+      actions.append(button(view.labels.review, 'diff', { type: 'review' }));
+    }
     actions.append(button(view.labels.openUntitled, 'go-to-file', { type: 'openUntitled' }));
   }
   if (view.canStop) {

@@ -84,11 +84,20 @@ describe('jobView', () => {
     assert.equal(view.canRetry, false, 'a job Sail accepted is never sent again');
   });
 
-  it('a whole file cannot be replaced, only inserted', () => {
+  it('a whole file cannot be replaced, only inserted or reviewed as a diff', () => {
     const view = jobView({ job: { ...base, state: 'completed', source: { ...base.source!, range: undefined } }, response });
     assert.equal(view.canReplace, false);
     assert.equal(view.canInsert, true);
+    assert.equal(view.canReview, true);
     assert.equal(view.source, 'add.ts');
+  });
+
+  it('offers Review and Apply only for a whole file’s completed answer', () => {
+    const wholeFile = { ...base, state: 'completed' as const, source: { ...base.source!, range: undefined } };
+    assert.equal(jobView({ job: { ...base, state: 'completed' }, response }).canReview, false, 'a selection has Replace Selection');
+    assert.equal(jobView({ job: { ...wholeFile, source: undefined }, response }).canReview, false, 'no file to apply it to');
+    assert.equal(jobView({ job: { ...wholeFile, state: 'incomplete' }, response }).canReview, false, 'a cut-off answer');
+    assert.equal(jobView({ job: wholeFile }).canReview, false, 'no answer stored');
   });
 });
 
