@@ -140,7 +140,9 @@ function composeRewrite(quoted: string): string | undefined {
   if (!block || block[2] === 'text') {
     return undefined;
   }
-  const [, , language, code] = block;
+  const [, , language, fenced] = block;
+  // The prompt's fence follows the code's own last newline: the file, not one line more.
+  const code = fenced.replace(/\n$/, '');
   const comment = HASH_COMMENTS.has(language) ? '#' : '//';
   return [
     '## Simulated rewrite',

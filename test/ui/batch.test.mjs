@@ -4,6 +4,8 @@
 // progress, one answer opened, the failed file sent again as a new batch; a reload mid-batch loses
 // nothing and sends the batch once.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { startSimulator } from '../host/simulator.mjs';
 import { openWorkbench } from './workbench.mjs';
@@ -204,6 +206,28 @@ describe('Many files at once: a batch in the real workbench (packaged .vsix)', (
     const view = workbench.webview();
     await view.locator('.state-label', { hasText: 'Completed' }).waitFor({ timeout: 15_000 });
     await view.getByText('Reviewed by the Sail simulator.').first().waitFor({ timeout: 10_000 });
+
+    // Review Changes: beta's proposal as a diff against beta.ts as it is now; apply it, skip gamma.
+    await workbench.showSailView();
+    await workbench.chooseMenuItem(await workbench.contextMenuItem(batchRow, 'Review Changes…'));
+    await page.locator('.quick-input-title', { hasText: /Review beta\.ts \(1 of 2\)/ }).waitFor({ timeout: 15_000 });
+    await page
+      .locator('.tab', { hasText: /beta\.ts ↔/ })
+      .first()
+      .waitFor({ timeout: 15_000 });
+    await workbench.screenshot('batch-review-diff');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Make beta.ts read as' }).first().click();
+    await page.locator('.quick-input-title', { hasText: /Review gamma\.py \(2 of 2\)/ }).waitFor({ timeout: 15_000 });
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Leave gamma.py as it is' }).first().click();
+    for (let waited = 0; !readFileSync(join(workbench.state.workspace, 'beta.ts'), 'utf8').startsWith('//') && waited < 10_000; waited += 200) {
+      await page.waitForTimeout(200);
+    }
+    assert.equal(
+      readFileSync(join(workbench.state.workspace, 'beta.ts'), 'utf8'),
+      `// Reviewed by the Sail simulator.\n${FILES['beta.ts']}`,
+      'the applied proposal is saved into beta.ts',
+    );
+    assert.equal(readFileSync(join(workbench.state.workspace, 'gamma.py'), 'utf8'), FILES['gamma.py'], 'the skipped file is unchanged');
 
     // The failed file, sent again on its own as a new batch.
     await workbench.showSailView();
