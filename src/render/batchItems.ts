@@ -81,7 +81,8 @@ export function batchProgressText(progress: BatchProgress, finished: boolean): s
 /** An item row's description: its folder, its state, and its tokens once answered. */
 export function batchItemDescription(row: BatchItemRow, stateText: string): string {
   const parts = [row.folder, stateText];
-  if (row.usage) {
+  // A failed item used no tokens: nothing to say.
+  if (row.usage && row.usage.total > 0) {
     parts.push(l10n.t('{0} tokens', row.usage.total.toLocaleString('en-US')));
   }
   return parts.filter(Boolean).join(' · ');

@@ -197,7 +197,7 @@ describe('Many files at once: a batch in the real workbench (packaged .vsix)', (
       await batchRow.locator('.monaco-tl-twistie').click();
     }
     await workbench.viewRow(/^beta\.ts/).waitFor({ timeout: 10_000 });
-    await workbench.readmeScreenshot('batch-view', [page.locator('.part.sidebar')], { margin: 0 });
+    await workbench.readmeScreenshot('batch-view', [page.locator('.part.sidebar')], { margin: 0, height: 320 });
 
     // One file's answer, in the result view.
     const betaRow = workbench.viewRow(/^beta\.ts/);
