@@ -200,11 +200,15 @@ describe('The Sail view, the window picker and cost (packaged .vsix)', () => {
       await ok.click();
     }
     // VS Code's simple save dialog can drop an Enter that lands while it is still reading the typed
-    // path: while the dialog still shows that path, Enter is pressed again (every 2 s).
+    // path: while the dialog still shows that path, Enter is pressed again (every 2 s); a late
+    // confirmation is answered.
     for (let waited = 0; !existsSync(target) && waited < 15_000; waited += 200) {
       await new Promise((resolve) => setTimeout(resolve, 200));
       if (waited % 2_000 === 1_800 && (await input.isVisible()) && (await input.inputValue().catch(() => '')) === target) {
         await page.keyboard.press('Enter');
+      }
+      if (await ok.isVisible()) {
+        await ok.click();
       }
     }
     const csv = readFileSync(target, 'utf8');
