@@ -188,7 +188,14 @@ describe('The Sail view, the window picker and cost (packaged .vsix)', () => {
     const target = join(workbench.state.workspace, 'usage-export.csv');
     const input = page.locator('.quick-input-widget input');
     await input.waitFor();
+    // The dialog fills in its default path a moment after it shows: a path typed before that is overwritten.
+    for (let waited = 0; !(await input.inputValue()).includes('sail-usage') && waited < 10_000; waited += 100) {
+      await page.waitForTimeout(100);
+    }
     await input.fill(target);
+    for (let waited = 0; (await input.inputValue()) !== target && waited < 5_000; waited += 100) {
+      await page.waitForTimeout(100);
+    }
     await page.keyboard.press('Enter');
     const ok = page.locator('.monaco-dialog-box').getByRole('button', { name: /OK|Replace/ });
     if (
