@@ -190,6 +190,22 @@ describe('JobTracker: the façade, against the simulator', () => {
       assert.equal(newest.previous, 'submitting');
     });
 
+    it('says so when there are only running jobs, or only unanswered ones', async () => {
+      const first = await window();
+      const running = await first.t.submit({ request: request('Explain: only running'), title: 'OR', instruction: 'OR' });
+      first.t.dispose();
+      const next = await window();
+      await next.t.resume();
+      assert.ok(next.log.info.includes('Resuming 1 running job(s); re-sending 0 unanswered request(s)'), next.log.info.join('\n'));
+      await next.t.stopTracking(running.id);
+      sim.faults.inject({ route: 'createResponse', fault: 'reset_before_record' });
+      await next.t.submit({ request: request('Explain: only unanswered'), title: 'OU', instruction: 'OU' });
+      next.t.dispose();
+      const last = await window();
+      await last.t.resume();
+      assert.ok(last.log.info.includes('Resuming 0 running job(s); re-sending 1 unanswered request(s)'), last.log.info.join('\n'));
+    });
+
     it('with nothing to pick up, says nothing and announces nothing', async () => {
       const w = await window();
       await w.t.resume();
@@ -225,12 +241,16 @@ describe('JobTracker: the façade, against the simulator', () => {
       assert.equal(posts(), 1);
     });
 
-    it('sends a refused job again as a new attempt, bound to the key set now', async () => {
+    it('sends a refused job again as a new attempt, bound to the key and base URL set now', async () => {
       const key = { current: 'sk_not_a_key' };
-      const w = await window({ apiKey: async () => key.current, baseUrl: () => sim.baseUrl });
+      // What sail.baseUrl says; the client below always reaches the simulator.
+      const setting = { baseUrl: 'https://old.example/v1' };
+      const w = await window({ apiKey: async () => key.current, baseUrl: () => setting.baseUrl });
       const refused = await w.t.submit({ request: request('Explain: d'), title: 'D', instruction: 'D' });
       assert.equal(refused.state, 'failed');
+      assert.equal(refused.baseUrl, 'https://old.example/v1');
       key.current = sim.apiKey;
+      setting.baseUrl = sim.baseUrl;
       assert.equal(await w.t.retry(refused.id), 'sent');
       const again = w.t.get(refused.id);
       assert.equal(again?.state, 'queued');
@@ -238,7 +258,29 @@ describe('JobTracker: the façade, against the simulator', () => {
       assert.equal(again?.sendAttempts, 0);
       assert.equal(again?.error, undefined);
       assert.equal(again?.keyId, keyId(sim.apiKey));
+      assert.equal(again?.baseUrl, sim.baseUrl);
       assert.equal(again?.idempotencyKey, refused.idempotencyKey, 'its own idempotency key');
+    });
+
+    it('sends an unanswered job again at once, instead of waiting for its re-send', async () => {
+      const w = await window();
+      sim.faults.inject({ route: 'createResponse', fault: 'http_error', status: 503 });
+      const job = await w.t.submit({ request: request('Explain: da'), title: 'DA', instruction: 'DA' });
+      assert.equal(job.state, 'submitting');
+      assert.equal(await w.t.retry(job.id), 'sent');
+      assert.equal(w.t.get(job.id)?.state, 'queued');
+      assert.equal(w.t.get(job.id)?.attempt, 2);
+    });
+
+    it('a job from this host whose request file is gone is tried, and says it was lost', async () => {
+      const w = await window();
+      const refused = await w.t.submit({ request: request('Explain: db', { temperature: 7 }), title: 'DB', instruction: 'DB' });
+      rmSync(join(dir, `${refused.id}.request.json`));
+      assert.equal(await w.t.retry(refused.id), 'sent');
+      assert.deepEqual(w.t.get(refused.id)?.error, { kind: 'lost' });
+      assert.equal(await w.t.sendAsNew(refused.id, (r) => r), undefined, 'nothing to send as a new job either');
+      assert.equal(await w.t.sendAsNew('no-such-job', (r) => r), undefined);
+      assert.equal(posts(), 1);
     });
 
     it('a job written down on another host whose request is here after all is sent', async () => {
@@ -382,6 +424,29 @@ describe('JobTracker: the façade, against the simulator', () => {
       w.t.setFocused(true);
       assert.equal(w.t.nextPollAt(trouble.id), clock.now());
       assert.notEqual(w.t.nextPollAt(plain.id), clock.now());
+    });
+  });
+
+  describe('a window closing', () => {
+    it('asks and sends nothing more, and records no answer that arrives after', async () => {
+      const w = await window({ resendBaseMs: 1_000 });
+      const running = await w.t.submit({ request: request('Explain: z1'), title: 'Z1', instruction: 'Z1' });
+      sim.faults.inject({ route: 'createResponse', fault: 'http_error', status: 503 });
+      const unsent = await w.t.submit({ request: request('Explain: z2'), title: 'Z2', instruction: 'Z2' });
+      sim.faults.inject({ route: 'createResponse', fault: 'slow_headers', delayMs: 100 });
+      const late = w.t.submit({ request: request('Explain: z3'), title: 'Z3', instruction: 'Z3' });
+      await waitFor(() => posts() === 3, { timeoutMs: DEADLINE_MS, what: 'the third POST' });
+      w.t.dispose();
+      const [g, p] = [gets(), posts()];
+      const answered = await late;
+      assert.equal(answered.state, 'submitting', 'the answer came too late to be recorded');
+      await settle(w, 60 * 60_000);
+      assert.deepEqual([gets(), posts()], [g, p], 'neither polled nor re-sent');
+      assert.equal(existsSync(join(dir, `${answered.id}.lease.json`)), false, 'its send lease is freed for the next window');
+      const next = await window();
+      assert.equal(next.t.get(answered.id)?.responseId, undefined, 'the next window asks Sail again');
+      assert.equal(next.t.get(running.id)?.state, 'queued');
+      assert.equal(next.t.get(unsent.id)?.state, 'submitting');
     });
   });
 
