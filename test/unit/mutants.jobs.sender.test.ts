@@ -486,6 +486,7 @@ describe('sender: what happens to a job that is sent', () => {
       await s.send('a');
       await s.send('missing');
       assert.equal(posts.length, 0);
+      assert.deepEqual(log.warn, [], 'nothing went wrong');
     });
   });
 
@@ -510,6 +511,18 @@ describe('sender: what happens to a job that is sent', () => {
       assert.equal(stateOf('a'), 'queued');
       assert.equal(posts.length, 2);
       assert.equal(clock.pendingTimers, 0, 'the re-send the first failure scheduled was dropped');
+    });
+
+    it('a job removed while its send broke is left alone, without a second warning', async () => {
+      apiKey = async () => {
+        await store.remove('a');
+        throw new Error('SecretStorage is not available');
+      };
+      const s = sender();
+      await seed(job('a'));
+      await s.send('a');
+      assert.deepEqual(log.warn, ['Job a: sending was interrupted (SecretStorage is not available)']);
+      assert.equal(clock.pendingTimers, 0);
     });
 
     it('a send that breaks before the POST (the key store throws) is tried again later, once', async () => {
@@ -683,6 +696,26 @@ describe('sender: what happens to a job that is sent', () => {
         assert.equal(post.stored?.waiting, undefined, `${post.id}: no longer waiting`);
       }
       assert.equal(posts.length, 2);
+    });
+
+    it('without key tracking, the job is still bound to the base URL before the POST', async () => {
+      baseUrl = () => 'https://sail.example/v1';
+      const s = sender();
+      await seed(job('a'));
+      await s.send('a');
+      assert.equal(posts[0].stored?.baseUrl, 'https://sail.example/v1');
+    });
+
+    it('a bound job that was waiting says so no longer once it goes: a failed POST shows its own error', async () => {
+      baseUrl = () => 'https://sail.example/v1';
+      apiKey = async () => 'sk_test_one';
+      answer = () => new SailError('server', 'down', { status: 503 });
+      const s = sender();
+      await seed(job('a', { baseUrl: 'https://sail.example/v1', keyId: keyId('sk_test_one'), waiting: 'noKey' }));
+      await s.send('a');
+      assert.equal(posts[0].stored?.waiting, undefined);
+      assert.equal(store.get('a')?.waiting, undefined);
+      assert.deepEqual(store.get('a')?.error, { kind: 'server', status: 503 });
     });
 
     it('a job already bound and not waiting is sent as it is, without a write before the POST', async () => {
