@@ -197,6 +197,11 @@ describe('JobTracker: the façade, against the simulator', () => {
       const next = await window();
       await next.t.resume();
       assert.ok(next.log.info.includes('Resuming 1 running job(s); re-sending 0 unanswered request(s)'), next.log.info.join('\n'));
+      assert.deepEqual(
+        next.changes.map((c) => [c.job.id, c.previous]),
+        [[running.id, 'queued']],
+        'the views are told the list may have changed',
+      );
       await next.t.stopTracking(running.id);
       sim.faults.inject({ route: 'createResponse', fault: 'reset_before_record' });
       await next.t.submit({ request: request('Explain: only unanswered'), title: 'OU', instruction: 'OU' });
@@ -260,6 +265,15 @@ describe('JobTracker: the façade, against the simulator', () => {
       assert.equal(again?.keyId, keyId(sim.apiKey));
       assert.equal(again?.baseUrl, sim.baseUrl);
       assert.equal(again?.idempotencyKey, refused.idempotencyKey, 'its own idempotency key');
+    });
+
+    it('sends a job refused more than a day ago: the user asked, so it is not too old', async () => {
+      const w = await window();
+      const refused = await w.t.submit({ request: request('Explain: dc', { temperature: 7 }), title: 'DC', instruction: 'DC' });
+      await clock.advance(25 * 60 * 60_000);
+      assert.equal(await w.t.retry(refused.id), 'sent');
+      assert.equal(w.t.get(refused.id)?.error?.kind, 'invalid_request', 'sent and refused again, not failed as stale');
+      assert.equal(posts(), 2);
     });
 
     it('sends an unanswered job again at once, instead of waiting for its re-send', async () => {
@@ -413,6 +427,19 @@ describe('JobTracker: the façade, against the simulator', () => {
       assert.equal(posts(), 4);
     });
 
+    it('out of focus, polls slow down; back in focus, they come back in', async () => {
+      const w = await window();
+      const job = await w.t.submit({ request: request('Explain: ra'), title: 'RA', instruction: 'RA' });
+      w.t.setFocused(false);
+      w.t.refresh(job.id);
+      await settle(w);
+      await waitFor(() => gets() === 1 && (w.t.nextPollAt(job.id) ?? 0) > clock.now(), { timeoutMs: DEADLINE_MS, what: 'a poll while unfocused' });
+      const unfocused = (w.t.nextPollAt(job.id) ?? 0) - clock.now();
+      w.t.setFocused(true);
+      const focused = (w.t.nextPollAt(job.id) ?? 0) - clock.now();
+      assert.ok(focused < unfocused, `next poll in ${unfocused} ms unfocused, ${focused} ms once focused`);
+    });
+
     it('back in focus, troubled jobs are asked about at once; out of focus, not', async () => {
       const w = await window();
       const plain = await w.t.submit({ request: request('Explain: r'), title: 'R', instruction: 'R' });
@@ -465,6 +492,7 @@ describe('JobTracker: the façade, against the simulator', () => {
       assert.equal(fetched?.id, job.responseId, 'fetched again from Sail');
       assert.equal(gets(), before + 1);
       assert.equal(await w.t.response('no-such-job'), undefined);
+      assert.deepEqual(w.log.warn, [], 'a missing answer is not a damaged one');
     });
 
     it('a damaged answer is not shown, and the log says so', async () => {
@@ -574,5 +602,37 @@ describe('JobTracker: the façade, against the simulator', () => {
       await settle(first, 60 * 60_000);
       assert.equal(gets(), before);
     });
+  });
+});
+
+describe('JobTracker: a new job and the system clock', () => {
+  it('a job submitted after the system clock was set back a day is sent, not failed as too old', async () => {
+    const sim = await startSimulator({ timeScale: 5000 });
+    const dir = mkdtempSync(join(tmpdir(), 'sail-tracker-clock-'));
+    const c = new SailClient({ baseUrl: sim.baseUrl, getApiKey: async () => sim.apiKey, retry: { maxAttemptsPost: 1 } });
+    let wallJump = 0;
+    let steady = 1_000;
+    const virtual = new VirtualClock(Date.now());
+    const clock = {
+      now: () => virtual.now() + wallJump,
+      monotonic: () => steady,
+      setTimer: virtual.setTimer.bind(virtual),
+      clearTimer: virtual.clearTimer.bind(virtual),
+    };
+    const store = new JobStore(new MemoryState(), new FileBlobStore(dir), { warn: () => undefined }, () => clock.now());
+    const t = new JobTracker({ store, api: () => c, clock, log: { info: () => undefined, warn: () => undefined, debug: () => undefined } });
+    try {
+      await t.ready();
+      wallJump = -25 * 60 * 60_000;
+      steady += 1_000;
+      const job = await t.submit({ request: request('Explain: clock'), title: 'C', instruction: 'C' });
+      assert.equal(job.state, 'queued');
+      assert.equal(job.error, undefined);
+    } finally {
+      t.dispose();
+      await c.close();
+      await sim.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
