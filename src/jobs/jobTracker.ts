@@ -247,7 +247,7 @@ export class JobTracker {
       await this.options.store.writePayload(record.id, 'items', manifest);
     }
     await this.ledger.update(record, undefined);
-    this.options.log.info(`Job ${record.id} created (${kind}, ${record.model}, window ${record.window ?? 'auto'})`);
+    this.options.log.info(`Job ${record.id} created (${kind === 'response' ? '' : `${kind}, `}${record.model}, window ${record.window ?? 'auto'})`);
     await this.sender.send(record.id, true);
     return this.ledger.get(record.id) ?? record;
   }
