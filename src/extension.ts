@@ -1,3 +1,5 @@
+import { registerPromptFileCommands } from './commands/promptFiles';
+import { PromptLibrary } from './ui/promptLibrary';
 import * as path from 'node:path';
 import * as l10n from '@vscode/l10n';
 import * as vscode from 'vscode';
@@ -86,7 +88,9 @@ class Session implements vscode.Disposable {
     // Beside the jobs folder, not in it: pruning the job history never touches what was spent.
     this.usage = new UsageLedger(new FileBlobStore(context.globalStorageUri.fsPath), { warn: (message) => log.warn(message) });
     const jobsView = new JobsView(this.tracker, configs, viewHeaders(this.account, this.usage));
+    const prompts = new PromptLibrary(vscode.Uri.joinPath(context.globalStorageUri, 'prompts'), log);
     const sendDeps = {
+      prompts,
       configs,
       apiKey: this.apiKey,
       tracker: this.tracker,
@@ -96,6 +100,8 @@ class Session implements vscode.Disposable {
     };
     this.proposals = new ProposalDocuments();
     this.disposables.push(
+      prompts,
+      ...registerPromptFileCommands(prompts),
       jobsView,
       this.proposals,
       this.apiKey,

@@ -9,7 +9,9 @@ import { priceCatalog } from '../usage/catalog';
 import { estimateInputTokens, estimateOutputTokens } from '../usage/estimate';
 import { pickWindow } from '../ui/windowPicker';
 import { ensureApiKey } from './apiKey';
-import { asSendArgs, pickInstruction, type SendArgs, type SendDeps } from './instruction';
+import { asSendArgs, chooseInstruction, promptContext, type SendArgs, type SendDeps } from './instruction';
+import type { PromptMode } from '../prompts/promptFile';
+import { expandPrompt } from '../prompts/variables';
 import { asFilesArgs, selectedUris, sendFiles } from './sendFiles';
 
 /** The window picker (sail.askForWindow), sized for this request; remembers the choice per instruction. */
@@ -35,21 +37,45 @@ async function askWindow(deps: SendDeps, model: string, instruction: string, inp
   return picked;
 }
 
-async function submit(deps: SendDeps, args: SendArgs, code: Omit<CodeInput, 'instruction'>, source: JobSource, what: UiText): Promise<string | undefined> {
+interface Sendable {
+  readonly code: Omit<CodeInput, 'instruction'>;
+  readonly source: JobSource;
+  readonly document: vscode.TextDocument;
+  readonly range?: vscode.Range;
+  readonly mode: PromptMode;
+  readonly what: UiText;
+}
+
+async function submit(deps: SendDeps, args: SendArgs, sendable: Sendable): Promise<string | undefined> {
+  const { code, source } = sendable;
   const config = deps.configs.config;
   if (!config.baseUrl) {
     void notify.error(t('The setting sail.baseUrl is invalid, so nothing was sent. Fix it in your user settings.'));
     return undefined;
   }
-  const instruction = args.instruction?.trim() || (await pickInstruction(deps, what));
-  if (!instruction) {
+  const chosen = await chooseInstruction(deps, args, sendable.what, sendable.mode);
+  if (!chosen) {
+    return undefined;
+  }
+  const prompt = chosen.prompt;
+  const options = prompt?.file.options ?? {};
+  const format = prompt ? await deps.prompts.format(prompt) : {};
+  if ('error' in format) {
+    void notify.error(t('Nothing was sent: {0}', format.error));
+    return undefined;
+  }
+  const instruction = prompt ? expandPrompt(chosen.instruction, promptContext(sendable.document.uri, sendable.document.languageId, code.text, sendable.range)) : chosen.instruction;
+  if (!instruction.trim()) {
+    void notify.warning(t('The instruction is empty once its variables are filled in, so nothing was sent.'));
     return undefined;
   }
   const input = buildInput({ ...code, instruction });
-  const model = args.model ?? config.model;
-  let completionWindow = args.completionWindow;
+  const model = args.model ?? options.model ?? config.model;
+  // The window is remembered per prompt file, or per typed or setting instruction.
+  const memoryKey = prompt ? `prompt:${prompt.uri}` : instruction;
+  let completionWindow = args.completionWindow ?? options.window;
   if (completionWindow === undefined && config.askForWindow) {
-    completionWindow = await askWindow(deps, model, instruction, input);
+    completionWindow = await askWindow(deps, model, memoryKey, input);
     if (completionWindow === undefined) {
       return undefined;
     }
@@ -62,11 +88,15 @@ async function submit(deps: SendDeps, args: SendArgs, code: Omit<CodeInput, 'ins
   const request = buildRequest(config, input, {
     model,
     completionWindow,
+    reasoningEffort: options.reasoningEffort,
+    maxOutputTokens: options.maxOutputTokens,
+    temperature: options.temperature,
+    format: format.format,
     cacheKey: promptCacheKey(config.promptCacheKey, { workspace, file: source.uri }, deps.cacheSalt),
     user: endUserId(config.endUserId, deps.cacheSalt),
   });
   deps.log.trace(`Request input:\n${String(request.input)}`);
-  const title = `${instruction.split('\n')[0].slice(0, 60)} · ${source.fileName}`;
+  const title = `${(prompt ? prompt.file.label : instruction).split('\n')[0].slice(0, 60)} · ${source.fileName}`;
   let job;
   try {
     job = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Sending to Sail…') }, () =>
@@ -119,7 +149,13 @@ export function registerSendCommands(deps: SendDeps): vscode.Disposable[] {
       void notify.warning(t('{0} is empty: there is nothing to send.', fileName));
       return undefined;
     }
-    return submit(deps, args, { text, fileName, languageId: document.languageId }, sourceOf(document), t('Sail: what should be done with {0}?', fileName));
+    return submit(deps, args, {
+      code: { text, fileName, languageId: document.languageId },
+      source: sourceOf(document),
+      document,
+      mode: 'file',
+      what: t('Sail: what should be done with {0}?', fileName),
+    });
   };
 
   const sendFile = async (target?: unknown, maybeArgs?: unknown, filesArgs?: unknown): Promise<string | undefined> => {
@@ -189,13 +225,14 @@ export function registerSendCommands(deps: SendDeps): vscode.Disposable[] {
       return undefined;
     }
     const lines = lineSpan(selection);
-    return submit(
-      deps,
-      args,
-      { text, fileName, languageId: editor.document.languageId, lines },
-      sourceOf(editor.document, selection),
-      t('Sail: what should be done with the selection in {0}?', fileName),
-    );
+    return submit(deps, args, {
+      code: { text, fileName, languageId: editor.document.languageId, lines },
+      source: sourceOf(editor.document, selection),
+      document: editor.document,
+      range: selection,
+      mode: 'selection',
+      what: t('Sail: what should be done with the selection in {0}?', fileName),
+    });
   };
 
   return [vscode.commands.registerCommand('sail.sendSelection', sendSelection), vscode.commands.registerCommand('sail.sendFile', sendFile)];

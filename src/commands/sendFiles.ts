@@ -20,7 +20,8 @@ import { pickWindow } from '../ui/windowPicker';
 import { priceCatalog } from '../usage/catalog';
 import { estimateInputTokens, estimateOutputTokens } from '../usage/estimate';
 import { ensureApiKey } from './apiKey';
-import { asSendArgs, pickInstruction, type SendArgs, type SendDeps } from './instruction';
+import { asSendArgs, chooseInstruction, promptContext, type SendArgs, type SendDeps } from './instruction';
+import { expandPrompt } from '../prompts/variables';
 
 export type FilesMode = 'each' | 'together';
 
@@ -162,13 +163,32 @@ export async function sendFiles(deps: SendDeps, uris: readonly vscode.Uri[], arg
   if (!mode) {
     return undefined;
   }
-  const instruction = args.instruction?.trim() || (await pickInstruction(deps, t('Sail: what should be done with {0} files?', plan.send.length)));
-  if (!instruction) {
+  const chosen = await chooseInstruction(deps, args, t('Sail: what should be done with {0} files?', plan.send.length), 'files');
+  if (!chosen) {
     return undefined;
   }
-  const model = args.model ?? config.model;
-  const inputs = mode === 'each' ? plan.send.map((file) => inputOf(instruction, file)) : [buildContextInput(instruction, contextFiles)];
-  let window = args.completionWindow;
+  const prompt = chosen.prompt;
+  const options = prompt?.file.options ?? {};
+  const format = prompt ? await deps.prompts.format(prompt) : {};
+  if ('error' in format) {
+    void notify.error(t('Nothing was sent: {0}', format.error));
+    return undefined;
+  }
+  // A prompt file's variables take each file's values; sent together, no file's.
+  const instruction = prompt ? expandPrompt(chosen.instruction, promptContext(undefined, '', '')) : chosen.instruction;
+  const instructionFor = (file: PlannedFile) =>
+    prompt ? expandPrompt(chosen.instruction, promptContext(vscode.Uri.parse(file.uri), languageIdForPath(file.path), file.text)) : instruction;
+  const inputOf = (file: PlannedFile) =>
+    buildInput({ instruction: instructionFor(file), text: file.text, fileName: file.path, languageId: languageIdForPath(file.path) });
+  const model = args.model ?? options.model ?? config.model;
+  const inputs = mode === 'each' ? plan.send.map(inputOf) : [buildContextInput(instruction, contextFiles)];
+  const overrides = {
+    reasoningEffort: options.reasoningEffort,
+    maxOutputTokens: options.maxOutputTokens,
+    temperature: options.temperature,
+    format: format.format,
+  };
+  let window = args.completionWindow ?? options.window;
   if (mode === 'each' && window === 'auto') {
     window = undefined;
   }
@@ -193,11 +213,11 @@ export async function sendFiles(deps: SendDeps, uris: readonly vscode.Uri[], arg
   }
   const folder = vscode.workspace.getWorkspaceFolder(uris[0])?.uri.toString();
   const cacheKeyFor = (file?: string) => promptCacheKey(config.promptCacheKey, { workspace: folder, file }, deps.cacheSalt);
-  const firstLine = instruction.split('\n')[0].slice(0, 60);
+  const firstLine = (prompt ? prompt.file.label : instruction).split('\n')[0].slice(0, 60);
   const user = endUserId(config.endUserId, deps.cacheSalt);
   try {
     if (mode === 'together') {
-      const request = buildRequest(config, inputs[0], { model, completionWindow: window, cacheKey: cacheKeyFor(uris[0].toString()), user });
+      const request = buildRequest(config, inputs[0], { ...overrides, model, completionWindow: window, cacheKey: cacheKeyFor(uris[0].toString()), user });
       const title = `${firstLine} · ${vscode.l10n.t('{0} files', plan.send.length)}`;
       const job = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Sending to Sail…') }, () =>
         deps.tracker.submit({ request, title, instruction }),
@@ -206,7 +226,7 @@ export async function sendFiles(deps: SendDeps, uris: readonly vscode.Uri[], arg
       return job.id;
     }
     const built = buildBatchRequest(plan, (file) =>
-      buildRequest(config, inputOf(instruction, file), { model, completionWindow: itemWindow, cacheKey: cacheKeyFor(file.uri), user }),
+      buildRequest(config, inputOf(file), { ...overrides, model, completionWindow: itemWindow, cacheKey: cacheKeyFor(file.uri), user }),
     );
     plan = built.plan;
     if (!built.request) {
@@ -279,10 +299,6 @@ function showBatchProgress(deps: SendDeps, jobId: string, title: string): void {
       });
     });
   });
-}
-
-function inputOf(instruction: string, file: PlannedFile): string {
-  return buildInput({ instruction, text: file.text, fileName: file.path, languageId: languageIdForPath(file.path) });
 }
 
 function sizeOf(input: string): { bytes: number; tokens: number } {

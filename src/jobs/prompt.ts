@@ -5,7 +5,7 @@
 import { createHash, createHmac } from 'node:crypto';
 import * as l10n from '@vscode/l10n';
 import type { SailConfig } from '../config';
-import type { CreateResponseRequest } from '../sail/schemas';
+import type { CreateResponseRequest, ReasoningEffort, TextFormat } from '../sail/schemas';
 import { parseWindow, type CompletionWindow } from '../sail/windows';
 
 export interface CodeInput {
@@ -38,9 +38,15 @@ export function buildInput(input: CodeInput): string {
   ].join('\n');
 }
 
+/** What a prompt file (or a command's argument) sets for one request, over the sail.* settings. */
 export interface RequestOverrides {
   readonly model?: string;
   readonly completionWindow?: CompletionWindow | 'auto';
+  readonly reasoningEffort?: ReasoningEffort;
+  readonly maxOutputTokens?: number;
+  readonly temperature?: number;
+  /** Structured output: the answer is JSON matching this schema. */
+  readonly format?: TextFormat;
 }
 
 /** Identifies a text without keeping it: to notice that a selection changed before replacing it. */
@@ -72,7 +78,8 @@ export function endUserId(mode: SailConfig['endUserId'], salt: string): string |
  */
 export function rebuildRequest(config: SailConfig, previous: CreateResponseRequest): CreateResponseRequest {
   const input = typeof previous.input === 'string' ? previous.input : JSON.stringify(previous.input);
-  return buildRequest(config, input, { cacheKey: previous.prompt_cache_key, user: previous.user });
+  // The output format is no setting: it stays as it was sent.
+  return buildRequest(config, input, { cacheKey: previous.prompt_cache_key, user: previous.user, format: previous.text?.format });
 }
 
 /** Foreground or background for a window: Sail refuses asap in the background (unsupported_asap_request) and flex in the foreground. */
@@ -122,17 +129,23 @@ export function buildRequest(config: SailConfig, input: string, options: Request
   if (config.instructions.trim()) {
     request.instructions = config.instructions;
   }
-  if (config.maxOutputTokens !== null) {
-    request.max_output_tokens = config.maxOutputTokens;
+  const maxOutputTokens = options.maxOutputTokens ?? config.maxOutputTokens;
+  if (maxOutputTokens !== null) {
+    request.max_output_tokens = maxOutputTokens;
   }
-  if (config.temperature !== null) {
-    request.temperature = config.temperature;
+  const temperature = options.temperature ?? config.temperature;
+  if (temperature !== null) {
+    request.temperature = temperature;
   }
   if (config.topP !== null) {
     request.top_p = config.topP;
   }
-  if (config.reasoningEffort !== 'default') {
-    request.reasoning = { effort: config.reasoningEffort };
+  const effort = options.reasoningEffort ?? config.reasoningEffort;
+  if (effort !== 'default') {
+    request.reasoning = { effort };
+  }
+  if (options.format && options.format.type !== 'text') {
+    request.text = { format: options.format };
   }
   if (options.cacheKey) {
     request.prompt_cache_key = options.cacheKey;

@@ -6,7 +6,9 @@ import { isFinished, isTroubled, isWaiting, type JobRecord, type JobState, type 
 import { batchProgressText } from './batchItems';
 import { lineSpan } from '../jobs/lines';
 import { outputText, reasoningText } from '../sail/output';
-import type { SailResponse } from '../sail/schemas';
+import type { SailResponse, TextFormat } from '../sail/schemas';
+import { checkStructured, type StructuredCheck } from '../prompts/structured';
+import { fenceFor } from '../jobs/prompt';
 import { jobErrorText } from './jobErrors';
 import { renderMarkdown } from './markdown';
 import type { JobView } from './messages';
@@ -174,6 +176,8 @@ function viewLabels(): JobView['labels'] {
     replace: l10n.t('Replace Selection'),
     review: l10n.t('Review and Apply…'),
     openUntitled: l10n.t('Open as Document'),
+    openJson: l10n.t('Open as JSON'),
+    structured: l10n.t('Structured answer'),
     checkNow: l10n.t('Check Now'),
     stopTracking: l10n.t('Stop Tracking'),
     sendAgain: l10n.t('Send Again'),
@@ -211,6 +215,30 @@ export interface JobViewInput {
   readonly nextCheckAt?: number;
   /** The estimated cost of the job's usage, when its model's price in its window is known. */
   readonly cost?: JobCost;
+  /** The request's output format: a JSON Schema makes the answer a structured one, checked here. */
+  readonly format?: TextFormat;
+}
+
+/** A structured answer's check, in words: valid, or where it does not parse or match. */
+export function structuredView(check: StructuredCheck, schemaName: string): NonNullable<JobView['structured']> {
+  if (!check.parsed) {
+    return {
+      tone: 'error',
+      verdict: l10n.t('Not JSON: line {0}, column {1}: {2}', check.line, check.column, check.message),
+      problems: [],
+    };
+  }
+  if (check.valid) {
+    return { tone: 'done', verdict: l10n.t('valid: matches the schema "{0}"', schemaName), problems: [] };
+  }
+  return {
+    tone: 'warning',
+    verdict:
+      check.errors.length === 1
+        ? l10n.t('invalid: does not match the schema "{0}" (1 problem)', schemaName)
+        : l10n.t('invalid: does not match the schema "{0}" ({1} problems)', schemaName, check.errors.length),
+    problems: check.errors.map((e) => `${e.pointer}: ${e.message}`),
+  };
 }
 
 /** Beside the token usage: what it cost, and what it would have cost at asap. */
@@ -228,7 +256,7 @@ function costRows(cost: JobCost | undefined): { label: string; value: string }[]
   return rows;
 }
 
-export function jobView({ job, response, nextCheckAt, cost }: JobViewInput): JobView {
+export function jobView({ job, response, nextCheckAt, cost, format }: JobViewInput): JobView {
   const facts = [
     { label: l10n.t('Model'), value: response?.model ?? job.model },
     { label: l10n.t('Completion window'), value: windowLabel(job.window) },
@@ -249,6 +277,10 @@ export function jobView({ job, response, nextCheckAt, cost }: JobViewInput): Job
   const text = response ? outputText(response) : '';
   const reasoning = response ? reasoningText(response) : '';
   const hasOutput = text.trim().length > 0;
+  const schema = format?.type === 'json_schema' ? format.schema : undefined;
+  const check = schema && hasOutput && job.state === 'completed' ? checkStructured(text, schema) : undefined;
+  // A structured answer reads as its pretty JSON, highlighted; the check says whether it matches.
+  const shown = check?.parsed ? `${fenceFor(check.pretty)}json\n${check.pretty}\n${fenceFor(check.pretty)}` : text;
   return {
     jobId: job.id,
     title: job.title,
@@ -262,7 +294,8 @@ export function jobView({ job, response, nextCheckAt, cost }: JobViewInput): Job
     facts,
     usage: response ? usageRows(response.usage).map(({ label, value }) => ({ label, value })) : undefined,
     cost: response ? costRows(cost) : undefined,
-    outputHtml: hasOutput ? renderMarkdown(text) : undefined,
+    outputHtml: hasOutput ? renderMarkdown(shown) : undefined,
+    structured: check && format?.type === 'json_schema' ? structuredView(check, format.name) : undefined,
     reasoningHtml: reasoning.trim() ? renderMarkdown(reasoning) : undefined,
     notice: notice(job),
     // Only a whole answer goes into the user's code: a cut-off one may end inside an unclosed fence.

@@ -25,6 +25,14 @@ export const JobViewSchema = z.object({
   outputHtml: z.optional(z.string()),
   reasoningHtml: z.optional(z.string()),
   notice: z.optional(z.string()),
+  /** A structured answer (the request had a JSON Schema): whether it matches, and where it does not. */
+  structured: z.optional(
+    z.object({
+      tone: z.enum(['done', 'warning', 'error']),
+      verdict: z.string(),
+      problems: z.array(z.string()),
+    }),
+  ),
   canReplace: z.boolean(),
   /** A whole file's answer: Review and Apply shows it as a diff against the file. */
   canReview: z.boolean(),
@@ -38,6 +46,8 @@ export const JobViewSchema = z.object({
     replace: z.string(),
     review: z.string(),
     openUntitled: z.string(),
+    openJson: z.string(),
+    structured: z.string(),
     checkNow: z.string(),
     stopTracking: z.string(),
     sendAgain: z.string(),
@@ -70,6 +80,7 @@ export const WebviewMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('replace') }),
   z.object({ type: z.literal('review') }),
   z.object({ type: z.literal('openUntitled') }),
+  z.object({ type: z.literal('openJson') }),
   z.object({ type: z.literal('refresh') }),
   z.object({ type: z.literal('stopTracking') }),
   z.object({ type: z.literal('retry') }),

@@ -11,7 +11,8 @@ import { codeForEditor } from '../render/markdown';
 import { PanelStateSchema, WebviewMessageSchema, type HostMessage, type WebviewMessage } from '../render/messages';
 import { resultPageHtml } from '../render/resultPage';
 import { outputText } from '../sail/output';
-import type { SailResponse } from '../sail/schemas';
+import type { SailResponse, TextFormat } from '../sail/schemas';
+import { checkStructured } from '../prompts/structured';
 import type { ConfigWatcher } from './configWatcher';
 import { sendAgain } from './sendAgain';
 import { icon, join, notify, plain, statusMessage, t } from './uiText';
@@ -144,6 +145,13 @@ export class ResultPanels implements vscode.Disposable {
         await vscode.window.showTextDocument(document, { viewColumn: vscode.ViewColumn.Active });
         return;
       }
+      case 'openJson': {
+        // Pretty when it parses; otherwise as it came, so the JSON editor points at what is wrong.
+        const check = checkStructured(text, {});
+        const document = await vscode.workspace.openTextDocument({ content: check.parsed ? check.pretty : text, language: 'json' });
+        await vscode.window.showTextDocument(document, { viewColumn: vscode.ViewColumn.Active });
+        return;
+      }
       case 'insert':
       case 'replace':
         // The view offers these only for a whole answer; a stale view or a crafted message must not
@@ -254,6 +262,7 @@ interface PanelDeps {
 
 class ResultPanel {
   private ready = false;
+  private requestFormat: Promise<TextFormat | undefined> | undefined;
   private disposed = false;
   /** Updates run one after another, so the view never shows an older state after a newer one. */
   private updating: Promise<void> = Promise.resolve();
@@ -314,10 +323,20 @@ class ResultPanel {
     }
     const { job, response } = subject;
     this.panel.title = plain(job.title, 80);
-    await this.post({ type: 'update', view: jobView({ job, response, nextCheckAt: this.deps.tracker.nextPollAt(job.id), cost: this.deps.costOf(job) }) });
+    const format = this.customId === undefined ? await this.format() : undefined;
+    await this.post({
+      type: 'update',
+      view: jobView({ job, response, nextCheckAt: this.deps.tracker.nextPollAt(job.id), cost: this.deps.costOf(job), format }),
+    });
     if (this.panel.visible) {
       await this.deps.tracker.markSeen(job.id);
     }
+  }
+
+  /** The request's output format (it never changes, so it is read once). */
+  private async format(): Promise<TextFormat | undefined> {
+    this.requestFormat ??= this.deps.tracker.request(this.jobId).then((request) => request?.text?.format);
+    return this.requestFormat;
   }
 
   /** The job shown and its answer: the job's own, or one batch item's (fetched now if not kept yet). */

@@ -80,6 +80,9 @@ function render(view: JobView): void {
       actions.append(button(view.labels.review, 'diff', { type: 'review' }));
     }
     actions.append(button(view.labels.openUntitled, 'go-to-file', { type: 'openUntitled' }));
+    if (view.structured) {
+      actions.append(button(view.labels.openJson, 'json', { type: 'openJson' }));
+    }
   }
   if (view.canStop) {
     actions.append(button(view.labels.checkNow, 'refresh', { type: 'refresh' }), button(view.labels.stopTracking, 'debug-stop', { type: 'stopTracking' }));
@@ -96,6 +99,18 @@ function render(view: JobView): void {
     const notice = el('p', `notice tone-${view.tone}`);
     notice.append(icon(view.tone === 'error' ? 'error' : 'info'), el('span', undefined, view.notice));
     body.push(notice);
+  }
+  if (view.structured) {
+    const structured = el('section', `structured tone-${view.structured.tone}`);
+    const verdict = el('p', 'verdict');
+    verdict.append(icon(view.structured.tone === 'done' ? 'pass' : view.structured.tone), el('span', undefined, view.structured.verdict));
+    structured.append(el('h2', undefined, view.labels.structured), verdict);
+    if (view.structured.problems.length) {
+      const list = el('ul', 'problems');
+      list.append(...view.structured.problems.map((problem) => el('li', undefined, problem)));
+      structured.append(list);
+    }
+    body.push(structured);
   }
   if (view.outputHtml) {
     const output = el('article', 'output');

@@ -119,3 +119,46 @@ describe('job view: cost beside the usage', () => {
     );
   });
 });
+
+describe('a structured answer in the result view', () => {
+  const schema = {
+    type: 'object',
+    additionalProperties: false,
+    required: ['severity'],
+    properties: { severity: { enum: ['low', 'high'] } },
+  };
+  const format = { type: 'json_schema' as const, name: 'verdict', schema, strict: true };
+  const answered = (text: string): SailResponse => ({ ...response, output: [{ type: 'message', role: 'assistant', content: [{ type: 'output_text', text }] }] });
+  const done: JobRecord = { ...base, state: 'completed', finishedAt: 2_000, responseId: 'resp_1' };
+
+  it('shows a matching answer as pretty JSON, marked valid', () => {
+    const view = jobView({ job: done, response: answered('{"severity":"low"}'), format });
+    assert.equal(view.structured?.tone, 'done');
+    assert.equal(view.structured?.verdict, 'valid: matches the schema "verdict"');
+    assert.deepEqual(view.structured?.problems, []);
+    assert.match(view.outputHtml ?? '', /<code class="[^"]*json/);
+    assert.match(view.outputHtml ?? '', /\n {2}/, 'indented over lines');
+    assert.equal(view.labels.openJson, 'Open as JSON');
+  });
+
+  it('lists where an answer does not match', () => {
+    const view = jobView({ job: done, response: answered('{"severity":"medium"}'), format });
+    assert.equal(view.structured?.tone, 'warning');
+    assert.equal(view.structured?.verdict, 'invalid: does not match the schema "verdict" (1 problem)');
+    assert.equal(view.structured?.problems.length, 1);
+    assert.match(view.structured?.problems[0] ?? '', /^\/severity: /);
+  });
+
+  it('says where an answer stops being JSON, and shows it as it came', () => {
+    const view = jobView({ job: done, response: answered('{"severity":\n  low}'), format });
+    assert.equal(view.structured?.tone, 'error');
+    assert.match(view.structured?.verdict ?? '', /^Not JSON: line 2, column \d+: /);
+    assert.doesNotMatch(view.outputHtml ?? '', /<code class="[^"]*json/);
+  });
+
+  it('checks nothing without a schema, or before the answer is complete', () => {
+    assert.equal(jobView({ job: done, response: answered('{}') }).structured, undefined);
+    assert.equal(jobView({ job: done, response: answered('{}'), format: { type: 'text' } }).structured, undefined);
+    assert.equal(jobView({ job: { ...done, state: 'incomplete' }, response: answered('{"sev'), format }).structured, undefined);
+  });
+});
