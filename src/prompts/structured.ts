@@ -115,7 +115,8 @@ function compile(schema: Record<string, unknown>): Compiled {
   }
   const ajv = ajvFor(dialect);
   // Checked against the dialect's meta-schema, which the instance already knows, however `$schema` is spelt.
-  const { $schema: _ignored, ...body } = schema;
+  const body = { ...schema };
+  delete body.$schema;
   if (!ajv.validateSchema(body)) {
     return { problem: l10n.t('This is not a valid JSON Schema: {0}.', describeErrors(ajv.errors ?? []).join('; ')) };
   }
