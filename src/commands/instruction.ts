@@ -9,7 +9,7 @@ import type { JobTracker } from '../jobs/jobTracker';
 import { parseWindow, type CompletionWindow } from '../sail/windows';
 import type { ApiKeyStore } from '../ui/apiKeyStore';
 import type { ConfigWatcher } from '../ui/configWatcher';
-import { createQuickPick, icon, join, plain, t, type UiQuickPickItem, type UiText } from '../ui/uiText';
+import { createQuickPick, icon, join, notify, plain, t, type UiQuickPickItem, type UiText } from '../ui/uiText';
 import type { WindowMemory } from '../usage/windowMemory';
 import type { SailConfig } from '../config';
 import { findPrompt, firstProblem, offeredFor, problemText, type LoadedPrompt } from '../prompts/library';
@@ -191,7 +191,12 @@ export async function namedPrompt(deps: Pick<SendDeps, 'prompts'>, name: string)
 }
 
 /** What to send: the argument's instruction or prompt file, or the user's pick. */
-export async function chooseInstruction(deps: Pick<SendDeps, 'configs' | 'prompts'>, args: SendArgs, what: UiText, mode: PromptMode): Promise<Chosen | undefined> {
+export async function chooseInstruction(
+  deps: Pick<SendDeps, 'configs' | 'prompts'>,
+  args: SendArgs,
+  what: UiText,
+  mode: PromptMode,
+): Promise<Chosen | undefined> {
   if (args.prompt) {
     return namedPrompt(deps, args.prompt);
   }

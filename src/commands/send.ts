@@ -64,7 +64,9 @@ async function submit(deps: SendDeps, args: SendArgs, sendable: Sendable): Promi
     void notify.error(t('Nothing was sent: {0}', format.error));
     return undefined;
   }
-  const instruction = prompt ? expandPrompt(chosen.instruction, promptContext(sendable.document.uri, sendable.document.languageId, code.text, sendable.range)) : chosen.instruction;
+  const instruction = prompt
+    ? expandPrompt(chosen.instruction, promptContext(sendable.document.uri, sendable.document.languageId, code.text, sendable.range))
+    : chosen.instruction;
   if (!instruction.trim()) {
     void notify.warning(t('The instruction is empty once its variables are filled in, so nothing was sent.'));
     return undefined;

@@ -92,7 +92,8 @@ suite('Prompt files and request options', () => {
     assert.equal(sent.max_output_tokens, 900);
     assert.equal(sent.reasoning?.effort, 'low');
     assert.equal(sent.metadata?.completion_window, 'priority');
-    assert.equal(sent.text, undefined, 'no format: no text.format');
+    assert.equal(sent.text?.format.type ?? 'text', 'text', 'no format: plain text');
+    assert.equal((await api.tracker.request(jobId))?.text, undefined, 'no text.format is sent');
     const today = new Date().toISOString().slice(0, 10);
     const instruction = `Summarize prompt-vars.ts (typescript) in two sentences, as of ${today}.`;
     assert.ok(sent.input.trimEnd().endsWith(instruction), `the instruction, filled in, comes last:\n${sent.input}`);

@@ -128,7 +128,10 @@ describe('a structured answer in the result view', () => {
     properties: { severity: { enum: ['low', 'high'] } },
   };
   const format = { type: 'json_schema' as const, name: 'verdict', schema, strict: true };
-  const answered = (text: string): SailResponse => ({ ...response, output: [{ type: 'message', role: 'assistant', content: [{ type: 'output_text', text }] }] });
+  const answered = (text: string): SailResponse => ({
+    ...response,
+    output: [{ type: 'message', role: 'assistant', content: [{ type: 'output_text', text }] }],
+  });
   const done: JobRecord = { ...base, state: 'completed', finishedAt: 2_000, responseId: 'resp_1' };
 
   it('shows a matching answer as pretty JSON, marked valid', () => {

@@ -1,0 +1,123 @@
+// @ts-check
+// Prompt files as a person uses them (issue 12): a team's prompt file with a JSON Schema, in the
+// repository's .sail/prompts, shows in the instruction picker under its folder; sending with it
+// (from the default keybinding) puts text.format on the wire; the result view shows the answer as
+// pretty JSON, says it is valid, and opens it as a JSON document.
+import assert from 'node:assert/strict';
+import { basename } from 'node:path';
+import { after, afterEach, before, describe, it } from 'node:test';
+import { startSimulator } from '../host/simulator.mjs';
+import { openWorkbench } from './workbench.mjs';
+
+const SCHEMA = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['summary', 'risks'],
+  properties: {
+    summary: { type: 'string' },
+    risks: { type: 'array', items: { type: 'string' } },
+  },
+};
+
+const PROMPT = [
+  '---',
+  'label: Risks as JSON',
+  'description: A summary and the risks, as data',
+  'format: ../schemas/risks.json',
+  'window: asap',
+  '---',
+  'Summarize ${fileBasename} and list its risks.',
+  '',
+].join('\n');
+
+describe('Prompt files: a structured answer in the real workbench (packaged .vsix)', () => {
+  /** @type {Awaited<ReturnType<typeof startSimulator>>} */
+  let sim;
+  /** @type {Awaited<ReturnType<typeof openWorkbench>>} */
+  let workbench;
+
+  before(async () => {
+    sim = await startSimulator({ timeScale: 100 });
+    workbench = await openWorkbench({
+      files: {
+        'divide.ts': 'export function divide(a: number, b: number): number {\n  return a / b;\n}\n',
+        '.sail/prompts/risks.md': PROMPT,
+        '.sail/schemas/risks.json': JSON.stringify(SCHEMA, null, 2),
+      },
+      settings: { 'sail.baseUrl': sim.baseUrl, 'sail.usageBaseUrl': sim.baseUrl, 'sail.askForWindow': false },
+    });
+  });
+
+  afterEach(async (t) => {
+    await workbench?.screenshot(`prompts-end-${t.name.replace(/[^\w]+/g, '-').slice(0, 60)}`);
+  });
+
+  after(async () => {
+    await workbench?.close();
+    await sim?.close();
+  });
+
+  /** The POST /v1/responses bodies the simulator received, oldest first. */
+  function responsePosts() {
+    return sim.requests
+      .entries()
+      .filter((r) => r.method === 'POST' && r.url === '/v1/responses')
+      .map((r) => JSON.parse(r.body ?? '{}'));
+  }
+
+  it('the prompt file shows under its folder; its schema goes out as text.format; the answer shows as valid pretty JSON', async () => {
+    const { page } = workbench;
+    await workbench.openFile('divide.ts');
+    await workbench.selectAll();
+    // Send Selection's default keybinding.
+    await page.keyboard.press('Control+Shift+Alt+S');
+    await page.locator('.quick-input-title', { hasText: 'what should be done' }).waitFor({ timeout: 15_000 });
+    const folder = basename(workbench.state.workspace);
+    await page.locator('.quick-input-list', { hasText: `Prompt files in ${folder}` }).waitFor();
+    const row = page.locator('.quick-input-list .monaco-list-row', { hasText: 'Risks as JSON' }).first();
+    await row.waitFor();
+    assert.match(await row.innerText(), /A summary and the risks, as data/, 'the description shows beside the label');
+    // The settings' prompts are still offered, under their own heading.
+    await page.locator('.quick-input-list', { hasText: 'Settings (sail.prompts)' }).waitFor();
+    await workbench.screenshot('prompt-picker');
+    await workbench.readmeScreenshot('prompt-picker', [page.locator('.quick-input-widget')], { margin: 8 });
+    await row.click();
+
+    const keyBox = page.locator('.quick-input-widget input[type="password"]');
+    await keyBox.waitFor({ timeout: 15_000 });
+    await keyBox.fill(sim.apiKey);
+    await page.keyboard.press('Enter');
+
+    const notification = page.locator('.notification-toast', { hasText: 'Sail finished' });
+    await notification.waitFor({ timeout: 60_000 });
+    await notification.getByRole('button', { name: 'Open' }).click();
+
+    const posts = responsePosts();
+    assert.equal(posts.length, 1);
+    assert.equal(posts[0].text?.format?.type, 'json_schema');
+    assert.equal(posts[0].text.format.name, 'risks');
+    assert.deepEqual(posts[0].text.format.schema, SCHEMA);
+    assert.equal(posts[0].metadata?.completion_window, 'asap', "the prompt file's window");
+    assert.match(posts[0].input, /Summarize divide\.ts and list its risks\.\s*$/, 'the variable filled in, the instruction last');
+
+    const view = workbench.webview();
+    const verdict = view.locator('.structured .verdict');
+    await verdict.waitFor({ timeout: 30_000 });
+    assert.match(await verdict.innerText(), /^valid: matches the schema "risks"/);
+    const json = await view.locator('article.output pre code').first().innerText();
+    const parsed = JSON.parse(json);
+    assert.deepEqual(Object.keys(parsed), ['summary', 'risks']);
+    assert.match(json, /\n {2}"risks"/, 'pretty-printed, two spaces');
+    await workbench.screenshot('structured-result');
+    await workbench.readmeScreenshot('structured-result', [page.locator('.part.editor')], { margin: 0, height: 900 });
+
+    await view.getByRole('button', { name: 'Open as JSON' }).click();
+    await page.locator('.tab.active', { hasText: 'Untitled' }).waitFor({ timeout: 15_000 });
+    await page
+      .locator('.statusbar-item', { hasText: /^JSON$/ })
+      .first()
+      .waitFor({ timeout: 15_000 });
+    const text = await workbench.activeEditor().innerText();
+    assert.match(text, /"summary"/);
+  });
+});
