@@ -110,11 +110,12 @@ export function installExtension(state, vsix) {
 
 /**
  * @param {ReturnType<typeof createState>} state
- * @param {{ env?: NodeJS.ProcessEnv, port?: number, testPayload?: boolean, logLevel?: 'trace' | 'debug' | 'info' | 'warn' | 'error' }} [options]
+ * @param {{ env?: NodeJS.ProcessEnv, port?: number, testPayload?: boolean, logLevel?: 'trace' | 'debug' | 'info' | 'warn' | 'error', trust?: boolean }} [options]
  *   extra environment for the server (and so the extension host); a fixed port (default: a free one);
  *   `testPayload` turns on the smoke-test driver, which runs a test payload from the URL but also
  *   suppresses notification toasts, so only the mocha runner wants it; `logLevel` (code-server's `--log`)
- *   is every log's level, extensions' log output channels included
+ *   is every log's level, extensions' log output channels included; `trust` turns workspace trust on
+ *   (the folder then opens untrusted, in Restricted Mode)
  */
 export async function startCodeServer(state, options = {}) {
   const port = options.port ?? (await freePort());
@@ -139,7 +140,8 @@ export async function startCodeServer(state, options = {}) {
       `127.0.0.1:${port}`,
       '--disable-telemetry',
       '--disable-update-check',
-      '--disable-workspace-trust',
+      // Trust on: the workspace opens in Restricted Mode unless trusted (a test of untrusted folders).
+      ...(options.trust ? [] : ['--disable-workspace-trust']),
       '--disable-getting-started-override',
       ...(options.testPayload ? ['--vscode-option', 'enable-smoke-test-driver'] : []),
       ...(options.logLevel ? ['--log', options.logLevel] : []),

@@ -121,3 +121,50 @@ describe('Prompt files: a structured answer in the real workbench (packaged .vsi
     assert.match(text, /"summary"/);
   });
 });
+
+describe('Prompt files in an untrusted folder (packaged .vsix, Restricted Mode)', () => {
+  /** @type {Awaited<ReturnType<typeof startSimulator>>} */
+  let sim;
+  /** @type {Awaited<ReturnType<typeof openWorkbench>>} */
+  let workbench;
+
+  before(async () => {
+    sim = await startSimulator({ timeScale: 100 });
+    workbench = await openWorkbench({
+      untrusted: true,
+      files: {
+        'divide.ts': 'export function divide(a: number, b: number): number {\n  return a / b;\n}\n',
+        '.sail/prompts/team.md': '---\nlabel: Team prompt from the repository\n---\nDo what the repository says.\n',
+      },
+      userFiles: {
+        'User/globalStorage/sailresearch.sail-vscode/prompts/mine.md': '---\nlabel: My own prompt\n---\nExplain ${fileBasename}.\n',
+      },
+      settings: { 'sail.baseUrl': sim.baseUrl, 'sail.usageBaseUrl': sim.baseUrl, 'sail.askForWindow': false },
+    });
+  });
+
+  afterEach(async (t) => {
+    await workbench?.screenshot(`prompts-untrusted-${t.name.replace(/[^\w]+/g, '-').slice(0, 60)}`);
+  });
+
+  after(async () => {
+    await workbench?.close();
+    await sim?.close();
+  });
+
+  it("offers your own prompt files but not the folder's", async () => {
+    const { page } = workbench;
+    await page.locator('.statusbar-item', { hasText: 'Restricted Mode' }).first().waitFor({ timeout: 30_000 });
+    await workbench.openFile('divide.ts');
+    await workbench.selectAll();
+    await workbench.runCommand('Sail: Send Selection…');
+    await page.locator('.quick-input-title', { hasText: 'what should be done' }).waitFor({ timeout: 15_000 });
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'My own prompt' }).first().waitFor();
+    await page.locator('.quick-input-list', { hasText: 'Your prompt files' }).waitFor();
+    const listed = await page.locator('.quick-input-list').innerText();
+    assert.doesNotMatch(listed, /Team prompt from the repository/);
+    assert.doesNotMatch(listed, /Prompt files in/);
+    await page.keyboard.press('Escape');
+    assert.equal(sim.counters.totalInferences(), 0);
+  });
+});

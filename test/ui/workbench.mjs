@@ -12,17 +12,24 @@ const SCREENSHOTS = join(RESULTS_DIR, 'ui');
 const README_SCREENSHOTS = join(ROOT, 'media', 'screenshots');
 
 /**
- * @param {{ files?: Record<string, string>, settings?: Record<string, unknown>, env?: NodeJS.ProcessEnv, logLevel?: 'trace' | 'debug' | 'info' | 'warn' | 'error' }} [options]
+ * `userFiles` go under the user data folder (e.g. an extension's globalStorage); `untrusted` opens the
+ * workspace in Restricted Mode.
+ * @param {{ files?: Record<string, string>, userFiles?: Record<string, string>, settings?: Record<string, unknown>, env?: NodeJS.ProcessEnv, logLevel?: 'trace' | 'debug' | 'info' | 'warn' | 'error', untrusted?: boolean }} [options]
  */
 export async function openWorkbench(options = {}) {
-  const state = createState({ settings: options.settings });
+  const trust = options.untrusted ? { 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'never' } : {};
+  const state = createState({ settings: { ...options.settings, ...trust } });
+  for (const [name, text] of Object.entries(options.userFiles ?? {})) {
+    mkdirSync(dirname(join(state.userDataDir, name)), { recursive: true });
+    writeFileSync(join(state.userDataDir, name), text);
+  }
   for (const [name, text] of Object.entries(options.files ?? {})) {
     // A name may hold folders, e.g. '.vscode/settings.json' for workspace settings.
     mkdirSync(dirname(join(state.workspace, name)), { recursive: true });
     writeFileSync(join(state.workspace, name), text);
   }
   installExtension(state, VSIX);
-  const server = await startCodeServer(state, { env: options.env, logLevel: options.logLevel });
+  const server = await startCodeServer(state, { env: options.env, logLevel: options.logLevel, trust: options.untrusted });
   const browser = await launchBrowser(state.stateDir);
   const { page } = browser;
   await page.goto(server.workbenchUrl(state.workspace));
