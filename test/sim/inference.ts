@@ -1,6 +1,7 @@
 // The simulated model: a deterministic Markdown answer derived from the prompt, and Sail-shaped usage.
 import { createHash, randomBytes } from 'node:crypto';
 import type { CompletionWindow } from './models';
+import type { PromptUnits } from './promptCache';
 import { isRecord, type ResponseRequest } from './validate';
 
 export interface UsageDetails {
@@ -27,7 +28,7 @@ export interface Inference {
   incompleteDetails: { reason: 'max_output_tokens' } | null;
 }
 
-const CHARS_PER_TOKEN = 4;
+export const CHARS_PER_TOKEN = 4;
 const TOKENS_PER_IMAGE = 85;
 const QUOTE_LIMIT = 800;
 const REASONING_TOKENS: Record<string, number> = { minimal: 16, low: 64, medium: 192, high: 512, xhigh: 1024 };
@@ -38,12 +39,18 @@ function estimateTokens(text: string): number {
   return Math.ceil(text.length / CHARS_PER_TOKEN);
 }
 
-/** `cacheHit`: the request's prompt_cache_key was seen before under the same API key. */
-export function runInference(request: ResponseRequest, cacheHit: boolean): Inference {
+/**
+ * How many of a prompt's `inputTokens` the prefix cache already holds (see promptCache.ts); the
+ * function may remember the prompt for later requests.
+ */
+export type CachedTokens = (prompt: PromptUnits, inputTokens: number) => number;
+
+export function runInference(request: ResponseRequest, cachedTokensOf: CachedTokens = () => 0): Inference {
   const { params } = request;
   const prompt = readPrompt(request);
   const inputTokens = params.raw_prompt_tokens?.length ?? estimateTokens(prompt.allText) + prompt.images * TOKENS_PER_IMAGE;
-  const cachedTokens = cacheHit ? Math.max(1, Math.floor(inputTokens * 0.75)) : 0;
+  const units: PromptUnits = params.raw_prompt_tokens ? { kind: 'tokens', tokens: params.raw_prompt_tokens } : { kind: 'text', text: prompt.allText };
+  const cachedTokens = cachedTokensOf(units, inputTokens);
 
   const effort = params.reasoning?.effort;
   const naturalReasoning = effort === undefined ? 0 : (REASONING_TOKENS[effort] ?? 0);
