@@ -2,6 +2,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { CompletionWindow } from './models';
 import type { PromptUnits } from './promptCache';
+import { structuredAnswer } from './structured';
 import { isRecord, type ResponseRequest } from './validate';
 
 export interface UsageDetails {
@@ -54,7 +55,10 @@ export function runInference(request: ResponseRequest, cachedTokensOf: CachedTok
 
   const effort = params.reasoning?.effort;
   const naturalReasoning = effort === undefined ? 0 : (REASONING_TOKENS[effort] ?? 0);
-  const answer = composeAnswer(prompt.quoted, params.model, request.window);
+  const answer =
+    request.structured === undefined
+      ? composeAnswer(prompt.quoted, params.model, request.window)
+      : structuredAnswer(request.structured, prompt.allText, shorten(instructionLine(prompt.quoted)));
   const naturalText = estimateTokens(answer);
 
   const budget = params.max_output_tokens ?? Number.POSITIVE_INFINITY;
@@ -163,17 +167,34 @@ function composeRewrite(quoted: string): string | undefined {
   ].join('\n');
 }
 
+/**
+ * The line the answer is about: the instruction. A prompt that ends with text after its last fenced
+ * block (code first, instruction last, as the extension sends it) has it there, after an optional
+ * `Instruction:` label; any other prompt has it on its first non-empty line.
+ */
+function instructionLine(quoted: string): string {
+  const fences = [...quoted.matchAll(/^(`{3,})[^\n`]*\n(?:[\s\S]*?\n)?\1[ \t]*$/gm)];
+  const last = fences.at(-1);
+  const after = last === undefined ? '' : quoted.slice(last.index + last[0].length).replace(/^\s*instruction[^\n]*:[ \t]*(?=\n|$)/i, '');
+  const firstNonEmpty = (text: string) =>
+    text
+      .split('\n')
+      .find((line) => line.trim() !== '')
+      ?.trim();
+  return firstNonEmpty(after) ?? firstNonEmpty(quoted) ?? '(empty prompt)';
+}
+
+function shorten(line: string): string {
+  return line.length > 60 ? `${line.slice(0, 57)}...` : line;
+}
+
 function composeAnswer(quoted: string, model: string, window: CompletionWindow): string {
   const rewrite = composeRewrite(quoted);
   if (rewrite !== undefined) {
     return rewrite;
   }
-  const firstLine =
-    quoted
-      .split('\n')
-      .find((line) => line.trim() !== '')
-      ?.trim() ?? '(empty prompt)';
-  const title = firstLine.length > 60 ? `${firstLine.slice(0, 57)}...` : firstLine;
+  const firstLine = instructionLine(quoted);
+  const title = shorten(firstLine);
   const words = quoted.split(/\s+/).filter((w) => w !== '');
   const excerpt = quoted.length > QUOTE_LIMIT ? `${quoted.slice(0, QUOTE_LIMIT)}\n[... ${quoted.length - QUOTE_LIMIT} more characters]` : quoted;
   const longestBacktickRun = Math.max(0, ...(excerpt.match(/`+/g) ?? []).map((run) => run.length));

@@ -1,6 +1,7 @@
 // The simulator's Responses API: lifecycle, output and usage, validation, auth, unknown paths, expiry.
 import * as assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
+import { buildInput } from '../../src/jobs/prompt';
 import { startSimulator, type Simulator } from '../sim/index';
 import { call, isTerminal, outputText, pollResponse, type WireError, type WireResponse } from '../sim/testing';
 import { VirtualClock } from '../support/virtualClock';
@@ -201,6 +202,19 @@ describe('simulator: responses', () => {
     const replay = await call(sim, 'POST', '/responses', { body: { model: KIMI, input: `${base}A${'y'.repeat(200)}`, prompt_cache_key: 'k' }, headers });
     assert.equal(replay.body.id, a.body.id);
     assert.deepEqual(replay.body.usage, a.body.usage, 'a replay runs nothing, so its usage is the one already reported');
+  });
+
+  it("titles the answer with the instruction: after the code when the prompt ends with it (the extension's layout), else the first line", async () => {
+    const code = { text: 'x();\n', fileName: 'a.ts', languageId: 'typescript' };
+    const codeFirst = await create(sim, { model: KIMI, input: buildInput({ ...code, instruction: 'Explain this\nin detail' }) });
+    assert.match(outputText(codeFirst), /^## Simulated answer: Explain this\n/);
+    const instructionFirst = await create(sim, { model: KIMI, input: 'Explain keep-alive\n\n```ts\nx();\n```\n' });
+    assert.match(outputText(instructionFirst), /^## Simulated answer: Explain keep-alive\n/);
+    const rewrite = await create(sim, { model: KIMI, input: buildInput({ ...code, instruction: 'Rewrite it' }) });
+    assert.equal(
+      outputText(rewrite).split('\n').slice(0, 6).join('\n'),
+      '## Simulated rewrite\n\n```typescript\n// Reviewed by the Sail simulator.\nx();\n```',
+    );
   });
 
   it('max_output_tokens below the natural output gives incomplete with truncated output', async () => {
