@@ -1,6 +1,9 @@
 /**
- * What a request carries: the instruction, then the code verbatim with its file name and language,
- * fenced so the model cannot mistake code for instructions; plus the request fields from settings.
+ * What a request carries: the code verbatim with its file name and language, fenced so the model
+ * cannot mistake code for instructions, then the instruction, last and labelled so it cannot be
+ * mistaken for code; plus the request fields from settings. The code comes first because it is the
+ * stable part: different instructions about the same code share the whole prefix up to the
+ * instruction, which Sail's prefix cache (routed by prompt_cache_key) bills as cached input.
  */
 import { createHash, createHmac } from 'node:crypto';
 import * as l10n from '@vscode/l10n';
@@ -23,17 +26,19 @@ export function fenceFor(text: string): string {
   return '`'.repeat(longest + 1);
 }
 
+/** The code first (which code, then the code fenced), the instruction last: see the top of this file. */
 export function buildInput(input: CodeInput): string {
   const fence = fenceFor(input.text);
   const where = input.lines ? `lines ${input.lines.start}–${input.lines.end} of ${input.fileName}` : `the whole file ${input.fileName}`;
   return [
-    input.instruction.trim(),
-    '',
     `The code below is ${where} (language: ${input.languageId}).`,
     '',
     `${fence}${input.languageId}`,
     input.text,
     fence,
+    '',
+    'Instruction:',
+    input.instruction.trim(),
     '',
   ].join('\n');
 }

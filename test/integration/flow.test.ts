@@ -53,9 +53,10 @@ suite('Send → background job → result', () => {
       };
       assert.equal(wire.temperature, 0.3);
       assert.equal(wire.max_output_tokens, 4000);
-      assert.match(wire.input, /^Write tests/);
-      assert.match(wire.input, /settings\.py \(language: python\)/);
+      // The code first (the prefix requests about this file share), the instruction last.
+      assert.match(wire.input, /^The code below is the whole file \S*settings\.py \(language: python\)\.\n/);
       assert.match(wire.input, /```python\ndef f\(\):\n {4}return 42\n/);
+      assert.match(wire.input, /\n```\n\nInstruction:\nWrite tests\n$/);
     } finally {
       await config.update('temperature', undefined, vscode.ConfigurationTarget.Global);
       await config.update('maxOutputTokens', undefined, vscode.ConfigurationTarget.Global);

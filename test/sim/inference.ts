@@ -1,6 +1,8 @@
 // The simulated model: a deterministic Markdown answer derived from the prompt, and Sail-shaped usage.
 import { createHash, randomBytes } from 'node:crypto';
 import type { CompletionWindow } from './models';
+import type { PromptUnits } from './promptCache';
+import { structuredAnswer } from './structured';
 import { isRecord, type ResponseRequest } from './validate';
 
 export interface UsageDetails {
@@ -27,7 +29,7 @@ export interface Inference {
   incompleteDetails: { reason: 'max_output_tokens' } | null;
 }
 
-const CHARS_PER_TOKEN = 4;
+export const CHARS_PER_TOKEN = 4;
 const TOKENS_PER_IMAGE = 85;
 const QUOTE_LIMIT = 800;
 const REASONING_TOKENS: Record<string, number> = { minimal: 16, low: 64, medium: 192, high: 512, xhigh: 1024 };
@@ -38,16 +40,25 @@ function estimateTokens(text: string): number {
   return Math.ceil(text.length / CHARS_PER_TOKEN);
 }
 
-/** `cacheHit`: the request's prompt_cache_key was seen before under the same API key. */
-export function runInference(request: ResponseRequest, cacheHit: boolean): Inference {
+/**
+ * How many of a prompt's `inputTokens` the prefix cache already holds (see promptCache.ts); the
+ * function may remember the prompt for later requests.
+ */
+export type CachedTokens = (prompt: PromptUnits, inputTokens: number) => number;
+
+export function runInference(request: ResponseRequest, cachedTokensOf: CachedTokens = () => 0): Inference {
   const { params } = request;
   const prompt = readPrompt(request);
   const inputTokens = params.raw_prompt_tokens?.length ?? estimateTokens(prompt.allText) + prompt.images * TOKENS_PER_IMAGE;
-  const cachedTokens = cacheHit ? Math.max(1, Math.floor(inputTokens * 0.75)) : 0;
+  const units: PromptUnits = params.raw_prompt_tokens ? { kind: 'tokens', tokens: params.raw_prompt_tokens } : { kind: 'text', text: prompt.allText };
+  const cachedTokens = cachedTokensOf(units, inputTokens);
 
   const effort = params.reasoning?.effort;
   const naturalReasoning = effort === undefined ? 0 : (REASONING_TOKENS[effort] ?? 0);
-  const answer = composeAnswer(prompt.quoted, params.model, request.window);
+  const answer =
+    request.structured === undefined
+      ? composeAnswer(prompt.quoted, params.model, request.window)
+      : structuredAnswer(request.structured, prompt.allText, shorten(instructionLine(prompt.quoted)));
   const naturalText = estimateTokens(answer);
 
   const budget = params.max_output_tokens ?? Number.POSITIVE_INFINITY;
@@ -156,17 +167,34 @@ function composeRewrite(quoted: string): string | undefined {
   ].join('\n');
 }
 
+/**
+ * The line the answer is about: the instruction. A prompt that ends with text after its last fenced
+ * block (code first, instruction last, as the extension sends it) has it there, after an optional
+ * `Instruction:` label; any other prompt has it on its first non-empty line.
+ */
+function instructionLine(quoted: string): string {
+  const fences = [...quoted.matchAll(/^(`{3,})[^\n`]*\n(?:[\s\S]*?\n)?\1[ \t]*$/gm)];
+  const last = fences.at(-1);
+  const after = last === undefined ? '' : quoted.slice(last.index + last[0].length).replace(/^\s*instruction[^\n]*:[ \t]*(?=\n|$)/i, '');
+  const firstNonEmpty = (text: string) =>
+    text
+      .split('\n')
+      .find((line) => line.trim() !== '')
+      ?.trim();
+  return firstNonEmpty(after) ?? firstNonEmpty(quoted) ?? '(empty prompt)';
+}
+
+function shorten(line: string): string {
+  return line.length > 60 ? `${line.slice(0, 57)}...` : line;
+}
+
 function composeAnswer(quoted: string, model: string, window: CompletionWindow): string {
   const rewrite = composeRewrite(quoted);
   if (rewrite !== undefined) {
     return rewrite;
   }
-  const firstLine =
-    quoted
-      .split('\n')
-      .find((line) => line.trim() !== '')
-      ?.trim() ?? '(empty prompt)';
-  const title = firstLine.length > 60 ? `${firstLine.slice(0, 57)}...` : firstLine;
+  const firstLine = instructionLine(quoted);
+  const title = shorten(firstLine);
   const words = quoted.split(/\s+/).filter((w) => w !== '');
   const excerpt = quoted.length > QUOTE_LIMIT ? `${quoted.slice(0, QUOTE_LIMIT)}\n[... ${quoted.length - QUOTE_LIMIT} more characters]` : quoted;
   const longestBacktickRun = Math.max(0, ...(excerpt.match(/`+/g) ?? []).map((run) => run.length));

@@ -4,6 +4,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { SimClock } from './clock';
 import { runInference, ZERO_USAGE, type Inference } from './inference';
 import { WINDOW_LATENCY_MS } from './models';
+import { PromptCache } from './promptCache';
 import type { ResponseRequest } from './validate';
 
 export type JobStatus = 'queued' | 'in_progress' | 'completed' | 'incomplete' | 'failed';
@@ -40,8 +41,8 @@ const LEGACY_NAMES: Partial<Record<JobStatus, string>> = { queued: 'pending', in
 export class JobStore {
   private readonly jobs = new Map<string, Job>();
   private holding = false;
-  /** prompt_cache_key values seen, per API key. */
-  private readonly cacheKeys = new Set<string>();
+  /** The prompts each (API key, prompt_cache_key) was sent with, for cached_tokens. */
+  private readonly promptCache = new PromptCache();
 
   constructor(private readonly options: JobStoreOptions) {}
 
@@ -49,11 +50,6 @@ export class JobStore {
   create(request: ResponseRequest, apiKey: string, failure?: JobError): Job {
     const id = `resp_${randomBytes(12).toString('hex')}`;
     const cacheKey = request.params.prompt_cache_key;
-    const scopedCacheKey = cacheKey === undefined ? undefined : `${apiKey}\u0000${cacheKey}`;
-    const cacheHit = scopedCacheKey !== undefined && this.cacheKeys.has(scopedCacheKey);
-    if (scopedCacheKey !== undefined) {
-      this.cacheKeys.add(scopedCacheKey);
-    }
     const job: Job = {
       id,
       createdAtMs: this.options.clock.now(),
@@ -61,7 +57,11 @@ export class JobStore {
       durationMs: this.holding ? Number.POSITIVE_INFINITY : WINDOW_LATENCY_MS[request.window] * jitter(id),
       request,
       apiKey,
-      result: failure === undefined ? runInference(request, cacheHit) : { status: 'failed', error: failure },
+      // A failed job computed nothing the cache could keep.
+      result:
+        failure === undefined
+          ? runInference(request, (prompt, inputTokens) => this.promptCache.read(apiKey, cacheKey, prompt, inputTokens))
+          : { status: 'failed', error: failure },
     };
     this.jobs.set(id, job);
     return job;
@@ -84,7 +84,7 @@ export class JobStore {
   clear(): void {
     this.holding = false;
     this.jobs.clear();
-    this.cacheKeys.clear();
+    this.promptCache.clear();
   }
 
   /** Forgets every response at once, as if Sail's retention had passed for all of them. */

@@ -58,7 +58,7 @@ export interface Simulator {
   counters: SimCounters;
   /** Every API request received (method, URL, headers, body), for checking what a client sent. */
   requests: SimRequestLog;
-  /** Forgets jobs, batches, idempotency keys, prompt-cache keys, faults, counters and the request log. */
+  /** Forgets jobs, batches, idempotency keys, the prompt cache, faults, counters and the request log. */
   reset(): void;
   /** Sail forgets every response now (GET answers 404), as when its 48 h retention has passed. */
   expire(): void;

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { badRequest, SimError } from './errors';
 import { COMPLETION_WINDOWS, resolveWindow, type CompletionWindow, type SimModel } from './models';
+import { checkStructuredFormat, type StructuredFormat } from './structured';
 
 const inputTextPart = z.strictObject({ type: z.literal('input_text'), text: z.string() });
 const inputImagePart = z.strictObject({
@@ -108,6 +109,8 @@ export interface ResponseRequest {
   model: SimModel;
   window: CompletionWindow;
   background: boolean;
+  /** `text.format` when it is `json_schema`: the answer is JSON that matches its schema. */
+  structured?: StructuredFormat;
 }
 
 export interface BatchRequest {
@@ -135,6 +138,7 @@ export function parseResponseRequest(body: unknown, models: readonly SimModel[],
   }
   const params = parseWith(createResponse, raw, prefix);
   checkTools(params, prefix);
+  const structured = checkStructuredFormat(raw.text, prefix);
 
   const model = models.find((m) => m.id === params.model);
   if (model === undefined) {
@@ -149,7 +153,7 @@ export function parseResponseRequest(body: unknown, models: readonly SimModel[],
   }
   const background = batchItem !== undefined || params.background === true;
   const window = resolveWindow(model, requested, background, prefix);
-  return { body: raw, params, model, window, background };
+  return { body: raw, params, model, window, background, ...(structured && { structured }) };
 }
 
 export function parseBatchRequest(body: unknown, models: readonly SimModel[]): BatchRequest {

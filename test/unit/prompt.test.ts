@@ -11,7 +11,7 @@ function config(changes: Partial<SailConfig> = {}): SailConfig {
 }
 
 describe('buildInput', () => {
-  it('puts the instruction first, then says which code follows, fenced with its language', () => {
+  it('says which code follows, then the code fenced with its language, and the instruction last, labelled', () => {
     const input = buildInput({
       instruction: '  Explain this.  ',
       text: 'const x = 1;',
@@ -21,10 +21,29 @@ describe('buildInput', () => {
     });
     assert.equal(
       input,
-      ['Explain this.', '', 'The code below is lines 3–7 of a.ts (language: typescript).', '', '```typescript', 'const x = 1;', '```', ''].join('\n'),
+      ['The code below is lines 3–7 of a.ts (language: typescript).', '', '```typescript', 'const x = 1;', '```', '', 'Instruction:', 'Explain this.', ''].join(
+        '\n',
+      ),
     );
     const whole = buildInput({ instruction: 'Review', text: 'x', fileName: 'b.py', languageId: 'python' });
-    assert.match(whole, /The code below is the whole file b\.py \(language: python\)\./);
+    assert.equal(
+      whole,
+      ['The code below is the whole file b.py (language: python).', '', '```python', 'x', '```', '', 'Instruction:', 'Review', ''].join('\n'),
+    );
+  });
+
+  it('keeps everything before the instruction the same for any instruction, so requests about the same code share a prefix', () => {
+    const code = { text: 'const x = 1;\n', fileName: 'a.ts', languageId: 'typescript', lines: { start: 1, end: 1 } };
+    const inputs = ['Explain this.', 'Write tests', 'Find the bugs\nand list them'].map((instruction) => buildInput({ ...code, instruction }));
+    const stable = 'The code below is lines 1–1 of a.ts (language: typescript).\n\n```typescript\nconst x = 1;\n\n```\n\nInstruction:\n';
+    assert.deepEqual(
+      inputs.map((input) => input.startsWith(stable)),
+      [true, true, true],
+    );
+    assert.deepEqual(
+      inputs.map((input) => input.slice(stable.length)),
+      ['Explain this.\n', 'Write tests\n', 'Find the bugs\nand list them\n'],
+    );
   });
 
   it('fences code that holds backtick runs with a longer fence, so the code cannot end it early', () => {
@@ -37,6 +56,7 @@ describe('buildInput', () => {
     assert.equal(lines[open], `${fence}markdown`);
     const close = lines.indexOf(fence, open + 1);
     assert.equal(lines.slice(open + 1, close).join('\n'), text, 'the code sits verbatim inside the fence');
+    assert.deepEqual(lines.slice(close + 1), ['', 'Instruction:', 'Document', ''], 'the instruction follows the closing fence');
     // What a Markdown reader (the model, or this extension) takes as the code block is all of it.
     assert.equal(codeForEditor(input), `${text}\n`);
   });

@@ -1,6 +1,7 @@
 // The simulator's Responses API: lifecycle, output and usage, validation, auth, unknown paths, expiry.
 import * as assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
+import { buildInput } from '../../src/jobs/prompt';
 import { startSimulator, type Simulator } from '../sim/index';
 import { call, isTerminal, outputText, pollResponse, type WireError, type WireResponse } from '../sim/testing';
 import { VirtualClock } from '../support/virtualClock';
@@ -159,17 +160,61 @@ describe('simulator: responses', () => {
     assert.equal(high.usage.output_tokens, plain.usage.output_tokens + reasoning);
   });
 
-  it('prompt_cache_key seen before under the same API key gives cached tokens', async () => {
-    const body = { model: KIMI, input: 'a long shared prefix '.repeat(20), prompt_cache_key: 'conversation-7' };
+  it('prompt_cache_key seen before under the same API key: the prefix shared with an earlier prompt is cached, in whole blocks', async () => {
+    // 420 characters: 105 tokens.
+    const shared = 'a long shared prefix '.repeat(20);
+    const body = { model: KIMI, input: shared, prompt_cache_key: 'conversation-7' };
     const first = await create(sim, body);
     const second = await create(sim, body);
     const otherKey = await call(sim, 'POST', '/responses', { body, apiKey: 'sk_sim_other' });
     const noKey = await create(sim, { ...body, prompt_cache_key: undefined });
-    assert.equal(first.usage.input_tokens_details.cached_tokens, 0);
-    const cached = second.usage.input_tokens_details.cached_tokens;
-    assert.ok(cached > 0 && cached <= second.usage.input_tokens, `cached_tokens ${cached}`);
-    assert.equal(otherKey.body.usage.input_tokens_details.cached_tokens, 0);
-    assert.equal(noKey.usage.input_tokens_details.cached_tokens, 0);
+    const otherCacheKey = await create(sim, { ...body, prompt_cache_key: 'conversation-8' });
+    assert.equal(first.usage.input_tokens, 105);
+    assert.equal(first.usage.input_tokens_details.cached_tokens, 0, 'nothing seen yet');
+    // The same 105 tokens: at most 104 (the last token is always computed), rounded down to 6 blocks of 16.
+    assert.equal(second.usage.input_tokens_details.cached_tokens, 96);
+    assert.equal(otherKey.body.usage.input_tokens_details.cached_tokens, 0, 'another API key has its own cache');
+    assert.equal(noKey.usage.input_tokens_details.cached_tokens, 0, 'without the routing hint, no hit');
+    assert.equal(otherCacheKey.usage.input_tokens_details.cached_tokens, 0, 'another prompt_cache_key has its own cache');
+
+    // 200 shared characters (50 tokens), then a different tail: 3 blocks.
+    const diverging = await create(sim, { ...body, input: `${shared.slice(0, 200)}and then something else entirely, for a while` });
+    assert.equal(diverging.usage.input_tokens_details.cached_tokens, 48);
+    // Instructions come first in what the model reads: different instructions share nothing.
+    const instructed = await create(sim, { ...body, instructions: 'Answer in French.' });
+    assert.equal(instructed.usage.input_tokens_details.cached_tokens, 0);
+    // ...and the same instructions again share them and the input after them: "Answer in French.\n" and
+    // 420 characters are 438 characters, 110 tokens; 109 whole tokens shared, 6 blocks.
+    const again = await create(sim, { ...body, instructions: 'Answer in French.' });
+    assert.equal(again.usage.input_tokens, 110);
+    assert.equal(again.usage.input_tokens_details.cached_tokens, 96);
+  });
+
+  it('the longest prefix shared with any earlier prompt counts, and an Idempotency-Key replay keeps the usage it reported', async () => {
+    const base = 'x'.repeat(64 * 4);
+    const headers = { 'idempotency-key': 'cache-replay-1' };
+    const a = await call(sim, 'POST', '/responses', { body: { model: KIMI, input: `${base}A${'y'.repeat(200)}`, prompt_cache_key: 'k' }, headers });
+    assert.equal(a.body.usage.input_tokens_details.cached_tokens, 0);
+    // 64 + 32 tokens shared with the first prompt, 64 with the second: the longest wins.
+    await create(sim, { model: KIMI, input: `${base}B${'y'.repeat(200)}`, prompt_cache_key: 'k' });
+    const c = await create(sim, { model: KIMI, input: `${base}A${'y'.repeat(127)}z${'w'.repeat(80)}`, prompt_cache_key: 'k' });
+    assert.equal(c.usage.input_tokens_details.cached_tokens, 64 + 32);
+    const replay = await call(sim, 'POST', '/responses', { body: { model: KIMI, input: `${base}A${'y'.repeat(200)}`, prompt_cache_key: 'k' }, headers });
+    assert.equal(replay.body.id, a.body.id);
+    assert.deepEqual(replay.body.usage, a.body.usage, 'a replay runs nothing, so its usage is the one already reported');
+  });
+
+  it("titles the answer with the instruction: after the code when the prompt ends with it (the extension's layout), else the first line", async () => {
+    const code = { text: 'x();\n', fileName: 'a.ts', languageId: 'typescript' };
+    const codeFirst = await create(sim, { model: KIMI, input: buildInput({ ...code, instruction: 'Explain this\nin detail' }) });
+    assert.match(outputText(codeFirst), /^## Simulated answer: Explain this\n/);
+    const instructionFirst = await create(sim, { model: KIMI, input: 'Explain keep-alive\n\n```ts\nx();\n```\n' });
+    assert.match(outputText(instructionFirst), /^## Simulated answer: Explain keep-alive\n/);
+    const rewrite = await create(sim, { model: KIMI, input: buildInput({ ...code, instruction: 'Rewrite it' }) });
+    assert.equal(
+      outputText(rewrite).split('\n').slice(0, 6).join('\n'),
+      '## Simulated rewrite\n\n```typescript\n// Reviewed by the Sail simulator.\nx();\n```',
+    );
   });
 
   it('max_output_tokens below the natural output gives incomplete with truncated output', async () => {
