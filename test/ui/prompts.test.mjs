@@ -117,7 +117,7 @@ describe('Prompt files: a structured answer in the real workbench (packaged .vsi
       .locator('.statusbar-item', { hasText: /^JSON$/ })
       .first()
       .waitFor({ timeout: 15_000 });
-    const text = await workbench.activeEditor().innerText();
+    const text = await page.locator('.editor-group-container.active .monaco-editor .view-lines').first().innerText();
     assert.match(text, /"summary"/);
   });
 });
