@@ -215,7 +215,9 @@ function readFrontMatter(yamlText: string, linesBefore: number, problems: Prompt
   for (const pair of root.items) {
     const keyNode = isScalar(pair.key) ? pair.key : null;
     const key = keyNode ? String(keyNode.value) : String(pair.key);
-    const valueNode = isScalar(pair.value) || isMap(pair.value) || isSeq(pair.value) ? (pair.value as Node) : null;
+    // `model:` with nothing after it is a null scalar with an empty range at the end of the line: point at the key.
+    const written = (node: Node) => !node.range || node.range[1] > node.range[0];
+    const valueNode = (isScalar(pair.value) || isMap(pair.value) || isSeq(pair.value)) && written(pair.value) ? (pair.value as Node) : null;
     const keyAt = where.at(pair.key as Node | null);
     const valueAt = where.at(valueNode, pair.key as Node | null);
     const value: unknown = valueNode ? valueNode.toJS(doc as Document) : null;
@@ -224,7 +226,7 @@ function readFrontMatter(yamlText: string, linesBefore: number, problems: Prompt
       problems.push(warning(keyAt.line, keyAt.column, unknownKeyMessage(key)));
       continue;
     }
-    readKey(key as (typeof PROMPT_KEYS)[number], value, report, fields, () => readFormat(value, valueNode, where, problems));
+    readKey(key as (typeof PROMPT_KEYS)[number], value, report, fields, () => readFormat(value, valueNode ?? (pair.key as Node | null), where, problems));
   }
 }
 
