@@ -202,6 +202,24 @@ describe('parsePromptFile: problems, located', () => {
     ]);
   });
 
+  it('aliases are resolved; too many of them (a billion laughs) is an error, not a hang or a throw', () => {
+    const prompt = parsePromptFile(file(['---', 'label: &name Review', 'description: *name', '---', 'Go.']), 'a.md');
+    assert.equal(prompt.description, 'Review');
+    const shared = parsePromptFile(file(['---', 'x-schema: &out', '  type: string', 'format: *out', '---', 'Go.']), 'a.md');
+    assert.deepEqual(shared.options.format, { kind: 'inline', schema: { type: 'string' } });
+    const laughs = ['---', 'a: &a [x, x, x, x, x, x, x, x, x, x]'];
+    for (let i = 1; i < 9; i++) {
+      const refs = Array.from({ length: 10 }, () => `*${String.fromCharCode(96 + i)}`).join(', ');
+      laughs.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${refs}]`);
+    }
+    laughs.push('format: *i', '---', 'Go.');
+    const bomb = parsePromptFile(file(laughs), 'bomb.md');
+    assert.deepEqual(
+      bomb.problems.filter((p) => p.severity === 'error').map((p) => `${p.line}:${p.column} ${p.message}`),
+      ['11:9 "format" cannot be read: Excessive alias count indicates a resource exhaustion attack.'],
+    );
+  });
+
   it('an unknown key is a warning naming the known keys; a near spelling is named; the file stays valid', () => {
     const prompt = parsePromptFile(file(['---', 'tools: [a]', '  # comment', 'max_output_tokens: 10', '---', 'Go.']), 'a.md');
     assert.deepEqual(problems(prompt), [
