@@ -18,7 +18,7 @@
  * so the author can go straight to it.
  */
 import * as l10n from '@vscode/l10n';
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { isAlias, isMap, isNode, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import { z } from 'zod';
 import { REASONING_SETTINGS } from '../config';
 import { quoted } from '../render/untrusted';
@@ -92,9 +92,19 @@ export function promptName(fileName: string): string {
 
 const FENCE = /^---[ \t]*$/;
 
-/** Reads a prompt file's text; `fileName` (a name or a path) gives its name and default label. */
+/** Reads a prompt file's text; `fileName` (a name or a path) gives its name and default label. Never throws. */
 export function parsePromptFile(text: string, fileName: string): PromptFile {
   const name = promptName(fileName);
+  try {
+    return parse(text, name);
+  } catch (problem) {
+    // A safety net: one odd file must not take the whole list of prompts down with it.
+    const message = l10n.t('This prompt file cannot be read: {0}.', problem instanceof Error ? problem.message : String(problem));
+    return result(name, { options: {} }, '', 1, [error(1, 1, message)]);
+  }
+}
+
+function parse(text: string, name: string): PromptFile {
   // The editor shows neither a BOM nor the \r of CRLF: positions are counted without them.
   const source = text.replace(/^\uFEFF/, '').replace(/\r\n/g, '\n');
   const lines = source.split('\n');
@@ -215,16 +225,27 @@ function readFrontMatter(yamlText: string, linesBefore: number, problems: Prompt
   for (const pair of root.items) {
     const keyNode = isScalar(pair.key) ? pair.key : null;
     const key = keyNode ? String(keyNode.value) : String(pair.key);
-    const valueNode = isScalar(pair.value) || isMap(pair.value) || isSeq(pair.value) ? (pair.value as Node) : null;
+    // `model:` with nothing after it is a null scalar with an empty range at the end of the line: point at the key.
+    const written = (node: Node) => !node.range || node.range[1] > node.range[0];
+    const valueNode = isNode(pair.value) && written(pair.value) ? pair.value : null;
     const keyAt = where.at(pair.key as Node | null);
     const valueAt = where.at(valueNode, pair.key as Node | null);
-    const value: unknown = valueNode ? valueNode.toJS(doc as Document) : null;
     const report = (message: string) => problems.push(error(valueAt.line, valueAt.column, message));
     if (!(PROMPT_KEYS as readonly string[]).includes(key)) {
       problems.push(warning(keyAt.line, keyAt.column, unknownKeyMessage(key)));
       continue;
     }
-    readKey(key as (typeof PROMPT_KEYS)[number], value, report, fields, () => readFormat(value, valueNode, where, problems));
+    let value: unknown = null;
+    try {
+      // Aliases are resolved here; yaml refuses too many of them (a "billion laughs" file) by throwing.
+      value = valueNode ? valueNode.toJS(doc as Document) : null;
+    } catch (problem) {
+      report(l10n.t('"{0}" cannot be read: {1}.', key, problem instanceof Error ? problem.message : String(problem)));
+      continue;
+    }
+    readKey(key as (typeof PROMPT_KEYS)[number], value, report, fields, () =>
+      readFormat(value, (isAlias(valueNode) ? valueNode.resolve(doc as Document) : valueNode) ?? (pair.key as Node | null), where, problems),
+    );
   }
 }
 
