@@ -275,6 +275,8 @@ describe('jobView: every sentence the result view shows', () => {
       replace: 'Replace Selection',
       review: 'Review and Apply…',
       openUntitled: 'Open as Document',
+      openJson: 'Open as JSON',
+      structured: 'Structured answer',
       checkNow: 'Check Now',
       stopTracking: 'Stop Tracking',
       sendAgain: 'Send Again',
@@ -344,8 +346,8 @@ describe('the result view messages: what each side accepts', () => {
     }
   });
 
-  it('the webview sends one of its eight requests; anything else is refused', () => {
-    for (const type of ['ready', 'copy', 'insert', 'replace', 'openUntitled', 'refresh', 'stopTracking', 'retry']) {
+  it('the webview sends one of its nine requests; anything else is refused', () => {
+    for (const type of ['ready', 'copy', 'insert', 'replace', 'openUntitled', 'openJson', 'refresh', 'stopTracking', 'retry']) {
       assert.equal(WebviewMessageSchema.safeParse({ type }).success, true, type);
     }
     assert.equal(WebviewMessageSchema.safeParse({ type: 'runCommand' }).success, false);
