@@ -97,7 +97,8 @@ function separator(label: UiText): Item {
  */
 function pickerItems(files: readonly LoadedPrompt[], settings: SailConfig['prompts'], mode: PromptMode): Item[] {
   const items: Item[] = [];
-  const offered = files.filter((p) => offeredFor(p, mode));
+  // Invalid ones last in their group: shown, but the first row is one that can be sent.
+  const offered = files.filter((p) => offeredFor(p, mode)).sort((a, b) => Number(!a.file.valid) - Number(!b.file.valid));
   const folders = [...new Set(offered.filter((p) => p.origin === 'workspace').map((p) => p.folder ?? ''))];
   for (const folder of folders) {
     items.push(separator(t('Prompt files in {0}', folder)), ...offered.filter((p) => p.origin === 'workspace' && (p.folder ?? '') === folder).map(promptItem));

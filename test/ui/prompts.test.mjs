@@ -43,6 +43,7 @@ describe('Prompt files: a structured answer in the real workbench (packaged .vsi
         'divide.ts': 'export function divide(a: number, b: number): number {\n  return a / b;\n}\n',
         '.sail/prompts/risks.md': PROMPT,
         '.sail/schemas/risks.json': JSON.stringify(SCHEMA, null, 2),
+        '.sail/prompts/broken.md': '---\nlabel: Broken prompt\nwindow: fast\n---\nExplain.\n',
       },
       settings: { 'sail.baseUrl': sim.baseUrl, 'sail.usageBaseUrl': sim.baseUrl, 'sail.askForWindow': false },
     });
@@ -77,6 +78,9 @@ describe('Prompt files: a structured answer in the real workbench (packaged .vsi
     const row = page.locator('.quick-input-list .monaco-list-row', { hasText: 'Risks as JSON' }).first();
     await row.waitFor();
     assert.match(await row.innerText(), /A summary and the risks, as data/, 'the description shows beside the label');
+    // An invalid prompt file is shown as such, with where it is wrong, not left out.
+    const broken = page.locator('.quick-input-list .monaco-list-row', { hasText: 'Broken prompt' }).first();
+    assert.match(await broken.innerText(), /invalid prompt file[\s\S]*broken\.md:3:\d+: "window" must be one of/);
     // The settings' prompts are still offered, under their own heading.
     await page.locator('.quick-input-list', { hasText: 'Settings (sail.prompts)' }).waitFor();
     await workbench.screenshot('prompt-picker');
