@@ -11,7 +11,7 @@ import { codeForEditor } from '../render/markdown';
 import { PanelStateSchema, WebviewMessageSchema, type HostMessage, type WebviewMessage } from '../render/messages';
 import { resultPageHtml } from '../render/resultPage';
 import { outputText } from '../sail/output';
-import type { SailResponse, TextFormat } from '../sail/schemas';
+import type { CreateResponseRequest, SailResponse, TextFormat } from '../sail/schemas';
 import { checkStructured } from '../prompts/structured';
 import type { ConfigWatcher } from './configWatcher';
 import { sendAgain } from './sendAgain';
@@ -323,7 +323,7 @@ class ResultPanel {
     }
     const { job, response } = subject;
     this.panel.title = plain(job.title, 80);
-    const format = this.customId === undefined ? await this.format() : undefined;
+    const format = await this.format();
     await this.post({
       type: 'update',
       view: jobView({ job, response, nextCheckAt: this.deps.tracker.nextPollAt(job.id), cost: this.deps.costOf(job), format }),
@@ -333,9 +333,15 @@ class ResultPanel {
     }
   }
 
-  /** The request's output format (it never changes, so it is read once). */
+  /** The request's output format — for a batch's file, its item's (it never changes, so it is read once). */
   private async format(): Promise<TextFormat | undefined> {
-    this.requestFormat ??= this.deps.tracker.request(this.jobId).then((request) => request?.text?.format);
+    this.requestFormat ??= this.deps.tracker.request(this.jobId).then((stored) => {
+      if (this.customId === undefined) {
+        return stored?.text?.format;
+      }
+      const batch = stored as { requests?: { custom_id?: string; params?: CreateResponseRequest }[] } | undefined;
+      return batch?.requests?.find((r) => r.custom_id === this.customId)?.params?.text?.format;
+    });
     return this.requestFormat;
   }
 
