@@ -56,6 +56,6 @@ for (let i = 0; i < RUNS; i++) {
   }
 }
 const bundle = statSync(join(ROOT, 'dist', 'extension.js')).size;
-console.log('8. Extension (packaged .vsix in code-server)');
+console.log('9. Extension (packaged .vsix in code-server)');
 console.log(`   time in activate(): ${times.map((t) => `${t.toFixed(1)} ms`).join(', ')} over ${RUNS} fresh windows`);
 console.log(`   dist/extension.js: ${(bundle / 1024).toFixed(0)} KiB (production build)`);

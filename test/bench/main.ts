@@ -1,7 +1,7 @@
 // `npm run bench`: how the poll scheduler compares with naive 1-second polling, on the simulator,
-// in one run; what 1,000 pending jobs cost; the long soak; activation time and bundle size. Numbers
-// are reported, and ratios are against the baseline measured in the same run — nothing here asserts
-// a time. (The soak's counts must be 0: `npm run soak` fails when they are not; here they are reported.)
+// in one run; what 1,000 pending jobs cost; the long soak; a 1,000-file batch; what the input layout
+// does to prompt caching; activation time and bundle size. Numbers are reported, and ratios are
+// against the baseline measured in the same run — nothing here asserts a time. (The soak's counts must be 0: `npm run soak` fails when they are not; here they are reported.)
 import { DEFAULT_POLL_POLICY, typicalTurnTime, type CompletionWindow } from '../../src/jobs/pollPolicy';
 import { PollScheduler } from '../../src/jobs/pollScheduler';
 import { SailClient } from '../../src/sail/client';
@@ -14,6 +14,7 @@ import { benchHistory } from './history';
 import { benchUsage } from './usage';
 import { benchView } from './view';
 import { benchBatch } from './batch';
+import { benchCache } from './cache';
 
 const NAIVE_INTERVAL_MS = 1_000;
 
@@ -195,6 +196,7 @@ async function main(): Promise<void> {
   }
   console.log('');
   await benchBatch();
+  await benchCache();
 }
 
 main().catch((error: unknown) => {

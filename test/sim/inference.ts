@@ -50,7 +50,7 @@ export function runInference(request: ResponseRequest, cachedTokensOf: CachedTok
   const { params } = request;
   const prompt = readPrompt(request);
   const inputTokens = params.raw_prompt_tokens?.length ?? estimateTokens(prompt.allText) + prompt.images * TOKENS_PER_IMAGE;
-  const units: PromptUnits = params.raw_prompt_tokens ? { kind: 'tokens', tokens: params.raw_prompt_tokens } : { kind: 'text', text: prompt.allText };
+  const units: PromptUnits = params.raw_prompt_tokens ? { kind: 'tokens', tokens: params.raw_prompt_tokens } : { kind: 'text', text: prompt.cacheable };
   const cachedTokens = cachedTokensOf(units, inputTokens);
 
   const effort = params.reasoning?.effort;
@@ -112,27 +112,38 @@ interface Prompt {
   /** The last user turn (or the whole input when it is a string), which the answer quotes. */
   quoted: string;
   images: number;
+  /**
+   * What the prefix cache compares: allText up to the first message that holds an image (an image is
+   * not text, so two prompts cannot be known to share anything past it).
+   */
+  cacheable: string;
 }
 
 function readPrompt({ params }: ResponseRequest): Prompt {
   const texts: string[] = params.instructions === undefined ? [] : [params.instructions];
   if (typeof params.input === 'string') {
-    return { allText: [...texts, params.input].join('\n'), quoted: params.input, images: 0 };
+    const allText = [...texts, params.input].join('\n');
+    return { allText, quoted: params.input, images: 0, cacheable: allText };
   }
   const items: Record<string, unknown>[] = Array.isArray(params.input) ? params.input : params.input.messages;
   let quoted = '';
   let images = 0;
+  let cacheable: string | undefined;
   for (const item of items) {
     const parts = Array.isArray(item.content) ? item.content : [item.content ?? item.arguments ?? item.output];
     const text = parts.map((part: unknown) => (typeof part === 'string' ? part : isRecord(part) && typeof part.text === 'string' ? part.text : '')).join('\n');
-    images += parts.filter((part: unknown) => isRecord(part) && part.type === 'input_image').length;
+    const itemImages = parts.filter((part: unknown) => isRecord(part) && part.type === 'input_image').length;
+    if (itemImages > 0 && cacheable === undefined) {
+      cacheable = texts.join('\n');
+    }
+    images += itemImages;
     texts.push(text);
     if (item.role === 'user') {
       quoted = text;
     }
   }
   const allText = texts.join('\n');
-  return { allText, quoted: quoted || allText, images };
+  return { allText, quoted: quoted || allText, images, cacheable: cacheable ?? allText };
 }
 
 /** Languages whose line comments start with `#` (the rest use `//`). */

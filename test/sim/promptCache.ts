@@ -14,7 +14,8 @@
 //   (e.g. 128 tokens) and a minimum prompt length before anything is cached (e.g. 1,024 tokens); the
 //   simulator's smaller block keeps tests' prompts short while the arithmetic stays the same.
 // - A prompt is what the model reads: the instructions, then every message's text (see readPrompt in
-//   inference.ts). With raw_prompt_tokens, the token ids themselves are compared.
+//   inference.ts), up to the first message holding an image (images are not compared, so nothing
+//   past one counts as shared). With raw_prompt_tokens, the token ids themselves are compared.
 // - Only a request that ran is remembered: a replay of an idempotent request returns the job it already
 //   made, usage included, and runs nothing.
 import { CHARS_PER_TOKEN } from './inference';

@@ -190,6 +190,34 @@ describe('simulator: responses', () => {
     assert.equal(again.usage.input_tokens_details.cached_tokens, 96);
   });
 
+  it('the cached prefix stops at the first message holding an image', async () => {
+    const text = 'describe the picture in detail, '.repeat(8).slice(0, 200);
+    const body = (url: string) => ({
+      model: KIMI,
+      prompt_cache_key: 'pictures',
+      input: [
+        { role: 'user', content: text },
+        {
+          role: 'user',
+          content: [
+            { type: 'input_image', image_url: url },
+            { type: 'input_text', text: 'What is shown?' },
+          ],
+        },
+      ],
+    });
+    const first = await create(sim, body('https://example.com/a.png'));
+    const sameImage = await create(sim, body('https://example.com/a.png'));
+    const otherImage = await create(sim, body('https://example.com/b.png'));
+    // "text\n\nWhat is shown?": 216 characters, 54 tokens, and 85 for the image.
+    assert.equal(first.usage.input_tokens, 54 + 85);
+    assert.deepEqual(
+      [first, sameImage, otherImage].map((r) => r.usage.input_tokens_details.cached_tokens),
+      [0, 48, 48],
+      'the 200 characters before the image: 50 tokens, 3 blocks',
+    );
+  });
+
   it('the longest prefix shared with any earlier prompt counts, and an Idempotency-Key replay keeps the usage it reported', async () => {
     const base = 'x'.repeat(64 * 4);
     const headers = { 'idempotency-key': 'cache-replay-1' };
