@@ -13,7 +13,8 @@ import { createQuickPick, icon, join, notify, plain, t, type UiQuickPickItem, ty
 import type { WindowMemory } from '../usage/windowMemory';
 import type { SailConfig } from '../config';
 import { findPrompt, firstProblem, offeredFor, problemText, type LoadedPrompt } from '../prompts/library';
-import type { PromptMode } from '../prompts/promptFile';
+import type { PromptMode, PromptOptions } from '../prompts/promptFile';
+import type { RequestOverrides } from '../jobs/prompt';
 import type { PromptLibrary } from '../ui/promptLibrary';
 
 /** Optional argument of both send commands (keybindings, tests): skips the instruction prompt. */
@@ -189,6 +190,39 @@ export async function namedPrompt(deps: Pick<SendDeps, 'prompts'>, name: string)
     return undefined;
   }
   return { instruction: prompt.file.body, prompt };
+}
+
+/** The instruction chosen, and what its prompt file (if any) sets for the request. */
+export interface Prepared {
+  readonly chosen: Chosen;
+  /** The prompt file's options, or none. */
+  readonly options: PromptOptions;
+  /** Its effort, output limit, temperature and output format, for buildRequest. */
+  readonly overrides: Pick<RequestOverrides, 'reasoningEffort' | 'maxOutputTokens' | 'temperature' | 'format'>;
+}
+
+/**
+ * The instruction (argument, prompt file or pick) with its prompt file's options and output format
+ * read; a format that cannot be used is reported, and nothing is sent.
+ */
+export async function prepareInstruction(
+  deps: Pick<SendDeps, 'configs' | 'prompts'>,
+  args: SendArgs,
+  what: UiText,
+  mode: PromptMode,
+): Promise<Prepared | undefined> {
+  const chosen = await chooseInstruction(deps, args, what, mode);
+  if (!chosen) {
+    return undefined;
+  }
+  const format = chosen.prompt ? await deps.prompts.format(chosen.prompt) : {};
+  if ('error' in format) {
+    void notify.error(t('Nothing was sent: {0}', format.error));
+    return undefined;
+  }
+  const options = chosen.prompt?.file.options ?? {};
+  const { reasoningEffort, maxOutputTokens, temperature } = options;
+  return { chosen, options, overrides: { reasoningEffort, maxOutputTokens, temperature, format: format.format } };
 }
 
 /** What to send: the argument's instruction or prompt file, or the user's pick. */

@@ -9,7 +9,7 @@ import { priceCatalog } from '../usage/catalog';
 import { estimateInputTokens, estimateOutputTokens } from '../usage/estimate';
 import { pickWindow } from '../ui/windowPicker';
 import { ensureApiKey } from './apiKey';
-import { asSendArgs, chooseInstruction, promptContext, type SendArgs, type SendDeps } from './instruction';
+import { asSendArgs, prepareInstruction, promptContext, type SendArgs, type SendDeps } from './instruction';
 import type { PromptMode } from '../prompts/promptFile';
 import { expandPrompt } from '../prompts/variables';
 import { asFilesArgs, selectedUris, sendFiles } from './sendFiles';
@@ -53,17 +53,12 @@ async function submit(deps: SendDeps, args: SendArgs, sendable: Sendable): Promi
     void notify.error(t('The setting sail.baseUrl is invalid, so nothing was sent. Fix it in your user settings.'));
     return undefined;
   }
-  const chosen = await chooseInstruction(deps, args, sendable.what, sendable.mode);
-  if (!chosen) {
+  const prepared = await prepareInstruction(deps, args, sendable.what, sendable.mode);
+  if (!prepared) {
     return undefined;
   }
+  const { chosen, options, overrides } = prepared;
   const prompt = chosen.prompt;
-  const options = prompt?.file.options ?? {};
-  const format = prompt ? await deps.prompts.format(prompt) : {};
-  if ('error' in format) {
-    void notify.error(t('Nothing was sent: {0}', format.error));
-    return undefined;
-  }
   const instruction = prompt
     ? expandPrompt(chosen.instruction, promptContext(sendable.document.uri, sendable.document.languageId, code.text, sendable.range))
     : chosen.instruction;
@@ -90,10 +85,7 @@ async function submit(deps: SendDeps, args: SendArgs, sendable: Sendable): Promi
   const request = buildRequest(config, input, {
     model,
     completionWindow,
-    reasoningEffort: options.reasoningEffort,
-    maxOutputTokens: options.maxOutputTokens,
-    temperature: options.temperature,
-    format: format.format,
+    ...overrides,
     cacheKey: promptCacheKey(config.promptCacheKey, { workspace, file: source.uri }, deps.cacheSalt),
     user: endUserId(config.endUserId, deps.cacheSalt),
   });

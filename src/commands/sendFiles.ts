@@ -20,7 +20,7 @@ import { pickWindow } from '../ui/windowPicker';
 import { priceCatalog } from '../usage/catalog';
 import { estimateInputTokens, estimateOutputTokens } from '../usage/estimate';
 import { ensureApiKey } from './apiKey';
-import { asSendArgs, chooseInstruction, promptContext, type SendArgs, type SendDeps } from './instruction';
+import { asSendArgs, prepareInstruction, promptContext, type SendArgs, type SendDeps } from './instruction';
 import { expandPrompt } from '../prompts/variables';
 
 export type FilesMode = 'each' | 'together';
@@ -163,17 +163,12 @@ export async function sendFiles(deps: SendDeps, uris: readonly vscode.Uri[], arg
   if (!mode) {
     return undefined;
   }
-  const chosen = await chooseInstruction(deps, args, t('Sail: what should be done with {0} files?', plan.send.length), 'files');
-  if (!chosen) {
+  const prepared = await prepareInstruction(deps, args, t('Sail: what should be done with {0} files?', plan.send.length), 'files');
+  if (!prepared) {
     return undefined;
   }
+  const { chosen, options, overrides } = prepared;
   const prompt = chosen.prompt;
-  const options = prompt?.file.options ?? {};
-  const format = prompt ? await deps.prompts.format(prompt) : {};
-  if ('error' in format) {
-    void notify.error(t('Nothing was sent: {0}', format.error));
-    return undefined;
-  }
   // A prompt file's variables take each file's values; sent together, no file's.
   const instruction = prompt ? expandPrompt(chosen.instruction, promptContext(undefined, '', '')) : chosen.instruction;
   const instructionFor = (file: PlannedFile) =>
@@ -182,12 +177,6 @@ export async function sendFiles(deps: SendDeps, uris: readonly vscode.Uri[], arg
     buildInput({ instruction: instructionFor(file), text: file.text, fileName: file.path, languageId: languageIdForPath(file.path) });
   const model = args.model ?? options.model ?? config.model;
   const inputs = mode === 'each' ? plan.send.map(inputOf) : [buildContextInput(instruction, contextFiles)];
-  const overrides = {
-    reasoningEffort: options.reasoningEffort,
-    maxOutputTokens: options.maxOutputTokens,
-    temperature: options.temperature,
-    format: format.format,
-  };
   let window = args.completionWindow ?? options.window;
   if (mode === 'each' && window === 'auto') {
     window = undefined;

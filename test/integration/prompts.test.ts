@@ -145,6 +145,36 @@ suite('Prompt files and request options', () => {
     assert.match(view.structured?.problems[0] ?? '', /^\/.*: /, 'each problem starts with where it is (a JSON pointer)');
   });
 
+  test("with several files, each file fills in the prompt file's variables for itself, and every item carries the format", async () => {
+    const api = await testApi();
+    await write(
+      '.sail/prompts/per-file.md',
+      ['---', 'mode: files', 'format:', '  schema: ' + JSON.stringify(FINDINGS_SCHEMA), '---', 'Describe ${relativeFile} (${languageId}).', ''].join('\n'),
+    );
+    const a = await write('each/a.ts', 'export const a = 1;\n');
+    const b = await write('each/b.py', 'b = 2\n');
+    const jobId = await vscode.commands.executeCommand<string>('sail.sendFile', a, [a, b], { mode: 'each', prompt: 'per-file', completionWindow: 'flex' });
+    assert.ok(jobId);
+    const accepted = await waitFor('the batch accepted', () => api.tracker.get(jobId)?.responseId);
+    const manifest = await api.tracker.batchManifest(jobId);
+    const items = manifest?.items ?? [];
+    assert.deepEqual(
+      items.map((i) => i.path),
+      ['each/a.ts', 'each/b.py'],
+    );
+    const expected = ['Describe each/a.ts (typescript).', 'Describe each/b.py (python).'];
+    for (const [index, item] of items.entries()) {
+      const held = await fetch(`${sim.url}/batches/${accepted}/${item.customId}`, { headers: { authorization: `Bearer ${sim.key}` } });
+      assert.equal(held.status, 200);
+      const body = (await held.json()) as Wire;
+      assert.ok(body.input.trimEnd().endsWith(expected[index]), `item ${item.path}:\n${body.input}`);
+      assert.equal(body.text?.format.type, 'json_schema');
+      assert.deepEqual(body.text?.format.schema, FINDINGS_SCHEMA);
+    }
+    await sim.finish();
+    assert.equal((await finished(api.tracker, jobId)).state, 'completed');
+  });
+
   test('an invalid prompt file sends nothing and is reported in the Problems view at its line', async () => {
     const uri = await write('.sail/prompts/broken.md', ['---', 'label: Broken', 'window: fast', '---', 'Explain ${nosuchvariable}.', ''].join('\n'));
     await openEditor('broken-target.ts', 'const b = 2;\n', 'const b = 2;');
