@@ -23,7 +23,7 @@ import { z } from 'zod';
 import { REASONING_SETTINGS } from '../config';
 import { quoted } from '../render/untrusted';
 import { parseWindow, type CompletionWindow } from '../sail/windows';
-import { schemaProblem } from './structured';
+import { schemaProblem } from '../sail/structured';
 import { PROMPT_VARIABLES, unknownVariables } from './variables';
 
 /** What a prompt is sent with: the selection, the whole active file, or each of several files (a batch). */

@@ -7,7 +7,7 @@ import { batchProgressText } from './batchItems';
 import { lineSpan } from '../jobs/lines';
 import { outputText, reasoningText } from '../sail/output';
 import type { SailResponse, TextFormat } from '../sail/schemas';
-import { checkStructured, type StructuredCheck } from '../prompts/structured';
+import { checkStructured, type StructuredCheck } from '../sail/structured';
 import { fenceFor } from '../jobs/prompt';
 import { jobErrorText } from './jobErrors';
 import { renderMarkdown } from './markdown';

@@ -7,7 +7,7 @@
 import * as vscode from 'vscode';
 import { parsePromptFile, type PromptFile } from '../prompts/promptFile';
 import { schemaPath, WORKSPACE_PROMPTS_FOLDER, type LoadedPrompt } from '../prompts/library';
-import { jsonSchemaFormat, schemaProblem } from '../prompts/structured';
+import { jsonSchemaFormat, schemaProblem } from '../sail/structured';
 import type { TextFormat } from '../sail/schemas';
 
 /** Bigger than any sensible prompt: a stray file is skipped instead of read whole. */

@@ -12,7 +12,7 @@ import { PanelStateSchema, WebviewMessageSchema, type HostMessage, type WebviewM
 import { resultPageHtml } from '../render/resultPage';
 import { outputText } from '../sail/output';
 import type { CreateResponseRequest, SailResponse, TextFormat } from '../sail/schemas';
-import { checkStructured } from '../prompts/structured';
+import { checkStructured } from '../sail/structured';
 import type { ConfigWatcher } from './configWatcher';
 import { sendAgain } from './sendAgain';
 import { icon, join, notify, plain, statusMessage, t } from './uiText';

@@ -5,7 +5,7 @@ import { buildRequest, rebuildRequest } from '../../src/jobs/prompt';
 import { findPrompt, offeredFor, problemText, schemaPath, type LoadedPrompt } from '../../src/prompts/library';
 import { parsePromptFile } from '../../src/prompts/promptFile';
 import { promptTemplate } from '../../src/prompts/template';
-import { jsonSchemaFormat } from '../../src/prompts/structured';
+import { jsonSchemaFormat } from '../../src/sail/structured';
 
 function loaded(fileName: string, text: string, origin: LoadedPrompt['origin'] = 'workspace'): LoadedPrompt {
   return { file: parsePromptFile(text, fileName), uri: `file:///w/.sail/prompts/${fileName}`, origin, folder: origin === 'workspace' ? 'w' : undefined };

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import AjvCore from 'ajv/dist/core';
-import { checkStructured, jsonError, jsonSchemaFormat, schemaProblem } from '../../src/prompts/structured';
+import { checkStructured, jsonError, jsonSchemaFormat, schemaProblem } from '../../src/sail/structured';
 
 const REVIEW = {
   $schema: 'http://json-schema.org/draft-07/schema#',

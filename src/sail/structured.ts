@@ -8,7 +8,7 @@ import * as l10n from '@vscode/l10n';
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import Ajv2019 from 'ajv/dist/2019';
 import Ajv2020 from 'ajv/dist/2020';
-import type { TextFormat } from '../sail/schemas';
+import type { TextFormat } from './schemas';
 
 /** OpenAI's rule for `text.format.name`, which Sail follows. */
 const FORMAT_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
