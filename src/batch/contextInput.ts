@@ -29,7 +29,8 @@ export function buildContextInput(instruction: string, files: readonly ContextFi
     const fence = fenceFor(file.text);
     parts.push(`File ${file.path} (language: ${languageId}):`, '', `${fence}${languageId}`, file.text, fence, '');
   }
-  parts.push(instruction.trim(), '');
+  // Labelled as in a single file's input (jobs/prompt buildInput), so it reads as the request, not more code.
+  parts.push('Instruction:', instruction.trim(), '');
   return parts.join('\n');
 }
 

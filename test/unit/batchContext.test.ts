@@ -27,6 +27,7 @@ describe('buildContextInput', () => {
         'print(1)',
         '```',
         '',
+        'Instruction:',
         'Find the bug.',
         '',
       ].join('\n'),
