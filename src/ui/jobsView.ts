@@ -73,6 +73,8 @@ export class JobsView implements vscode.TreeDataProvider<JobsNode>, vscode.Dispo
   readonly onDidChangeTreeData = this.changed.event;
   private readonly view: vscode.TreeView<JobsNode>;
   private readonly disposables: vscode.Disposable[] = [];
+  /** Per batch job: its kept answers, as of how many were answered. */
+  private readonly answers = new Map<string, { answered: number; answers: Map<string, ItemAnswer> }>();
   private filter = '';
   private catalog: PriceCatalog;
   private historyRequested = false;
@@ -91,7 +93,12 @@ export class JobsView implements vscode.TreeDataProvider<JobsNode>, vscode.Dispo
     this.disposables.push(
       this.view,
       this.changed,
-      tracker.onDidChange(() => this.refresh()),
+      tracker.onDidChange(({ job, removed }) => {
+        if (removed) {
+          this.answers.delete(job.id);
+        }
+        this.refresh();
+      }),
       configs.onDidChange((config) => {
         this.catalog = priceCatalog(config.modelCatalog);
         this.refresh();
@@ -150,10 +157,27 @@ export class JobsView implements vscode.TreeDataProvider<JobsNode>, vscode.Dispo
       return [];
     }
     const status = await this.tracker.batchStatus(job.id);
+    const answers = await this.itemAnswers(job, manifest.items);
+    return [
+      ...batchItemRows(manifest, status, answers).map((item): JobsNode => ({ kind: 'item', job, item })),
+      ...skippedRows(manifest).map((file, index): JobsNode => ({ kind: 'skipped', job, file, index })),
+    ];
+  }
+
+  /**
+   * The answers of a batch's files that are kept here. Every redraw of an open batch asks, and a batch
+   * may hold thousands: they are read again only when more have arrived (answers are only ever added).
+   */
+  private async itemAnswers(job: JobRecord, items: readonly { customId: string }[]): Promise<Map<string, ItemAnswer>> {
+    const answered = job.progress?.answered ?? 0;
+    const cached = this.answers.get(job.id);
+    if (cached?.answered === answered) {
+      return cached.answers;
+    }
     const answers = new Map<string, ItemAnswer>();
-    if (job.progress?.answered) {
+    if (answered) {
       await Promise.all(
-        manifest.items.map(async ({ customId }) => {
+        items.map(async ({ customId }) => {
           const answer = await this.tracker.storedBatchItem(job.id, customId);
           if (answer) {
             answers.set(customId, { usage: responseStatus(answer).usage, error: answer.error?.message });
@@ -161,10 +185,8 @@ export class JobsView implements vscode.TreeDataProvider<JobsNode>, vscode.Dispo
         }),
       );
     }
-    return [
-      ...batchItemRows(manifest, status, answers).map((item): JobsNode => ({ kind: 'item', job, item })),
-      ...skippedRows(manifest).map((file, index): JobsNode => ({ kind: 'skipped', job, file, index })),
-    ];
+    this.answers.set(job.id, { answered, answers });
+    return answers;
   }
 
   getTreeItem(node: JobsNode): vscode.TreeItem {
