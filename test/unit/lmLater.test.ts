@@ -73,6 +73,7 @@ describe('laterInput', () => {
         'const x = 1;',
         '```',
         '',
+        'Instruction:',
         'Compare them.',
         '',
       ].join('\n'),
