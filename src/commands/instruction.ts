@@ -179,10 +179,18 @@ export async function pickInstruction(deps: Pick<SendDeps, 'configs' | 'prompts'
 }
 
 /** The prompt file an argument names; reports a missing or invalid one. */
-export async function namedPrompt(deps: Pick<SendDeps, 'prompts'>, name: string): Promise<Chosen | undefined> {
+export async function namedPrompt(deps: Pick<SendDeps, 'prompts'>, name: string, mode: PromptMode): Promise<Chosen | undefined> {
   const prompt = findPrompt(await deps.prompts.load(), name);
   if (!prompt) {
-    void notify.error(t('No prompt file is named "{0}" (looked in .sail/prompts and in your prompts folder). Nothing was sent.', name));
+    void notify.error(
+      vscode.workspace.isTrusted
+        ? t('No prompt file is named "{0}" (looked in .sail/prompts and in your prompts folder). Nothing was sent.', name)
+        : t('No prompt file of yours is named "{0}"; in Restricted Mode the workspace\'s .sail/prompts are not read. Nothing was sent.', name),
+    );
+    return undefined;
+  }
+  if (!offeredFor(prompt, mode)) {
+    void notify.error(t('The prompt file "{0}" is for mode "{1}", so it cannot be sent from here. Nothing was sent.', name, prompt.file.options.mode ?? ''));
     return undefined;
   }
   if (!prompt.file.valid) {
@@ -233,7 +241,7 @@ export async function chooseInstruction(
   mode: PromptMode,
 ): Promise<Chosen | undefined> {
   if (args.prompt) {
-    return namedPrompt(deps, args.prompt);
+    return namedPrompt(deps, args.prompt, mode);
   }
   const typed = args.instruction?.trim();
   return typed ? { instruction: typed } : pickInstruction(deps, what, mode);

@@ -56,11 +56,15 @@ export function registerPromptFileCommands(library: PromptLibrary): vscode.Dispo
       const given = (args && typeof args === 'object' ? args : {}) as { where?: unknown; name?: unknown };
       const folder = typeof given.where === 'string' ? folderNamed(library, given.where) : await pickFolder(library);
       if (!folder) {
+        if (typeof given.where === 'string') {
+          void notify.error(t('No trusted workspace folder is named "{0}": use a folder\'s name, or "user".', given.where));
+        }
         return undefined;
       }
+      const givenName = typeof given.name === 'string' ? given.name.trim().replace(/\.md$/i, '') : undefined;
       const name =
-        typeof given.name === 'string' && NAME.test(given.name) && !(await exists(vscode.Uri.joinPath(folder, `${given.name}.md`)))
-          ? given.name
+        givenName !== undefined && NAME.test(givenName) && !(await exists(vscode.Uri.joinPath(folder, `${givenName}.md`)))
+          ? givenName
           : await vscode.window.showInputBox({
               title: t('Sail: New Prompt File'),
               prompt: t('The file name (without .md); a keybinding names the prompt by it.'),
@@ -76,10 +80,11 @@ export function registerPromptFileCommands(library: PromptLibrary): vscode.Dispo
       if (name === undefined) {
         return undefined;
       }
-      const file = vscode.Uri.joinPath(folder, `${name.trim().replace(/\.md$/i, '')}.md`);
+      const stem = name.trim().replace(/\.md$/i, '');
+      const file = vscode.Uri.joinPath(folder, `${stem}.md`);
       try {
         await vscode.workspace.fs.createDirectory(folder);
-        await vscode.workspace.fs.writeFile(file, new TextEncoder().encode(promptTemplate(name.trim())));
+        await vscode.workspace.fs.writeFile(file, new TextEncoder().encode(promptTemplate(stem)));
       } catch (error) {
         void notify.error(t('Could not write the prompt file: {0}', error instanceof Error ? error.message : String(error)));
         return undefined;

@@ -15,10 +15,16 @@ import { expandPrompt } from '../prompts/variables';
 import { asFilesArgs, selectedUris, sendFiles } from './sendFiles';
 
 /** The window picker (sail.askForWindow), sized for this request; remembers the choice per instruction. */
-async function askWindow(deps: SendDeps, model: string, instruction: string, input: string): Promise<CompletionWindow | 'auto' | undefined> {
+async function askWindow(
+  deps: SendDeps,
+  model: string,
+  instruction: string,
+  input: string,
+  maxOutputTokens: number | null,
+): Promise<CompletionWindow | 'auto' | undefined> {
   const config = deps.configs.config;
   const inputTokens = estimateInputTokens(config.instructions + input);
-  const output = estimateOutputTokens(inputTokens, config.maxOutputTokens);
+  const output = estimateOutputTokens(inputTokens, maxOutputTokens);
   const picked = await pickWindow({
     title: t('Sail: when do you need the answer?'),
     catalog: priceCatalog(config.modelCatalog),
@@ -72,7 +78,7 @@ async function submit(deps: SendDeps, args: SendArgs, sendable: Sendable): Promi
   const memoryKey = prompt ? `prompt:${prompt.uri}` : instruction;
   let completionWindow = args.completionWindow ?? options.window;
   if (completionWindow === undefined && config.askForWindow) {
-    completionWindow = await askWindow(deps, model, memoryKey, input);
+    completionWindow = await askWindow(deps, model, memoryKey, input, overrides.maxOutputTokens ?? config.maxOutputTokens);
     if (completionWindow === undefined) {
       return undefined;
     }
@@ -94,7 +100,8 @@ async function submit(deps: SendDeps, args: SendArgs, sendable: Sendable): Promi
   let job;
   try {
     job = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Sending to Sail…') }, () =>
-      deps.tracker.submit({ request, title, instruction, source }),
+      // A prompt file's job keeps its template: filled in, `${selection}` would copy the code into the job list.
+      deps.tracker.submit({ request, title, instruction: prompt ? chosen.instruction : instruction, source }),
     );
   } catch (error) {
     // The job could not be written down (a full disk, a newer version's job list): nothing was sent.

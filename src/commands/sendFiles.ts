@@ -171,6 +171,10 @@ export async function sendFiles(deps: SendDeps, uris: readonly vscode.Uri[], arg
   const prompt = chosen.prompt;
   // A prompt file's variables take each file's values; sent together, no file's.
   const instruction = prompt ? expandPrompt(chosen.instruction, promptContext(undefined, '', '')) : chosen.instruction;
+  if (mode === 'together' && !instruction.trim()) {
+    void notify.warning(t('The instruction is empty once its variables are filled in, so nothing was sent.'));
+    return undefined;
+  }
   const instructionFor = (file: PlannedFile) =>
     prompt ? expandPrompt(chosen.instruction, promptContext(vscode.Uri.parse(file.uri), languageIdForPath(file.path), file.text)) : instruction;
   const inputOf = (file: PlannedFile) =>
@@ -182,7 +186,7 @@ export async function sendFiles(deps: SendDeps, uris: readonly vscode.Uri[], arg
     window = undefined;
   }
   if (window === undefined && (config.askForWindow || mode === 'each')) {
-    window = await askFilesWindow(deps, model, inputs, mode === 'each' ? BATCH_WINDOWS : undefined);
+    window = await askFilesWindow(deps, model, inputs, mode === 'each' ? BATCH_WINDOWS : undefined, overrides.maxOutputTokens ?? config.maxOutputTokens);
     if (window === undefined) {
       return undefined;
     }
@@ -209,7 +213,7 @@ export async function sendFiles(deps: SendDeps, uris: readonly vscode.Uri[], arg
       const request = buildRequest(config, inputs[0], { ...overrides, model, completionWindow: window, cacheKey: cacheKeyFor(uris[0].toString()), user });
       const title = `${firstLine} · ${vscode.l10n.t('{0} files', plan.send.length)}`;
       const job = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Sending to Sail…') }, () =>
-        deps.tracker.submit({ request, title, instruction }),
+        deps.tracker.submit({ request, title, instruction: prompt ? chosen.instruction : instruction }),
       );
       reportSkipped(plan.skipped, expansion.unreadable, expansion.capped);
       return job.id;
@@ -239,7 +243,7 @@ export async function sendFiles(deps: SendDeps, uris: readonly vscode.Uri[], arg
     const request = built.request;
     const submit = (kind: 'batch' | 'files') =>
       vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Sending to Sail…') }, () =>
-        deps.tracker.submitBatch({ request, manifest, title, instruction, kind }),
+        deps.tracker.submitBatch({ request, manifest, title, instruction: prompt ? chosen.instruction : instruction, kind }),
       );
     let job = await submit(takesBatches(config.baseUrl) ? 'batch' : 'files');
     if (refusedBatches(job)) {
@@ -301,6 +305,7 @@ async function askFilesWindow(
   model: string,
   inputs: readonly string[],
   only: readonly CompletionWindow[] | undefined,
+  maxOutputTokens: number | null,
 ): Promise<CompletionWindow | 'auto' | undefined> {
   const config = deps.configs.config;
   let input = 0;
@@ -308,7 +313,7 @@ async function askFilesWindow(
   let ceiling = false;
   for (const text of inputs) {
     const tokens = estimateInputTokens(config.instructions + text);
-    const estimate = estimateOutputTokens(tokens, config.maxOutputTokens);
+    const estimate = estimateOutputTokens(tokens, maxOutputTokens);
     input += tokens;
     output += estimate.tokens;
     ceiling ||= estimate.ceiling;

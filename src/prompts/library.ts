@@ -53,9 +53,14 @@ export function problemText(prompt: LoadedPrompt, problem: PromptProblem): strin
  * "schema". Paths are URI paths (forward slashes).
  */
 export function schemaPath(promptPath: string, relative: string, root: string): { path: string } | { error: string } {
+  // A backslash or a drive letter is a path separator on Windows, not a character in a name: '..\\'
+  // would climb out unnoticed here.
+  if (/[\\:]/.test(relative)) {
+    return { error: l10n.t('The schema path {0} uses "\\" or ":"; write it relative to the prompt file, with "/".', relative) };
+  }
   const resolved = path.posix.resolve(path.posix.dirname(promptPath), relative);
   const inside = path.posix.relative(root, resolved);
-  if (inside === '' || inside.startsWith('..') || path.posix.isAbsolute(inside)) {
+  if (inside === '' || inside === '..' || inside.startsWith('../') || path.posix.isAbsolute(inside)) {
     return { error: l10n.t('The schema file {0} is outside {1}; a prompt may only use a schema from its own folder tree.', relative, root) };
   }
   return { path: resolved };

@@ -299,9 +299,10 @@ export function jobView({ job, response, nextCheckAt, cost, format }: JobViewInp
     reasoningHtml: reasoning.trim() ? renderMarkdown(reasoning) : undefined,
     notice: notice(job),
     // Only a whole answer goes into the user's code: a cut-off one may end inside an unclosed fence.
-    canReplace: canEditWith(job, response) && job.source?.range !== undefined,
+    // A structured answer is data about the code, not code: it never replaces it.
+    canReplace: canEditWith(job, response) && job.source?.range !== undefined && !schema,
     // A selection has Replace Selection; a whole file is reviewed as a diff first.
-    canReview: canEditWith(job, response) && job.source !== undefined && job.source.range === undefined,
+    canReview: canEditWith(job, response) && job.source !== undefined && job.source.range === undefined && !schema,
     canInsert: canEditWith(job, response),
     canStop: job.state === 'submitting' || job.state === 'queued' || job.state === 'in_progress',
     // Also for a request waiting for the key it was sent with: send it with the current one instead.

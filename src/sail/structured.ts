@@ -71,7 +71,8 @@ function ajvFor(dialect: Dialect): Ajv {
   return ajv;
 }
 
-type Compiled = { readonly validate: ValidateFunction; readonly problem?: undefined } | { readonly problem: string };
+/** `release`: drops the schema from its Ajv instance, which otherwise keeps every schema it compiled. */
+type Compiled = { readonly validate: ValidateFunction; readonly release: () => void; readonly problem?: undefined } | { readonly problem: string };
 
 /** Compiled schemas by their JSON text (the same schema read twice is compiled once), oldest first. */
 const byText = new Map<string, Compiled>();
@@ -94,7 +95,11 @@ function compiled(schema: unknown): Compiled {
     if (byText.size >= MAX_COMPILED) {
       const oldest = byText.keys().next().value;
       if (oldest !== undefined) {
+        const evicted = byText.get(oldest);
         byText.delete(oldest);
+        if (evicted && 'release' in evicted) {
+          evicted.release();
+        }
       }
     }
     byText.set(text, result);
@@ -121,7 +126,7 @@ function compile(schema: Record<string, unknown>): Compiled {
     return { problem: l10n.t('This is not a valid JSON Schema: {0}.', describeErrors(ajv.errors ?? []).join('; ')) };
   }
   try {
-    return { validate: ajv.compile(body) };
+    return { validate: ajv.compile(body), release: () => ajv.removeSchema(body) };
   } catch (error) {
     // An unresolvable $ref, a bad regular expression in "pattern", …
     return { problem: l10n.t('This JSON Schema cannot be used: {0}.', error instanceof Error ? error.message : String(error)) };

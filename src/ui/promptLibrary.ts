@@ -4,6 +4,8 @@
  * Problems view. An untrusted workspace's prompt files are never read: they could set any model,
  * window or schema.
  */
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { parsePromptFile, type PromptFile } from '../prompts/promptFile';
 import { schemaPath, WORKSPACE_PROMPTS_FOLDER, type LoadedPrompt } from '../prompts/library';
@@ -47,13 +49,15 @@ export class PromptLibrary implements vscode.Disposable {
 
   /** Every prompt file: the workspace folders' (when trusted), then the user's. Invalid ones too. */
   async load(): Promise<LoadedPrompt[]> {
+    // Files deleted, renamed or no longer read (Restricted Mode, a removed folder) lose their problems.
+    this.diagnostics.clear();
     const loaded: LoadedPrompt[] = [];
     if (vscode.workspace.isTrusted) {
       for (const folder of this.workspaceFolders()) {
-        loaded.push(...(await this.readFolder(vscode.Uri.joinPath(folder.uri, WORKSPACE_PROMPTS_FOLDER), 'workspace', folder.name)));
+        loaded.push(...(await this.readFolder(vscode.Uri.joinPath(folder.uri, WORKSPACE_PROMPTS_FOLDER), folder.uri, 'workspace', folder.name)));
       }
     }
-    loaded.push(...(await this.readFolder(this.userFolder, 'user')));
+    loaded.push(...(await this.readFolder(this.userFolder, this.userFolder, 'user')));
     return loaded;
   }
 
@@ -77,7 +81,12 @@ export class PromptLibrary implements vscode.Disposable {
         return where;
       }
       try {
-        const bytes = await vscode.workspace.fs.readFile(promptUri.with({ path: where.path }));
+        const schemaUri = promptUri.with({ path: where.path });
+        // The path stays inside; a link in it could still lead out.
+        if (!(await staysInside(schemaUri, root))) {
+          return { error: vscode.l10n.t('{0}.md: the schema {1} is a link to a file outside {2}; it was not read.', prompt.file.name, format.path, root.path) };
+        }
+        const bytes = await vscode.workspace.fs.readFile(schemaUri);
         schema = JSON.parse(new TextDecoder().decode(bytes));
       } catch (error) {
         return {
@@ -111,7 +120,8 @@ export class PromptLibrary implements vscode.Disposable {
     return vscode.workspace.workspaceFolders ?? [];
   }
 
-  private async readFolder(folder: vscode.Uri, origin: LoadedPrompt['origin'], folderName?: string): Promise<LoadedPrompt[]> {
+  /** `root`: the folder its files must really be in (a workspace folder, or the user's prompts folder). */
+  private async readFolder(folder: vscode.Uri, root: vscode.Uri, origin: LoadedPrompt['origin'], folderName?: string): Promise<LoadedPrompt[]> {
     let entries: [string, vscode.FileType][];
     try {
       entries = await vscode.workspace.fs.readDirectory(folder);
@@ -120,11 +130,16 @@ export class PromptLibrary implements vscode.Disposable {
     }
     const loaded: LoadedPrompt[] = [];
     for (const [name, type] of entries.sort(([a], [b]) => a.localeCompare(b))) {
-      if ((type & vscode.FileType.File) === 0 || !name.toLowerCase().endsWith('.md')) {
+      // A link is not followed: `.sail/prompts/x.md` linking to ~/.netrc would send that file's text.
+      if ((type & vscode.FileType.File) === 0 || (type & vscode.FileType.SymbolicLink) !== 0 || !name.toLowerCase().endsWith('.md')) {
         continue;
       }
       const uri = vscode.Uri.joinPath(folder, name);
       try {
+        if (!(await staysInside(uri, root))) {
+          this.log.warn(`Skipped the prompt file ${uri.toString()}: it is reached through a link that leads out of its folder`);
+          continue;
+        }
         if ((await vscode.workspace.fs.stat(uri)).size > MAX_PROMPT_BYTES) {
           this.log.warn(`Skipped the prompt file ${uri.toString()}: over ${MAX_PROMPT_BYTES / 1024} KB`);
           continue;
@@ -162,6 +177,27 @@ export class PromptLibrary implements vscode.Disposable {
     for (const subscription of this.subscriptions) {
       subscription.dispose();
     }
+  }
+}
+
+/**
+ * Whether a file is really inside `root` once links are resolved (a linked folder on the way counts
+ * too). Only local files can be resolved; elsewhere the file must not itself be a link.
+ */
+async function staysInside(uri: vscode.Uri, root: vscode.Uri): Promise<boolean> {
+  if (uri.scheme === 'file' && root.scheme === 'file') {
+    try {
+      const [real, realRoot] = await Promise.all([fs.realpath(uri.fsPath), fs.realpath(root.fsPath)]);
+      const inside = path.relative(realRoot, real);
+      return inside !== '' && inside !== '..' && !inside.startsWith(`..${path.sep}`) && !path.isAbsolute(inside);
+    } catch {
+      return true; // Missing or unreadable: reading it fails next, with its own message.
+    }
+  }
+  try {
+    return ((await vscode.workspace.fs.stat(uri)).type & vscode.FileType.SymbolicLink) === 0;
+  } catch {
+    return true; // As above.
   }
 }
 

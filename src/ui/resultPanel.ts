@@ -262,7 +262,7 @@ interface PanelDeps {
 
 class ResultPanel {
   private ready = false;
-  private requestFormat: Promise<TextFormat | undefined> | undefined;
+  private requestFormat: TextFormat | undefined;
   private disposed = false;
   /** Updates run one after another, so the view never shows an older state after a newer one. */
   private updating: Promise<void> = Promise.resolve();
@@ -335,14 +335,15 @@ class ResultPanel {
 
   /** The request's output format — for a batch's file, its item's (it never changes, so it is read once). */
   private async format(): Promise<TextFormat | undefined> {
-    this.requestFormat ??= this.deps.tracker.request(this.jobId).then((stored) => {
-      if (this.customId === undefined) {
-        return stored?.text?.format;
-      }
-      const batch = stored as { requests?: { custom_id?: string; params?: CreateResponseRequest }[] } | undefined;
-      return batch?.requests?.find((r) => r.custom_id === this.customId)?.params?.text?.format;
-    });
-    return this.requestFormat;
+    if (this.requestFormat) {
+      return this.requestFormat;
+    }
+    const stored = await this.deps.tracker.request(this.jobId);
+    const batch = stored as { requests?: { custom_id?: string; params?: CreateResponseRequest }[] } | undefined;
+    const format = this.customId === undefined ? stored?.text?.format : batch?.requests?.find((r) => r.custom_id === this.customId)?.params?.text?.format;
+    // Kept once found; a request not readable yet is read again at the next update.
+    this.requestFormat = format;
+    return format;
   }
 
   /** The job shown and its answer: the job's own, or one batch item's (fetched now if not kept yet). */

@@ -3,6 +3,9 @@
 // answer that is checked; an invalid prompt file is reported where it is wrong and sends nothing; a
 // schema outside the workspace is never read; the default keybinding collides with none of VS Code's.
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { jobView } from '../../src/render/jobView';
 import { finished, openEditor, sim, testApi, waitFor } from './support';
@@ -200,6 +203,26 @@ suite('Prompt files and request options', () => {
     const jobId = await vscode.commands.executeCommand<string | undefined>('sail.sendSelection', { prompt: 'escape' });
     assert.equal(jobId, undefined);
     assert.equal((await sim.counters()).requests['POST createResponse'] ?? 0, 0);
+  });
+
+  test('links are not followed out of the workspace: neither a linked schema nor a linked prompt file is read', async () => {
+    const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'sail-outside-'));
+    try {
+      fs.writeFileSync(path.join(outside, 'secret.json'), JSON.stringify({ type: 'object', properties: { token: { const: 'hunter2' } } }));
+      fs.writeFileSync(path.join(outside, 'secret.md'), 'machine example.com password hunter2\n');
+      const root = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+      assert.ok(root);
+      fs.mkdirSync(path.join(root, '.sail', 'linked'), { recursive: true });
+      fs.symlinkSync(path.join(outside, 'secret.json'), path.join(root, '.sail', 'linked', 'schema.json'));
+      fs.symlinkSync(path.join(outside, 'secret.md'), path.join(root, '.sail', 'prompts', 'linked-secret.md'));
+      await write('.sail/prompts/linked-schema.md', ['---', 'format: ../linked/schema.json', '---', 'Explain.', ''].join('\n'));
+      await openEditor('linked-target.ts', 'const e = 5;\n', 'const e = 5;');
+      assert.equal(await vscode.commands.executeCommand('sail.sendSelection', { prompt: 'linked-schema' }), undefined);
+      assert.equal(await vscode.commands.executeCommand('sail.sendSelection', { prompt: 'linked-secret' }), undefined);
+      assert.equal((await sim.counters()).requests['POST createResponse'] ?? 0, 0, 'nothing was sent');
+    } finally {
+      fs.rmSync(outside, { recursive: true, force: true });
+    }
   });
 
   test('Sail: New Prompt File writes a valid prompt file that the send commands then offer', async () => {

@@ -142,6 +142,11 @@ describe('a structured answer in the result view', () => {
     assert.match(view.outputHtml ?? '', /<code class="[^"]*json/);
     assert.match(view.outputHtml ?? '', /\n {2}/, 'indented over lines');
     assert.equal(view.labels.openJson, 'Open as JSON');
+    assert.equal(view.canInsert, true);
+    assert.equal(view.canReplace, false, 'data about the code never replaces the selection');
+    const wholeFile = jobView({ job: { ...done, source: { ...done.source!, range: undefined } }, response: answered('{"severity":"low"}'), format });
+    assert.equal(wholeFile.canReview, false, 'nor is it applied to the file');
+    assert.equal(jobView({ job: done, response: answered('{"severity":"low"}') }).canReplace, true, 'a plain answer still can');
   });
 
   it('lists where an answer does not match', () => {

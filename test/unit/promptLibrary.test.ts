@@ -53,7 +53,12 @@ describe('prompt library', () => {
   it("keeps a schema path inside the prompt's folder tree", () => {
     assert.deepEqual(schemaPath('/w/.sail/prompts/p.md', 'schema.json', '/w'), { path: '/w/.sail/prompts/schema.json' });
     assert.deepEqual(schemaPath('/w/.sail/prompts/p.md', '../../schemas/s.json', '/w'), { path: '/w/schemas/s.json' });
-    for (const escape of ['../../../etc/passwd', '/etc/passwd', '../../../w2/s.json', '../..']) {
+    assert.deepEqual(
+      schemaPath('/w/.sail/prompts/p.md', '../../..schema.json', '/w'),
+      { path: '/w/..schema.json' },
+      'a name that starts with two dots is a name',
+    );
+    for (const escape of ['../../../etc/passwd', '/etc/passwd', '../../../w2/s.json', '../..', '..\\..\\..\\Users\\me\\creds.json', 'C:/Users/me/creds.json']) {
       assert.ok('error' in schemaPath('/w/.sail/prompts/p.md', escape, '/w'), escape);
     }
   });

@@ -209,4 +209,14 @@ describe('checkStructured', () => {
     assert.equal((checkStructured('{"n": 8}', structuredClone(schema)) as { valid: boolean }).valid, true);
     assert.equal(compile.mock.callCount(), 1);
   });
+
+  it('keeps at most 64 compiled schemas: an evicted one is dropped from Ajv too, so a long session does not hold every schema', (t) => {
+    const removed = t.mock.method(AjvCore.prototype, 'removeSchema');
+    for (let i = 0; i < 64 + 3; i++) {
+      checkStructured('{}', { type: 'object', properties: { [`evict${i}`]: { type: 'string' } } });
+    }
+    assert.ok(removed.mock.callCount() >= 3, `removeSchema called ${removed.mock.callCount()} times`);
+    // Dropped from Ajv but compiled again when needed.
+    assert.equal((checkStructured('{"evict0": 1}', { type: 'object', properties: { evict0: { type: 'string' } } }) as { valid: boolean }).valid, false);
+  });
 });
