@@ -1,5 +1,6 @@
 import { registerPromptFileCommands } from './commands/promptFiles';
 import { PromptLibrary } from './ui/promptLibrary';
+import { registerLmProvider } from './ui/lmProvider';
 import * as path from 'node:path';
 import * as l10n from '@vscode/l10n';
 import * as vscode from 'vscode';
@@ -131,6 +132,10 @@ class Session implements vscode.Disposable {
       registerSelectModel(clients, configs, this.apiKey),
       registerExportUsage(this.usage, log),
     );
+    const lmProvider = registerLmProvider({ clients, configs, apiKey: this.apiKey, usage: this.usage, log, salt: sendDeps.cacheSalt });
+    if (lmProvider) {
+      this.disposables.push(lmProvider);
+    }
     void this.showKeyState();
     // Jobs outlive windows: pick up whatever was running before this window (re)loaded.
     this.resumed = this.tracker.resume().catch((error: unknown) => {
