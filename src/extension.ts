@@ -1,6 +1,7 @@
 import { registerPromptFileCommands } from './commands/promptFiles';
 import { PromptLibrary } from './ui/promptLibrary';
 import { registerLmProvider } from './ui/lmProvider';
+import { handleChat, registerChatParticipant, type ChatDeps, type ChatStream } from './ui/chatParticipant';
 import * as path from 'node:path';
 import * as l10n from '@vscode/l10n';
 import * as vscode from 'vscode';
@@ -49,6 +50,12 @@ export interface SailTestApi {
   reviewChanges(items: readonly ReviewItem[], decide: (step: ReviewStep) => Promise<ReviewChoice | undefined>): Promise<ReviewSummary>;
   /** Tears everything down as deactivate() would, then wires it up again from storage, as a window reload does. */
   reload(): Promise<void>;
+  /** One `@sail` chat request, as the chat view would make it (the test host has no chat view). */
+  chat(
+    request: Pick<vscode.ChatRequest, 'prompt' | 'command' | 'references'>,
+    stream: ChatStream,
+    token: vscode.CancellationToken,
+  ): Promise<{ metadata: { jobId?: string } }>;
 }
 
 /** Everything the extension runs, wired together; disposing it is deactivation. */
@@ -63,6 +70,8 @@ class Session implements vscode.Disposable {
   readonly log: vscode.LogOutputChannel;
   /** Settles once the jobs of the previous window were picked up again. */
   readonly resumed: Promise<void>;
+  /** What `@sail` works with. */
+  readonly chatDeps: ChatDeps;
   private readonly disposables: { dispose(): unknown }[] = [];
 
   constructor(context: vscode.ExtensionContext, log: vscode.LogOutputChannel) {
@@ -133,8 +142,12 @@ class Session implements vscode.Disposable {
       registerExportUsage(this.usage, log),
     );
     const lmProvider = registerLmProvider({ clients, configs, apiKey: this.apiKey, usage: this.usage, log, salt: sendDeps.cacheSalt });
-    if (lmProvider) {
-      this.disposables.push(lmProvider);
+    this.chatDeps = { tracker: this.tracker, configs, apiKey: this.apiKey, log, salt: sendDeps.cacheSalt };
+    const participant = registerChatParticipant(this.chatDeps, vscode.Uri.joinPath(context.extensionUri, 'media', 'icon.png'));
+    for (const registration of [lmProvider, participant]) {
+      if (registration) {
+        this.disposables.push(registration);
+      }
     }
     void this.showKeyState();
     // Jobs outlive windows: pick up whatever was running before this window (re)loaded.
@@ -201,6 +214,9 @@ export function activate(context: vscode.ExtensionContext): SailTestApi | undefi
       },
       reviewChanges(items, decide) {
         return reviewChanges(items, { documents: session.proposals, log: session.log, decide });
+      },
+      chat(request, stream, token) {
+        return handleChat(session.chatDeps, request, stream, token);
       },
       async reload() {
         session.dispose();

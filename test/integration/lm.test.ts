@@ -4,7 +4,7 @@
 // refused key is a LanguageModelError that says what to do and never holds the key.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { sim, testApi, waitFor } from './support';
+import { finished, openEditor, sim, testApi, waitFor } from './support';
 
 async function sailModels(): Promise<vscode.LanguageModelChat[]> {
   return waitFor(
@@ -88,5 +88,89 @@ suite('Sail models in vscode.lm', () => {
     assert.equal(error.code, 'NoPermissions');
     assert.match(error.message, /API key/);
     assert.ok(!error.message.includes(sim.key), 'the key is not in the message');
+  });
+});
+
+/** What the handler streamed: its Markdown and its buttons. */
+function recorder(): { markdown: string[]; buttons: vscode.Command[]; stream: Parameters<Awaited<ReturnType<typeof testApi>>['chat']>[1] } {
+  const markdown: string[] = [];
+  const buttons: vscode.Command[] = [];
+  return {
+    markdown,
+    buttons,
+    stream: {
+      markdown: (value: string | vscode.MarkdownString) => {
+        markdown.push(typeof value === 'string' ? value : value.value);
+      },
+      button: (command: vscode.Command) => {
+        buttons.push(command);
+      },
+      progress: () => {},
+    },
+  };
+}
+
+suite('@sail in the chat (the handler, as the chat view calls it)', () => {
+  setup(async () => {
+    await sim.reset();
+    const api = await testApi();
+    await api.apiKey.set(sim.key);
+  });
+  teardown(async () => {
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
+  test('/flex with a selection attached becomes a background job at flex; the reply names the window and cost, with a button to open it', async () => {
+    const api = await testApi();
+    const editor = await openEditor('chat-later.ts', 'const a = 1;\nexport function twice(n: number) {\n  return n * 2;\n}\n');
+    const range = new vscode.Range(1, 0, 3, 1);
+    const reply = recorder();
+    const result = await api.chat(
+      {
+        prompt: 'Explain this function.',
+        command: 'flex',
+        references: [{ id: 'vscode.implicit.selection', value: new vscode.Location(editor.document.uri, range) }],
+      },
+      reply.stream,
+      new vscode.CancellationTokenSource().token,
+    );
+    const jobId = result.metadata.jobId;
+    assert.ok(jobId, 'a job was made');
+    const job = api.tracker.get(jobId);
+    assert.ok(job);
+    assert.equal(job.window, 'flex');
+    assert.equal(job.background, true);
+    assert.equal(job.source?.range?.start.line, 1);
+    const request = await api.tracker.request(jobId);
+    assert.equal(request?.metadata?.completion_window, 'flex');
+    const input = String(request?.input);
+    assert.ok(input.indexOf('return n * 2;') < input.indexOf('Explain this function.'), 'the code first, the instruction last');
+    assert.doesNotMatch(input, /const a = 1;/, 'only the selection');
+    const text = reply.markdown.join('');
+    assert.match(text, /flex/);
+    assert.match(text, /Estimated cost|price/);
+    assert.deepEqual(
+      reply.buttons.map((b) => [b.command, b.arguments]),
+      [['sail.openResult', [jobId]]],
+    );
+    await waitFor('accepted by Sail', () => api.tracker.get(jobId)?.responseId);
+    await sim.finish();
+    assert.equal((await finished(api.tracker, jobId)).state, 'completed');
+  });
+
+  test('without a command, @sail answers at asap in the chat; an unknown command sends nothing', async () => {
+    const api = await testApi();
+    const reply = recorder();
+    const result = await api.chat({ prompt: 'Say hello.', command: undefined, references: [] }, reply.stream, new vscode.CancellationTokenSource().token);
+    assert.ok(result.metadata.jobId);
+    assert.equal(api.tracker.get(result.metadata.jobId)?.window, 'asap');
+    assert.match(reply.markdown.join(''), /Simulated answer: Say hello\./);
+    const before = (await sim.counters()).requests['POST createResponse'] ?? 0;
+    const unknown = recorder();
+    assert.deepEqual(await api.chat({ prompt: 'x', command: 'soon', references: [] }, unknown.stream, new vscode.CancellationTokenSource().token), {
+      metadata: {},
+    });
+    assert.match(unknown.markdown.join(''), /later.*flex/);
+    assert.equal((await sim.counters()).requests['POST createResponse'] ?? 0, before);
   });
 });
