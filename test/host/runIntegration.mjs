@@ -5,12 +5,27 @@
 //   node test/host/runIntegration.mjs        (after `node esbuild.mjs && node esbuild.mjs --tests`)
 import { format } from 'node:util';
 import { join } from 'node:path';
-import { launchBrowser, startCodeServer } from './codeServer.mjs';
+import { spawnSync } from 'node:child_process';
+import { installExtension, launchBrowser, startCodeServer } from './codeServer.mjs';
 import { setUpIntegration } from './integrationSetup.mjs';
 import { ROOT } from './paths.mjs';
 
 const TIMEOUT_MS = Number(process.env.SAIL_INTEGRATION_TIMEOUT_MS ?? 10 * 60_000);
 const RESULT_MARKER = 'sail-test-result ';
+/** A second extension, test only, that reaches Sail's models through vscode.lm as any other would. */
+const CONSUMER = join(ROOT, 'test', 'fixtures', 'lm-consumer');
+
+/** Packs the consumer extension into a .vsix (vsce, from this project's devDependencies). */
+function packConsumer() {
+  const vsix = join(ROOT, 'out', 'lm-consumer.vsix');
+  const vsce = join(ROOT, 'node_modules', '@vscode', 'vsce', 'vsce');
+  const flags = ['--no-dependencies', '--allow-missing-repository', '--skip-license', '--no-update-package-json'];
+  const result = spawnSync(process.execPath, [vsce, 'package', ...flags, '-o', vsix], { cwd: CONSUMER, encoding: 'utf8' });
+  if (result.status !== 0) {
+    throw new Error(`Could not pack ${CONSUMER}:\n${result.stdout}\n${result.stderr}`);
+  }
+  return vsix;
+}
 /**
  * The suite talks to a simulator started here: its URL is the user's `sail.baseUrl`, and the tests
  * reach its admin API (faults, counters) through SAIL_SIM_* variables in the extension host
@@ -19,6 +34,7 @@ const RESULT_MARKER = 'sail-test-result ';
  */
 export async function runIntegration() {
   const { state, extensionEnvironment, close } = await setUpIntegration();
+  installExtension(state, packConsumer());
   const server = await startCodeServer(state, { testPayload: true });
   const browser = await launchBrowser(state.stateDir);
   try {

@@ -60,6 +60,17 @@ suite('Sail models in vscode.lm', () => {
     assert.ok((await model.countTokens('four words of text')) > 0);
   });
 
+  test('another extension finds Sail through vscode.lm and reads its answer', async () => {
+    await sailModels();
+    // test/fixtures/lm-consumer: loaded beside this extension, with no tie to it.
+    const consumer = vscode.extensions.getExtension('sail-test.lm-consumer');
+    assert.ok(consumer, 'the test-only consumer extension is loaded');
+    const result = await vscode.commands.executeCommand<{ models: string[]; model?: string; text?: string }>('sailTest.askSail', 'Name one prime number.');
+    assert.ok(result.models.includes('moonshotai/Kimi-K2.6'), result.models.join(', '));
+    assert.equal(result.model, 'moonshotai/Kimi-K2.6');
+    assert.match(result.text ?? '', /Simulated answer: Name one prime number\./);
+  });
+
   test('cancelling a request stops it at once', async () => {
     const [model] = await sailModels();
     assert.ok(model);
