@@ -4,7 +4,7 @@
 // refused key is a LanguageModelError that says what to do and never holds the key.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { finished, openEditor, sim, testApi, waitFor } from './support';
+import { closeEditors, finished, freshSailWithKey, openEditor, sim, testApi, waitFor } from './support';
 
 async function sailModels(): Promise<vscode.LanguageModelChat[]> {
   return waitFor(
@@ -26,11 +26,7 @@ async function textOf(response: vscode.LanguageModelChatResponse): Promise<strin
 }
 
 suite('Sail models in vscode.lm', () => {
-  setup(async () => {
-    await sim.reset();
-    const api = await testApi();
-    await api.apiKey.set(sim.key);
-  });
+  setup(freshSailWithKey);
 
   test('the asap models are listed under vendor sail; a request returns the answer, and its usage is counted', async () => {
     const api = await testApi();
@@ -122,14 +118,8 @@ function recorder(): { markdown: string[]; buttons: vscode.Command[]; stream: Pa
 }
 
 suite('@sail in the chat (the handler, as the chat view calls it)', () => {
-  setup(async () => {
-    await sim.reset();
-    const api = await testApi();
-    await api.apiKey.set(sim.key);
-  });
-  teardown(async () => {
-    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-  });
+  setup(freshSailWithKey);
+  teardown(closeEditors);
 
   test('/flex with a selection attached becomes a background job at flex; the reply names the window and cost, with a button to open it', async () => {
     const api = await testApi();

@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { jobView } from '../../src/render/jobView';
-import { finished, openEditor, sim, testApi, waitFor } from './support';
+import { closeEditors, finished, freshSailWithKey, openEditor, sim, testApi, waitFor } from './support';
 
 const encoder = new TextEncoder();
 
@@ -56,14 +56,8 @@ const FINDINGS_SCHEMA = {
 };
 
 suite('Prompt files and request options', () => {
-  setup(async () => {
-    await sim.reset();
-    const api = await testApi();
-    await api.apiKey.set(sim.key);
-  });
-  teardown(async () => {
-    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-  });
+  setup(freshSailWithKey);
+  teardown(closeEditors);
 
   test("a workspace prompt file's options and filled-in variables reach the wire, the code first and the instruction last", async () => {
     const api = await testApi();

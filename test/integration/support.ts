@@ -125,3 +125,14 @@ export async function sendSelection(name: string, text: string, select: string, 
   assert.ok(jobId, 'the command returns the new job id');
   return jobId;
 }
+
+/** Before a test: Sail forgets everything, and the extension has the first account's key. */
+export async function freshSailWithKey(): Promise<void> {
+  await sim.reset();
+  await (await testApi()).apiKey.set(sim.key);
+}
+
+/** After a test: no editors left open for the next one. */
+export async function closeEditors(): Promise<void> {
+  await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+}
