@@ -259,22 +259,30 @@ describe('batch items', () => {
     });
 
     it('asks as many items at once as told, four by default', async () => {
+      // Each worker reads the item's stored answer, then asks Sail; all start together once the
+      // manifest is read, and none starts another while its GET is held.
+      let reads = 0;
+      const read = store.readPayload.bind(store);
+      store.readPayload = (id, payload) => {
+        reads += payload.startsWith('item.') ? 1 : 0;
+        return read(id, payload);
+      };
       for (const [concurrency, expected] of [
         [undefined, 4],
         [2, 2],
       ] as const) {
         await add(batchJob(`j${expected}`, 8));
-        let out = 0;
-        let most = 0;
-        answer = async (_b, customId) => {
-          out++;
-          most = Math.max(most, out);
-          await new Promise((resolve) => setImmediate(resolve));
-          out--;
-          return response(`resp_${customId}`, 'completed');
-        };
-        await items(concurrency).fetchAll(`j${expected}`);
-        assert.equal(most, expected);
+        reads = 0;
+        asked.length = 0;
+        let release!: () => void;
+        const held = new Promise<void>((resolve) => (release = resolve));
+        answer = async (_b, customId) => (await held, response(`resp_${customId}`, 'completed'));
+        const fetching = items(concurrency).fetchAll(`j${expected}`);
+        await waitFor(() => reads > 0 && asked.length === reads, { timeoutMs: 5_000, what: () => `${asked.length} GETs for ${reads} reads` });
+        assert.equal(asked.length, expected);
+        release();
+        await fetching;
+        assert.equal(asked.length, 8);
         assert.equal(ledger.get(`j${expected}`)?.progress?.answered, 8);
       }
     });
