@@ -9,6 +9,7 @@ import {
   backgroundFor,
   buildInput,
   buildRequest,
+  endUserId,
   fenceFor,
   notTextReason,
   promptCacheKey,
@@ -181,5 +182,12 @@ describe('fences and reasons', () => {
     const bad = new Uint8Array(100).fill(0x61);
     bad[50] = 0xff;
     assert.equal(notTextReason(bad, 'bad.txt'), 'bad.txt is not UTF-8 text; Sail accepts text only.');
+  });
+});
+
+describe('ids that must not change between versions', () => {
+  it('the end-user id and the cache key of an install stay the same after an update (Sail would see a new user, a cold cache)', () => {
+    assert.equal(endUserId('install', 'salt-a'), 'vscode-user-b2b913fb5a3931cd2ed9ff6559cc7c90');
+    assert.equal(promptCacheKey('workspace', { workspace: '/home/me/proj' }, 'install-salt'), 'vscode-95a03367e7e856d85b7827e4cbbb08ba');
   });
 });
