@@ -212,6 +212,11 @@ describe('filesKind: one background response per file', () => {
     assert.equal(accepted.remoteId, 'files_j1');
     assert.equal(accepted.status.state, 'in_progress');
     assert.deepEqual(accepted.status.progress, { total: 6, done: 0, failed: 0, answered: 0 });
+    assert.deepEqual(accepted.status.answer, {
+      items: Object.fromEntries(
+        Array.from({ length: 6 }, (_, i) => [`c${i}`, i === 1 ? { state: 'in_progress', status: 'running' } : { state: 'queued', status: 'queued' }]),
+      ),
+    });
     assert.deepEqual(written.remote, [{ old: 'resp_old', c0: 'resp_0', c1: 'resp_1', c2: 'resp_2', c3: 'resp_3', c4: 'resp_4', c5: 'resp_5' }]);
   });
 

@@ -223,6 +223,10 @@ describe('batch items', () => {
       assert.equal(await b.item('f', 'c1'), undefined);
       assert.equal(responsesAsked.length, 1);
       assert.deepEqual(asked, [], 'never the batch API');
+      await add(batchJob('bare', 1, { kind: 'files', responseId: 'files_bare' }));
+      assert.equal(await b.item('bare', 'c0'), undefined, 'no response ids remembered at all');
+      assert.equal(responsesAsked.length, 1);
+      assert.deepEqual(debug, [], 'nothing went wrong: nothing to log');
     });
   });
 
@@ -295,6 +299,40 @@ describe('batch items', () => {
       await b.fetchAll('j');
       assert.equal(asked.length, 2, 'the answers are read from here');
       assert.equal(info.length, 1, 'nothing new to record');
+    });
+
+    it('a later call, once the first ended, fetches what was not answered then', async () => {
+      await add(batchJob('j', 2));
+      answer = (_b, customId) => Promise.resolve(response(`resp_${customId}`, customId === 'c1' ? 'in_progress' : 'completed'));
+      const b = items();
+      await b.fetchAll('j');
+      assert.equal(ledger.get('j')?.progress?.answered, 1);
+      answer = (_b, customId) => Promise.resolve(response(`resp_${customId}`, 'completed'));
+      await b.fetchAll('j');
+      assert.equal(ledger.get('j')?.progress?.answered, 2);
+      assert.deepEqual(
+        asked.map(([, customId]) => customId),
+        ['c0', 'c1', 'c1'],
+      );
+    });
+
+    it('a job removed while its answers are fetched is left removed', async () => {
+      await add(batchJob('j', 2));
+      answer = async (_b, customId) => {
+        if (customId === 'c1') {
+          await store.remove('j');
+        }
+        return response(`resp_${customId}`, 'completed');
+      };
+      await items(1).fetchAll('j');
+      assert.equal(ledger.get('j'), undefined);
+      assert.deepEqual(info, []);
+    });
+
+    it('skips the count on the way when another window already has it, and still records the usage at the end', async () => {
+      await add(batchJob('j', 30, { progress: { total: 30, done: 30, failed: 0, answered: 25 } }));
+      await items(1).fetchAll('j');
+      assert.deepEqual(info, ['Batch job j: 30 of 30 answers stored (300 tokens)']);
     });
 
     it('without a manifest does nothing', async () => {
