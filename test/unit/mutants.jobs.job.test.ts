@@ -234,6 +234,12 @@ describe('reading a stored record', () => {
     assert.equal(JobRecordSchema.safeParse({ ...RECORD, idempotencyKey: 'k'.repeat(255), attempt: 2, sendAttempts: 0 }).success, true);
   });
 
+  it('reads every reason a job may wait for', () => {
+    for (const waiting of ['invalidBaseUrl', 'otherBaseUrl', 'noKey', 'otherKey'] as const) {
+      assert.equal(JobRecordSchema.parse({ ...RECORD, waiting }).waiting, waiting);
+    }
+  });
+
   it('reads an error kind it does not know as error', () => {
     assert.deepEqual(JobRecordSchema.parse({ ...RECORD, error: { kind: 'from_the_future', detail: 'x' } }).error, { kind: 'error', detail: 'x' });
   });
