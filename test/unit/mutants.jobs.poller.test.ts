@@ -171,6 +171,53 @@ describe('poller: what an answer does to a job', () => {
     });
   });
 
+  describe('apply: a batch while it runs', () => {
+    const batch = (extra: Partial<JobRecord> = {}) => job('b', { kind: 'batch', progress: { total: 3, done: 1, failed: 0, answered: 0 }, ...extra });
+    const running = (progress: { total: number; done: number; failed: number; answered: number }, answer?: unknown): RemoteStatus => ({
+      state: 'in_progress',
+      serverStatus: `${progress.done}/${progress.total}`,
+      progress,
+      answer,
+    });
+
+    it('records a change of Sail’s counts, each count on its own, and keeps the item statuses', async () => {
+      const b = await seed(batch({ state: 'in_progress', serverStatus: 'x' }));
+      const items = { items: { i0: { state: 'completed', status: 'COMPLETED' } } };
+      for (const progress of [
+        { total: 4, done: 1, failed: 0, answered: 0 },
+        { total: 4, done: 2, failed: 0, answered: 0 },
+        { total: 4, done: 2, failed: 1, answered: 0 },
+      ]) {
+        changes.length = 0;
+        const current = store.get('b') as JobRecord;
+        assert.equal(await poller.apply(current, { ...running(progress, items), serverStatus: 'x' }), false);
+        assert.equal(changes.length, 1, JSON.stringify(progress));
+        assert.deepEqual(store.get('b')?.progress, progress);
+      }
+      assert.deepEqual(await store.readPayload('b', 'response'), items);
+      changes.length = 0;
+      await poller.apply(store.get('b') as JobRecord, { ...running({ total: 4, done: 2, failed: 1, answered: 0 }, items), serverStatus: 'x' });
+      assert.deepEqual(changes, [], 'the same counts: nothing written');
+      assert.ok(b);
+    });
+
+    it('keeps how many answers this machine fetched, which Sail does not know', async () => {
+      const b = await seed(batch({ progress: { total: 3, done: 3, failed: 0, answered: 2 } }));
+      await poller.apply(b, running({ total: 4, done: 3, failed: 0, answered: 0 }));
+      assert.deepEqual(store.get('b')?.progress, { total: 4, done: 3, failed: 0, answered: 2 });
+      const fresh = await seed(job('c', { kind: 'batch' }));
+      await poller.apply(fresh, { ...running({ total: 2, done: 0, failed: 0, answered: 0 }), serverStatus: 'queued', state: 'queued' });
+      assert.deepEqual(store.get('c')?.progress, { total: 2, done: 0, failed: 0, answered: 0 }, 'first counts: none fetched');
+    });
+
+    it('a pending answer without item statuses stores no answer file; a new state alone is a change', async () => {
+      const a = await seed(job('a'));
+      await poller.apply(a, { state: 'in_progress', serverStatus: 'queued' });
+      assert.equal(store.get('a')?.state, 'in_progress');
+      assert.equal(await store.readPayload('a', 'response'), undefined);
+    });
+  });
+
   it('a tracked job is counted and has a next check; untracked, it has none; a disposed poller takes no more jobs', async () => {
     const a = await seed(job('a'));
     poller.track(a, NOW + 5_000);
@@ -399,6 +446,24 @@ describe('poller: what an answer does to a job', () => {
       await polled('a');
       assert.equal(poller.has('a'), false);
       assert.equal(store.get('a')?.state, 'untracked');
+    });
+
+    it('a poll asks with the current key and counts itself; a pending answer under the same key writes nothing', async () => {
+      const a = await seed(job('a', { keyId: keyId('sk_test_one') }));
+      always = async () => ({ state: 'queued', serverStatus: 'queued' });
+      poller.track(a, NOW);
+      await clock.advance(0);
+      await polled('a');
+      assert.deepEqual(fetches, [{ id: 'resp_a', apiKey: 'sk_test_one' }]);
+      assert.equal(poller.stats.polls, 1);
+      assert.deepEqual(changes, []);
+    });
+
+    it('pollSoon brings a job’s next check to now', async () => {
+      const a = await seed(job('a'));
+      poller.track(a, NOW + HOUR);
+      poller.pollSoon('a');
+      assert.equal(poller.nextPollAt('a'), NOW);
     });
 
     it('a job that waits for its base URL or key is a failed poll: it backs off', async () => {
