@@ -1,0 +1,252 @@
+// The job list between reloads (issue 14: survivors of a mutation run of src/jobs/jobStore.ts): where
+// it is kept, the order jobs are listed in, a settled job moved to the history with a mark, a change or
+// removal that could not be written undone, a batch's files removed with it, stamps that always grow,
+// what is said about entries this version cannot read, and how long marks and tombstones are kept.
+import * as assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import type { JobRecord } from '../../src/jobs/job';
+import { FileBlobStore, JOB_INDEX_KEY, JobStore, type KeyValueStore } from '../../src/jobs/jobStore';
+import { MemoryState } from '../support/memoryState';
+
+const DAY = 24 * 60 * 60_000;
+const T0 = 1_800_000_000_000;
+
+function job(id: string, extra: Partial<JobRecord> = {}): JobRecord {
+  return {
+    id,
+    idempotencyKey: `key-${id}`,
+    state: 'queued',
+    title: id,
+    instruction: 'Explain',
+    model: 'm',
+    background: true,
+    createdAt: 1,
+    seen: false,
+    sendAttempts: 0,
+    attempt: 1,
+    updatedAt: 0,
+    ...extra,
+  };
+}
+
+/** A key-value store whose writes fail while `failing` is set. */
+class FlakyState extends MemoryState {
+  failing = false;
+  override async update(key: string, value: unknown): Promise<void> {
+    if (this.failing) {
+      throw new Error('disk full');
+    }
+    await super.update(key, value);
+  }
+}
+
+interface Index {
+  version: number;
+  jobs: { id: string }[];
+  removed: { id: string; at: number }[];
+  archived: { id: string; at: number }[];
+}
+
+describe('JobStore (mutation survivors)', () => {
+  let dir: string;
+  let state: FlakyState;
+  let now: number;
+  const warnings: string[] = [];
+  const open = async (kv: KeyValueStore = state) => {
+    const store = new JobStore(kv, new FileBlobStore(dir), { warn: (m) => warnings.push(m) }, () => now);
+    await store.ready;
+    return store;
+  };
+  const index = () => state.get<Index>(JOB_INDEX_KEY) as Index;
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'sail-store-mut-'));
+    state = new FlakyState();
+    now = T0;
+    warnings.length = 0;
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('keeps the list under sail.jobs', async () => {
+    const store = await open();
+    await store.save(job('a'));
+    assert.equal(JOB_INDEX_KEY, 'sail.jobs');
+    assert.deepEqual([...state.values.keys()], ['sail.jobs']);
+    assert.deepEqual(
+      index().jobs.map((j) => j.id),
+      ['a'],
+    );
+  });
+
+  it('lists the jobs in play newest first', async () => {
+    const store = await open();
+    await store.save(job('old', { createdAt: 1 }));
+    await store.save(job('new', { createdAt: 3 }));
+    await store.save(job('mid', { createdAt: 2 }));
+    assert.deepEqual(
+      store.current().map((j) => j.id),
+      ['new', 'mid', 'old'],
+    );
+  });
+
+  it('stamps each change later than the last, across jobs, even when the clock stands still', async () => {
+    const store = await open();
+    await store.save(job('a'));
+    await store.save(job('b'));
+    await store.save(job('c'));
+    const stamps = ['a', 'b', 'c'].map((id) => store.get(id)?.updatedAt ?? 0);
+    assert.deepEqual(stamps, [T0, T0 + 1, T0 + 2]);
+  });
+
+  it('a settled job leaves the index for the history, with a mark for other windows', async () => {
+    const store = await open();
+    await store.save(job('a'));
+    await store.save({ ...(store.get('a') as JobRecord), state: 'completed', finishedAt: T0, seen: true });
+    assert.deepEqual(index().jobs, []);
+    assert.deepEqual(
+      index().archived.map((m) => m.id),
+      ['a'],
+    );
+    const other = await open();
+    await other.loadHistory();
+    assert.equal(other.get('a')?.state, 'completed');
+  });
+
+  it('settled jobs an older version left in the index move to the history at the next write, with marks', async () => {
+    await state.update(JOB_INDEX_KEY, {
+      version: 1,
+      jobs: [job('done', { state: 'completed', seen: true, finishedAt: T0 - 1, updatedAt: T0 - 1 }), job('live', { updatedAt: T0 - 1 })],
+      removed: [],
+      archived: [],
+    });
+    const store = await open();
+    await store.save(job('new'));
+    assert.deepEqual(
+      index()
+        .jobs.map((j) => j.id)
+        .sort(),
+      ['live', 'new'],
+    );
+    assert.deepEqual(
+      index().archived.map((m) => m.id),
+      ['done'],
+    );
+    await store.loadHistory();
+    assert.equal(store.get('done')?.state, 'completed');
+  });
+
+  it('a change that cannot be written is undone: a new job is not there, a changed one is as it was', async () => {
+    const store = await open();
+    await store.save(job('a'));
+    state.failing = true;
+    await assert.rejects(store.save(job('b')), /disk full/);
+    assert.equal(store.get('b'), undefined);
+    await assert.rejects(store.save({ ...(store.get('a') as JobRecord), state: 'in_progress' }), /disk full/);
+    assert.equal(store.get('a')?.state, 'queued');
+  });
+
+  it('a removal that cannot be written is undone: the job is back, and a later write keeps it', async () => {
+    const store = await open();
+    await store.save(job('a'));
+    state.failing = true;
+    await assert.rejects(store.remove('a'), /disk full/);
+    assert.equal(store.get('a')?.state, 'queued');
+    state.failing = false;
+    await store.save(job('b'));
+    assert.deepEqual(
+      index()
+        .jobs.map((j) => j.id)
+        .sort(),
+      ['a', 'b'],
+    );
+    assert.deepEqual(index().removed, []);
+  });
+
+  it('a second removal that cannot be written keeps the first removal’s time', async () => {
+    const store = await open();
+    await store.save(job('a'));
+    await store.remove('a');
+    const first = index().removed;
+    assert.deepEqual(
+      first.map((r) => r.id),
+      ['a'],
+    );
+    state.failing = true;
+    now += 1000;
+    await assert.rejects(store.remove('a'), /disk full/);
+    state.failing = false;
+    await store.save(job('b'));
+    assert.deepEqual(index().removed, first);
+  });
+
+  it('removing a job from the history, not in play, removes it for good, even with the clock set back', async () => {
+    const store = await open();
+    await store.save(job('a'));
+    await store.save({ ...(store.get('a') as JobRecord), state: 'completed', finishedAt: T0, seen: true });
+    // The wall clock was set back a day: the removal must still cover the copy changed "later".
+    now -= DAY;
+    const other = await open();
+    await other.remove('a');
+    assert.equal(other.get('a'), undefined);
+    const third = await open();
+    await third.loadHistory();
+    assert.equal(third.get('a'), undefined);
+  });
+
+  it('removing a batch job deletes its request, answer, manifest, item answers and response ids', async () => {
+    const store = await open();
+    await store.save(job('b', { kind: 'batch' }));
+    await store.writePayload('b', 'request', { requests: [] });
+    await store.writePayload('b', 'response', { items: {} });
+    await store.writePayload('b', 'items', { items: [{ customId: 'c0', uri: 'u', path: 'p', languageId: 'l' }], skipped: [] });
+    await store.writePayload('b', 'item.c0', { id: 'resp_0' });
+    await store.writePayload('b', 'remote', { c0: 'resp_0' });
+    assert.equal(readdirSync(dir).filter((f) => f.startsWith('b.')).length, 5);
+    await store.remove('b');
+    assert.deepEqual(
+      readdirSync(dir).filter((f) => f.startsWith('b.')),
+      [],
+    );
+  });
+
+  it('says which entry it keeps without reading, with the reason, once', async () => {
+    await state.update(JOB_INDEX_KEY, { version: 1, jobs: [{ id: 'x', state: 'queued' }], removed: [], archived: [] });
+    const store = await open();
+    store.refresh();
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0], /^Keeping a stored job this version cannot read: .+/);
+    assert.doesNotMatch(warnings[0], /: invalid$/);
+  });
+
+  it('names the copy it could not read: the stored job list', async () => {
+    const store = await open();
+    await state.update(JOB_INDEX_KEY, { version: 1, jobs: 'not a list' });
+    store.refresh();
+    assert.deepEqual(warnings, ['The stored job list has an unknown format; leaving it out (a copy is kept as index.unknown-format.json).']);
+  });
+
+  it('keeps a tombstone up to 30 days and a move mark up to an hour, to the millisecond', async () => {
+    const store = await open();
+    await store.save(job('gone'));
+    await store.remove('gone');
+    await store.save(job('moved'));
+    await store.save({ ...(store.get('moved') as JobRecord), state: 'completed', finishedAt: now, seen: true });
+    const removedAt = index().removed[0].at;
+    const movedAt = index().archived[0].at;
+    now = movedAt + 60 * 60_000 - 1;
+    await store.save(job('x1'));
+    assert.deepEqual([index().removed.length, index().archived.length], [1, 1], 'an hour less a millisecond');
+    now = movedAt + 60 * 60_000;
+    await store.save(job('x2'));
+    assert.deepEqual([index().removed.length, index().archived.length], [1, 0], 'an hour');
+    now = removedAt + 30 * DAY - 1;
+    await store.save(job('x3'));
+    assert.equal(index().removed.length, 1, 'thirty days less a millisecond');
+    now = removedAt + 30 * DAY;
+    await store.save(job('x4'));
+    assert.equal(index().removed.length, 0, 'thirty days');
+  });
+});
