@@ -3,7 +3,7 @@
 // removal that could not be written undone, a batch's files removed with it, stamps that always grow,
 // what is said about entries this version cannot read, and how long marks and tombstones are kept.
 import * as assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
@@ -248,5 +248,53 @@ describe('JobStore (mutation survivors)', () => {
     now = removedAt + 30 * DAY;
     await store.save(job('x4'));
     assert.equal(index().removed.length, 0, 'thirty days');
+  });
+
+  it('lists a job sent again once, though its earlier attempt is in the history', async () => {
+    const store = await open();
+    await store.save(job('a'));
+    await store.save({ ...(store.get('a') as JobRecord), state: 'failed', finishedAt: T0, seen: true });
+    await store.loadHistory();
+    await store.save({ ...(store.get('a') as JobRecord), state: 'submitting', attempt: 2, finishedAt: undefined, seen: false });
+    assert.deepEqual(
+      store.all().map((j) => [j.id, j.attempt]),
+      [['a', 2]],
+    );
+  });
+
+  it('says once that a newer version wrote the list, however often it is read', async () => {
+    await state.update(JOB_INDEX_KEY, { version: 2, jobs: [] });
+    const store = await open();
+    store.refresh();
+    store.refresh();
+    assert.deepEqual(warnings, ['The stored job list was written by a newer version of Sail (format 2); this window will not change it. Reload it to update.']);
+  });
+
+  it('names the copy of an older, unknown format by its version', async () => {
+    await state.update(JOB_INDEX_KEY, { version: 0, jobs: [], removed: [], archived: [] });
+    await open();
+    assert.deepEqual(warnings, ['The stored job list has an unknown format; leaving it out (a copy is kept as index.unknown-v0.json).']);
+  });
+
+  it('a damaged payload file reads as missing, with a warning naming it', async () => {
+    const store = await open();
+    await store.save(job('a'));
+    writeFileSync(join(dir, 'a.response.json'), '{not json');
+    assert.equal(await store.readPayload('a', 'response'), undefined);
+    assert.deepEqual(warnings, ['Stored response of job a is not valid JSON; ignoring it.']);
+  });
+
+  it('a job list file that cannot be written is a warning: the key-value store has the change', async () => {
+    const blobs = new FileBlobStore(dir);
+    const write = blobs.write.bind(blobs);
+    blobs.write = (name, text) => (name === 'index.json' ? Promise.reject(new Error('read-only')) : write(name, text));
+    const store = new JobStore(state, blobs, { warn: (m) => warnings.push(m) }, () => now);
+    await store.ready;
+    await store.save(job('a'));
+    assert.deepEqual(
+      index().jobs.map((j) => j.id),
+      ['a'],
+    );
+    assert.deepEqual(warnings, ['Could not write the job list file: read-only']);
   });
 });
