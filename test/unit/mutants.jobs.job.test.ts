@@ -271,12 +271,19 @@ describe('reading a stored record', () => {
     assert.deepEqual(read({ kind: 'failed', message: '' }, { responseId: 'resp_1', state: 'failed' }), { kind: 'failed' });
     assert.deepEqual(read({ kind: 'failed', message: 7 }, { responseId: 'resp_1', state: 'failed' }), { kind: 'failed' });
     assert.deepEqual(read({ message: 'x' }, { responseId: 'resp_1', state: 'failed' }), { kind: 'failed', code: 'error', detail: 'x' });
+    // Expired for another reason than a 404 (an old record): Sail's word is kept, not taken for gone.
+    assert.deepEqual(read({ kind: 'server_error', message: 'x' }, { responseId: 'resp_1', state: 'expired' }), {
+      kind: 'failed',
+      code: 'server_error',
+      detail: 'x',
+    });
   });
 
   it('leaves a record without a legacy error as it is, and refuses what is not a record', () => {
     assert.deepEqual(JobRecordSchema.parse({ ...RECORD, error: { kind: 'network' } }).error, { kind: 'network' });
     assert.equal(JobRecordSchema.parse({ ...RECORD, error: undefined }).error, undefined);
     assert.equal(JobRecordSchema.safeParse(null).success, false);
+    assert.equal(JobRecordSchema.safeParse({ ...RECORD, error: null }).success, false, 'a null error is refused, not a crash');
     assert.equal(JobRecordSchema.safeParse('j1').success, false);
   });
 });
