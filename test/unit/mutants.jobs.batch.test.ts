@@ -224,7 +224,7 @@ describe('filesKind: one background response per file', () => {
     const posts: string[] = [];
     const gates = new Map<string, ReturnType<typeof gate<{ response: SailResponse }>>>();
     const api: ResponsesApi = {
-      createResponse: (b, options) => {
+      createResponse: (_body, options) => {
         posts.push(options.idempotencyKey);
         const g = gate<{ response: SailResponse }>();
         gates.set(options.idempotencyKey, g);
