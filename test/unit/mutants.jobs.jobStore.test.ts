@@ -297,4 +297,61 @@ describe('JobStore (mutation survivors)', () => {
     );
     assert.deepEqual(warnings, ['Could not write the job list file: read-only']);
   });
+
+  it('passes on what the history warns about', async () => {
+    writeFileSync(join(dir, 'history.jsonl'), `${JSON.stringify({ v: 1, job: { ...job('x'), state: 'paused_by_a_newer_version' } })}\n`);
+    const store = await open();
+    await store.loadHistory();
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0], /^Keeping a job in the history this version cannot read: /);
+  });
+
+  it('a storage id that cannot be written is a warning', async () => {
+    const blobs = new FileBlobStore(dir);
+    const write = blobs.write.bind(blobs);
+    blobs.write = (name, text) => (name === 'storage-id' ? Promise.reject(new Error('read-only')) : write(name, text));
+    const store = new JobStore(state, blobs, { warn: (m) => warnings.push(m) }, () => now);
+    await store.ready;
+    assert.ok(store.storageId.length > 0);
+    assert.deepEqual(warnings, ['Could not record the job storage id: read-only']);
+  });
+
+  it('names the copy it could not read: the job list file', async () => {
+    writeFileSync(join(dir, 'index.json'), JSON.stringify({ version: 1, jobs: 'not a list' }));
+    await open();
+    assert.deepEqual(warnings, ['The job list file has an unknown format; leaving it out (a copy is kept as index.unknown-format.json).']);
+  });
+
+  it('stamps its next change after a removal another window made, even with its clock behind', async () => {
+    const a = await open();
+    await a.save(job('x'));
+    now = T0 + 60_000;
+    await a.remove('x');
+    const removedAt = index().removed[0].at;
+    now = T0;
+    const b = await open();
+    await b.save(job('y'));
+    assert.ok((b.get('y')?.updatedAt ?? 0) > removedAt, `${b.get('y')?.updatedAt} after ${removedAt}`);
+  });
+
+  it('finished jobs it cannot move to the history stay in the list, with a warning', async () => {
+    await state.update(JOB_INDEX_KEY, {
+      version: 1,
+      jobs: [job('done', { state: 'completed', seen: true, finishedAt: T0 - 1, updatedAt: T0 - 1 })],
+      removed: [],
+      archived: [],
+    });
+    const blobs = new FileBlobStore(dir);
+    blobs.append = () => Promise.reject(new Error('read-only'));
+    const store = new JobStore(state, blobs, { warn: (m) => warnings.push(m) }, () => now);
+    await store.ready;
+    await store.save(job('new'));
+    assert.deepEqual(
+      index()
+        .jobs.map((j) => j.id)
+        .sort(),
+      ['done', 'new'],
+    );
+    assert.deepEqual(warnings, ['Could not move 1 finished job(s) to the history: read-only']);
+  });
 });
