@@ -35,8 +35,10 @@ function job(id: string, extra: Partial<JobRecord> = {}): JobRecord {
 /** A key-value store whose writes fail while `failing` is set. */
 class FlakyState extends MemoryState {
   failing = false;
+  failOnce = false;
   override async update(key: string, value: unknown): Promise<void> {
-    if (this.failing) {
+    if (this.failing || this.failOnce) {
+      this.failOnce = false;
       throw new Error('disk full');
     }
     await super.update(key, value);
@@ -353,5 +355,78 @@ describe('JobStore (mutation survivors)', () => {
       ['done', 'new'],
     );
     assert.deepEqual(warnings, ['Could not move 1 finished job(s) to the history: read-only']);
+  });
+
+  it('a failed write does not undo a later change of the same job made meanwhile', async () => {
+    const store = await open();
+    await store.save(job('x'));
+    state.failOnce = true;
+    const first = store.save({ ...(store.get('x') as JobRecord), state: 'in_progress' });
+    const second = store.save({ ...(store.get('x') as JobRecord), state: 'completed', finishedAt: T0 });
+    await assert.rejects(first, /disk full/);
+    await second;
+    assert.equal(store.get('x')?.state, 'completed');
+    assert.deepEqual(
+      index().jobs.map((j) => [j.id, (j as unknown as JobRecord).state]),
+      [['x', 'completed']],
+    );
+  });
+
+  it('reading the history drops an old copy another window wrote back to the list', async () => {
+    const done = { ...job('x', { state: 'completed', seen: true, finishedAt: T0 - 5, updatedAt: T0 - 5 }) };
+    writeFileSync(join(dir, 'history.jsonl'), `${JSON.stringify({ v: 1, job: done })}\n`);
+    await state.update(JOB_INDEX_KEY, { version: 1, jobs: [job('x', { updatedAt: T0 - 50 })], removed: [], archived: [] });
+    const store = await open();
+    assert.equal(store.get('x')?.state, 'queued');
+    await store.loadHistory();
+    assert.equal(store.get('x')?.state, 'completed');
+    assert.deepEqual(store.current(), []);
+  });
+
+  it('a window that read the history takes in what another window moved there, before it writes', async () => {
+    const a = await open();
+    await a.save(job('x'));
+    await a.loadHistory();
+    const b = await open();
+    await b.save({ ...(b.get('x') as JobRecord), state: 'completed', finishedAt: T0, seen: true });
+    // Over an hour later the move mark is gone from the list; only the history tells.
+    now = T0 + 2 * 60 * 60_000;
+    await b.save(job('other'));
+    assert.deepEqual(index().archived, []);
+    await a.save(job('mine'));
+    assert.deepEqual(
+      index()
+        .jobs.map((j) => j.id)
+        .sort(),
+      ['mine', 'other'],
+    );
+    assert.equal(a.get('x')?.state, 'completed');
+  });
+
+  it('takes in another window’s change from the key-value store when that window could not write the file', async () => {
+    const a = await open();
+    const blobs = new FileBlobStore(dir);
+    const write = blobs.write.bind(blobs);
+    blobs.write = (name, text) => (name === 'index.json' ? Promise.reject(new Error('read-only')) : write(name, text));
+    const b = new JobStore(state, blobs, { warn: () => undefined }, () => now);
+    await b.ready;
+    await b.save(job('y'));
+    await a.save(job('x'));
+    assert.deepEqual(
+      index()
+        .jobs.map((j) => j.id)
+        .sort(),
+      ['x', 'y'],
+    );
+  });
+
+  it('an older tombstone in another copy does not shorten this window’s removal', async () => {
+    const store = await open();
+    await store.save(job('x'));
+    now = T0 + 100;
+    await store.remove('x');
+    await state.update(JOB_INDEX_KEY, { version: 1, jobs: [job('x', { updatedAt: T0 + 50 })], removed: [{ id: 'x', at: T0 + 10 }], archived: [] });
+    store.refresh();
+    assert.equal(store.get('x'), undefined);
   });
 });
