@@ -429,4 +429,28 @@ describe('JobStore (mutation survivors)', () => {
     store.refresh();
     assert.equal(store.get('x'), undefined);
   });
+
+  it('a job sent again keeps its new attempt in a window that reads the history afterwards', async () => {
+    const a = await open();
+    await a.save(job('x'));
+    await a.save({ ...(a.get('x') as JobRecord), state: 'failed', finishedAt: T0, seen: true });
+    await a.loadHistory();
+    await a.save({ ...(a.get('x') as JobRecord), state: 'submitting', attempt: 2, finishedAt: undefined, seen: false });
+    const b = await open();
+    await b.loadHistory();
+    assert.deepEqual([b.get('x')?.attempt, b.get('x')?.state], [2, 'submitting']);
+  });
+
+  it('a damaged move mark in the list is skipped, not a crash', async () => {
+    await state.update(JOB_INDEX_KEY, { version: 1, jobs: [job('a', { updatedAt: T0 - 1 })], removed: [], archived: [{ id: 7 }] });
+    const store = await open();
+    assert.equal(store.get('a')?.state, 'queued');
+  });
+
+  it('names the stored job list when it finds it unreadable just before a write', async () => {
+    const store = await open();
+    await state.update(JOB_INDEX_KEY, { version: 1, jobs: 'not a list' });
+    await store.save(job('a'));
+    assert.deepEqual(warnings, ['The stored job list has an unknown format; leaving it out (a copy is kept as index.unknown-format.json).']);
+  });
 });
