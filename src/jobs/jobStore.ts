@@ -204,7 +204,9 @@ export class JobStore {
     }
     const before = this.jobs.get(id);
     const tombstone = this.removed.get(id);
-    const at = this.stamp();
+    // Past the copy it removes, like a save: a removal stamped before the job's last change (a wall
+    // clock set back) would not cover the history's copy, and the job would come back in other windows.
+    const at = this.stamp(this.get(id)?.updatedAt);
     this.sorted = undefined;
     if (this.history.get(id)) {
       await this.history.remove(id, at);

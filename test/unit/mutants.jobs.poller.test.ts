@@ -42,6 +42,15 @@ function job(id: string, extra: Partial<JobRecord> = {}): JobRecord {
   };
 }
 
+/** A kind whose every poll answers queued, for a poller of its own. */
+function kindForKeyless(): JobKind {
+  return {
+    name: 'response',
+    send: () => Promise.reject(new Error('not sent in these tests')),
+    fetch: async () => ({ state: 'queued', serverStatus: 'queued' }),
+  };
+}
+
 describe('poller: what an answer does to a job', () => {
   let dir: string;
   let store: JobStore;
@@ -159,6 +168,53 @@ describe('poller: what an answer does to a job', () => {
       const b = await seed(job('b'));
       await poller.apply(b, { state: 'failed', serverStatus: 'failed', error: { kind: 'failed' }, answer: {} });
       assert.deepEqual(info, ['Job a completed (12 tokens)', 'Job b failed (0 tokens)']);
+    });
+  });
+
+  describe('apply: a batch while it runs', () => {
+    const batch = (extra: Partial<JobRecord> = {}) => job('b', { kind: 'batch', progress: { total: 3, done: 1, failed: 0, answered: 0 }, ...extra });
+    const running = (progress: { total: number; done: number; failed: number; answered: number }, answer?: unknown): RemoteStatus => ({
+      state: 'in_progress',
+      serverStatus: `${progress.done}/${progress.total}`,
+      progress,
+      answer,
+    });
+
+    it('records a change of Sail’s counts, each count on its own, and keeps the item statuses', async () => {
+      const b = await seed(batch({ state: 'in_progress', serverStatus: 'x' }));
+      const items = { items: { i0: { state: 'completed', status: 'COMPLETED' } } };
+      for (const progress of [
+        { total: 4, done: 1, failed: 0, answered: 0 },
+        { total: 4, done: 2, failed: 0, answered: 0 },
+        { total: 4, done: 2, failed: 1, answered: 0 },
+      ]) {
+        changes.length = 0;
+        const current = store.get('b') as JobRecord;
+        assert.equal(await poller.apply(current, { ...running(progress, items), serverStatus: 'x' }), false);
+        assert.equal(changes.length, 1, JSON.stringify(progress));
+        assert.deepEqual(store.get('b')?.progress, progress);
+      }
+      assert.deepEqual(await store.readPayload('b', 'response'), items);
+      changes.length = 0;
+      await poller.apply(store.get('b') as JobRecord, { ...running({ total: 4, done: 2, failed: 1, answered: 0 }, items), serverStatus: 'x' });
+      assert.deepEqual(changes, [], 'the same counts: nothing written');
+      assert.ok(b);
+    });
+
+    it('keeps how many answers this machine fetched, which Sail does not know', async () => {
+      const b = await seed(batch({ progress: { total: 3, done: 3, failed: 0, answered: 2 } }));
+      await poller.apply(b, running({ total: 4, done: 3, failed: 0, answered: 0 }));
+      assert.deepEqual(store.get('b')?.progress, { total: 4, done: 3, failed: 0, answered: 2 });
+      const fresh = await seed(job('c', { kind: 'batch' }));
+      await poller.apply(fresh, { ...running({ total: 2, done: 0, failed: 0, answered: 0 }), serverStatus: 'queued', state: 'queued' });
+      assert.deepEqual(store.get('c')?.progress, { total: 2, done: 0, failed: 0, answered: 0 }, 'first counts: none fetched');
+    });
+
+    it('a pending answer without item statuses stores no answer file; a new state alone is a change', async () => {
+      const a = await seed(job('a'));
+      await poller.apply(a, { state: 'in_progress', serverStatus: 'queued' });
+      assert.equal(store.get('a')?.state, 'in_progress');
+      assert.equal(await store.readPayload('a', 'response'), undefined);
     });
   });
 
@@ -312,6 +368,212 @@ describe('poller: what an answer does to a job', () => {
         assert.equal(await poller.fetchAgain(id), undefined, id);
       }
       assert.deepEqual(fetches, []);
+    });
+  });
+
+  describe('what a poll tells the scheduler (issue 14: the survivors left on branch jobsmut)', () => {
+    const HOUR = 60 * 60_000;
+    const notFound = () => new SailError('not_found', 'Not found.');
+    /** The poll due now has come back: the job is no longer tracked, or its next check was planned. */
+    const polled = (id: string) =>
+      waitFor(() => !poller.has(id) || poller.nextPollAt(id) !== clock.now(), {
+        timeoutMs: 3_000,
+        what: () => `the poll of ${id} to come back (${JSON.stringify(store.get(id))})`,
+      });
+    /** A pending answer plans the next check 1 s on for a fresh job (the ramp's floor); a failed poll 5 s (the back-off). */
+    const PENDING = NOW + DEFAULT_POLL_POLICY.minMs;
+    const FAILED = NOW + DEFAULT_POLL_POLICY.errorBackoffMs;
+
+    it('a pending answer plans the ramp, three times slower while the window is unfocused', async () => {
+      const a = await seed(job('a'));
+      always = async () => ({ state: 'queued', serverStatus: 'queued' });
+      poller.track(a, NOW);
+      await clock.advance(0);
+      await polled('a');
+      assert.equal(poller.nextPollAt('a'), PENDING);
+      poller.untrack('a');
+      poller.setFocused(false);
+      poller.track(a, NOW);
+      await clock.advance(0);
+      await polled('a');
+      assert.equal(poller.nextPollAt('a'), NOW + 3 * DEFAULT_POLL_POLICY.minMs);
+    });
+
+    it('a job Sail still runs, not polled yet, is polled on from its age: since it was sent, else from now', async () => {
+      // Ten minutes after sending a standard-like job (typical 5 min) is late: the watch interval, 24 s.
+      const sent = await seed(job('sent', { submittedAt: NOW - 10 * 60_000, createdAt: NOW - 10 * 60_000 }));
+      assert.equal(await poller.apply(sent, { state: 'in_progress', serverStatus: 'in_progress' }), false);
+      assert.equal(poller.nextPollAt('sent'), NOW + 24_000);
+      const unsent = await seed(job('unsent', { submittedAt: undefined, createdAt: NOW - 10 * 60_000 }));
+      assert.equal(await poller.apply(unsent, { state: 'in_progress', serverStatus: 'in_progress' }), false);
+      assert.equal(poller.nextPollAt('unsent'), PENDING, 'no time of sending: young, from now');
+      // Tracked directly, a job without a time of sending is as old as its record.
+      const old = await seed(job('old', { submittedAt: undefined, createdAt: NOW - 10 * 60_000 }));
+      poller.track(old);
+      assert.equal(poller.nextPollAt('old'), NOW + 24_000);
+    });
+
+    it('each pending answer grows the ramp: 1 s, then 2 s', async () => {
+      const a = await seed(job('a'));
+      always = async () => ({ state: 'queued', serverStatus: 'queued' });
+      poller.track(a, NOW);
+      await clock.advance(0);
+      await polled('a');
+      assert.equal(poller.nextPollAt('a'), PENDING);
+      await clock.advance(DEFAULT_POLL_POLICY.minMs);
+      await polled('a');
+      assert.equal(poller.nextPollAt('a'), PENDING + 2 * DEFAULT_POLL_POLICY.minMs);
+      assert.equal(fetches.length, 2);
+    });
+
+    it('a failed poll waits for Sail’s Retry-After when it is longer than the back-off', async () => {
+      const a = await seed(job('a'));
+      answers.push(() => Promise.reject(new SailError('rate_limited', 'Slow down.', { status: 429, retryAfterMs: 60_000 })));
+      poller.track(a, NOW);
+      await clock.advance(0);
+      await polled('a');
+      assert.equal(poller.nextPollAt('a'), NOW + 60_000);
+    });
+
+    it('an answer for a job stopped while its poll was out ends its polling', async () => {
+      const a = await seed(job('a'));
+      answers.push(async () => {
+        await ledger.update({ ...(store.get('a') as JobRecord), state: 'untracked', finishedAt: NOW }, 'queued');
+        return { state: 'in_progress', serverStatus: 'in_progress' };
+      });
+      poller.track(a, NOW);
+      await clock.advance(0);
+      await polled('a');
+      assert.equal(poller.has('a'), false);
+      assert.equal(store.get('a')?.state, 'untracked');
+    });
+
+    it('a poll asks with the current key and counts itself; a pending answer under the same key writes nothing', async () => {
+      const a = await seed(job('a', { keyId: keyId('sk_test_one') }));
+      always = async () => ({ state: 'queued', serverStatus: 'queued' });
+      poller.track(a, NOW);
+      await clock.advance(0);
+      await polled('a');
+      assert.deepEqual(fetches, [{ id: 'resp_a', apiKey: 'sk_test_one' }]);
+      assert.equal(poller.stats.polls, 1);
+      assert.deepEqual(changes, []);
+    });
+
+    it('pollSoon brings a job’s next check to now', async () => {
+      const a = await seed(job('a'));
+      poller.track(a, NOW + HOUR);
+      poller.pollSoon('a');
+      assert.equal(poller.nextPollAt('a'), NOW);
+    });
+
+    it('a job that waits for its base URL or key is a failed poll: it backs off', async () => {
+      const a = await seed(job('a', { baseUrl: 'https://other.example/v1' }));
+      poller.track(a, NOW);
+      await clock.advance(0);
+      await polled('a');
+      assert.equal(store.get('a')?.waiting, 'otherBaseUrl');
+      assert.equal(poller.nextPollAt('a'), FAILED);
+      assert.deepEqual(fetches, []);
+    });
+
+    it('a job removed before its poll is dropped without asking Sail', async () => {
+      const a = await seed(job('a'));
+      poller.track(a, NOW);
+      await store.remove('a');
+      await clock.advance(0);
+      await polled('a');
+      assert.equal(poller.has('a'), false);
+      assert.deepEqual(fetches, []);
+    });
+
+    it('a 404 while the key or the base URL changed is a failed poll that marks nothing', async () => {
+      for (const change of [() => (apiKey = 'sk_test_two'), () => (baseUrl = 'https://moved.example/v1')]) {
+        apiKey = 'sk_test_one';
+        baseUrl = 'https://sail.example/v1';
+        const a = await seed(job('a'));
+        answers.push(async () => {
+          change();
+          throw notFound();
+        });
+        poller.track(a, NOW);
+        await clock.advance(0);
+        await polled('a');
+        assert.equal(poller.nextPollAt('a'), FAILED);
+        assert.deepEqual([store.get('a')?.missingSince, store.get('a')?.waiting, store.get('a')?.state], [undefined, undefined, 'queued']);
+        assert.deepEqual(info, []);
+        poller.untrack('a');
+      }
+    });
+
+    it('a 404 under another key, and a young job’s first 404, are failed polls; a gone job is done', async () => {
+      const other = await seed(job('other', { keyId: 'someone-else' }));
+      answers.push(() => Promise.reject(notFound()));
+      poller.track(other, NOW);
+      await clock.advance(0);
+      await polled('other');
+      assert.equal(poller.nextPollAt('other'), FAILED);
+      poller.untrack('other');
+
+      const young = await seed(job('young'));
+      answers.push(() => Promise.reject(notFound()));
+      poller.track(young, NOW);
+      await clock.advance(0);
+      await polled('young');
+      assert.equal(poller.nextPollAt('young'), FAILED);
+      assert.equal(store.get('young')?.missingSince, NOW);
+    });
+
+    it('a 404 exactly goneAfterMs after the first one, or exactly 46 h after sending, means gone', async () => {
+      const missing = await seed(job('missing', { missingSince: NOW - DEFAULT_POLL_POLICY.goneAfterMs }));
+      const old = await seed(job('old', { submittedAt: NOW - 46 * HOUR }));
+      always = () => Promise.reject(notFound());
+      poller.track(missing, NOW);
+      poller.track(old, NOW);
+      await clock.advance(0);
+      await polled('missing');
+      await polled('old');
+      assert.deepEqual([store.get('missing')?.state, store.get('old')?.state], ['expired', 'expired']);
+      assert.deepEqual([poller.has('missing'), poller.has('old')], [false, false]);
+    });
+
+    it('a job stopped while its poll was out gets no trouble count and no 404 mark, and is dropped', async () => {
+      for (const [id, failure] of [
+        ['network', () => new SailError('network', 'The connection failed.')],
+        ['missing', notFound],
+      ] as const) {
+        const a = await seed(job(id));
+        answers.push(async () => {
+          await ledger.update({ ...(store.get(id) as JobRecord), state: 'untracked', finishedAt: NOW }, 'queued');
+          throw failure();
+        });
+        poller.track(a, NOW);
+        await clock.advance(0);
+        await polled(id);
+        const after = store.get(id);
+        assert.deepEqual([after?.state, after?.pollTrouble, after?.missingSince], ['untracked', undefined, undefined], id);
+      }
+      assert.equal(poller.has('missing'), false, 'a 404 for a stopped job ends its polling');
+    });
+
+    it('without a key reader, a poll keeps the key the job was sent with', async () => {
+      const keyless = new JobPoller(ledger, { kinds: { response: kindForKeyless() }, baseUrl: () => baseUrl });
+      try {
+        const a = await seed(job('a', { keyId: keyId('sk_test_one') }));
+        keyless.track(a, NOW);
+        await clock.advance(0);
+        await waitFor(() => keyless.nextPollAt('a') !== NOW, { timeoutMs: 3_000, what: 'the keyless poll' });
+        assert.equal(store.get('a')?.keyId, keyId('sk_test_one'));
+        assert.deepEqual(changes, [], 'the same answer: nothing written');
+      } finally {
+        keyless.dispose();
+      }
+    });
+
+    it('a fetch-again that fails with something other than Sail’s error says "error"', async () => {
+      await seed(job('done', { state: 'completed', finishedAt: NOW }));
+      answers.push(() => Promise.reject(new Error('disk full')));
+      assert.equal(await poller.fetchAgain('done'), undefined);
+      assert.deepEqual(debug, ['Could not fetch the answer of job done again (error)']);
     });
   });
 });
