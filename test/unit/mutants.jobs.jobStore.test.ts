@@ -441,6 +441,48 @@ describe('JobStore (mutation survivors)', () => {
     assert.deepEqual([b.get('x')?.attempt, b.get('x')?.state], [2, 'submitting']);
   });
 
+  it('does not read the history log before it is asked to (it can be large): writes read it only after loadHistory', async (t) => {
+    writeFileSync(
+      join(dir, 'history.jsonl'),
+      `${JSON.stringify({ v: 1, job: job('old', { state: 'completed', seen: true, finishedAt: T0 - 5, updatedAt: T0 - 5 }) })}\n`,
+    );
+    const reads = t.mock.method(FileBlobStore.prototype, 'readFrom');
+    const historyReads = () => reads.mock.calls.filter((call) => call.arguments[0] === 'history.jsonl').length;
+    const store = await open();
+    await store.save(job('a'));
+    await store.save(job('b'));
+    assert.equal(historyReads(), 0, 'starting and writing read no history');
+    await store.loadHistory();
+    const asked = historyReads();
+    assert.ok(asked >= 1);
+    await store.save(job('c'));
+    assert.equal(historyReads(), asked + 1, 'once read, each write takes in what was appended since');
+  });
+
+  it('a newer move mark is kept over an older one another window wrote, so the moved job does not come back', async () => {
+    const mark = (at: number) => ({ id: 'x', at, attempt: 1, known: false, state: 'completed' });
+    const a = await open();
+    // Window B moved x to the history at T0 + 1000; this window (which never read the history) learns it by the mark.
+    await state.update(JOB_INDEX_KEY, { version: 1, jobs: [], removed: [], archived: [mark(T0 + 1000)] });
+    await a.save(job('a'));
+    // Window C, behind, writes an older mark and a copy of x from before B moved it (to both copies of the list).
+    const behind = { version: 1, jobs: [job('x', { updatedAt: T0 + 500 })], removed: [], archived: [mark(T0 + 10)] };
+    await state.update(JOB_INDEX_KEY, behind);
+    writeFileSync(join(dir, 'index.json'), JSON.stringify(behind));
+    await a.save(job('b'));
+    assert.equal(a.get('x'), undefined, 'the copy from before the move stays out');
+    assert.deepEqual(
+      index()
+        .jobs.map((j) => j.id)
+        .sort(),
+      ['a', 'b'],
+    );
+    assert.deepEqual(
+      index().archived.map((m) => [m.id, m.at]),
+      [['x', T0 + 1000]],
+    );
+  });
+
   it('a damaged move mark in the list is skipped, not a crash', async () => {
     await state.update(JOB_INDEX_KEY, { version: 1, jobs: [job('a', { updatedAt: T0 - 1 })], removed: [], archived: [{ id: 7 }] });
     const store = await open();
