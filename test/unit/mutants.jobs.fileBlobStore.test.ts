@@ -145,6 +145,27 @@ describe('file blob store: edges its callers rely on', () => {
     });
   });
 
+  describe('an append under a log replaced again and again', () => {
+    it('gives up following after three tries instead of appending forever (a livelock between windows)', async () => {
+      writeFileSync(join(dir, 'log'), 'earlier\n');
+      const real = fsp.appendFile;
+      let appends = 0;
+      const appending = mock.method(fsp, 'appendFile', async (...args: Parameters<typeof fsp.appendFile>) => {
+        appends += 1;
+        await real(...args);
+        // Every time, another window has just renamed a fresh log into place.
+        renameSync(join(dir, 'log'), join(dir, `log.aside${appends}`));
+        writeFileSync(join(dir, 'log'), '');
+      });
+      try {
+        await within(2_000, 'an append under a log that never stays put', blobs.append('log', 'line\n'));
+      } finally {
+        appending.mock.restore();
+      }
+      assert.equal(appends, 3);
+    });
+  });
+
   describe('renames (write, move)', () => {
     for (const code of ['EPERM', 'EBUSY', 'EACCES']) {
       it(`a file held a moment by another process (${code}) is renamed once it is let go`, async () => {
