@@ -10,7 +10,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import * as vscode from 'vscode';
-import type { JobRecord } from '../jobs/job';
 import { responseStatus } from '../jobs/kinds';
 import { endUserId } from '../jobs/prompt';
 import { lmFailureOf } from '../lm/errors';
@@ -19,6 +18,7 @@ import { lmModels, type LmModelInfo } from '../lm/models';
 import { SailError } from '../sail/errors';
 import { priceCatalog } from '../usage/catalog';
 import { jobCost } from '../usage/estimate';
+import type { UsageSource } from '../usage/usageEntry';
 import type { UsageLedger } from '../usage/usageLedger';
 import type { ApiKeyStore } from './apiKeyStore';
 import type { ClientProvider } from './clientProvider';
@@ -173,23 +173,8 @@ class SailChatProvider implements ChatProvider, vscode.Disposable {
       return;
     }
     const now = Date.now();
-    const entry: JobRecord = {
-      id: `lm-${randomUUID()}`,
-      idempotencyKey: '',
-      state: 'completed',
-      title: 'VS Code language model request',
-      instruction: '',
-      model,
-      window: 'asap',
-      background: false,
-      createdAt: started,
-      finishedAt: now,
-      updatedAt: now,
-      seen: true,
-      sendAttempts: 1,
-      attempt: 1,
-      usage,
-    };
+    // Not a job: counted under an id of its own, at asap, like one.
+    const entry: UsageSource = { id: `lm-${randomUUID()}`, attempt: 1, state: 'completed', model, window: 'asap', usage, finishedAt: now, updatedAt: started };
     try {
       const cost = jobCost(priceCatalog(this.deps.configs.config.modelCatalog), entry);
       await this.deps.usage.record(entry, { folder: '', cost: cost ?? {} });

@@ -70,8 +70,14 @@ export function countsAsUsage(job: Pick<JobRecord, 'state' | 'usage'>): boolean 
   return (job.state === 'completed' || job.state === 'incomplete') && job.usage !== undefined;
 }
 
+/**
+ * What the ledger reads of a job: a request whose usage counts. A tracked job is one; so is a request
+ * that is no job, such as a language-model provider's (it has its own id).
+ */
+export type UsageSource = Pick<JobRecord, 'id' | 'attempt' | 'state' | 'model' | 'window' | 'usage' | 'finishedAt' | 'updatedAt'>;
+
 /** The ledger line for a job that counts (see countsAsUsage). */
-export function usageEntryOf(job: JobRecord, context: UsageContext, dayOf: (ms: number) => string): UsageEntry {
+export function usageEntryOf(job: UsageSource, context: UsageContext, dayOf: (ms: number) => string): UsageEntry {
   const usage = job.usage ?? { input: 0, cached: 0, output: 0, reasoning: 0, total: 0 };
   const at = job.finishedAt ?? job.updatedAt;
   const { costUsd, asapCostUsd, pricesDate } = context.cost;

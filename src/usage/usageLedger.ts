@@ -16,7 +16,18 @@
 import { z } from 'zod';
 import type { BlobStore } from '../jobs/fileBlobStore';
 import type { JobRecord } from '../jobs/job';
-import { countsAsUsage, improves, localDay, USAGE_VERSION, UsageEntrySchema, usageEntryOf, usageKey, type UsageContext, type UsageEntry } from './usageEntry';
+import {
+  countsAsUsage,
+  improves,
+  localDay,
+  USAGE_VERSION,
+  UsageEntrySchema,
+  usageEntryOf,
+  usageKey,
+  type UsageContext,
+  type UsageEntry,
+  type UsageSource,
+} from './usageEntry';
 import { addEntry, addTotals, emptyTotals, finish, type Sums, type UsageTotals } from './usageTotals';
 
 export type { UsageContext, UsageCost, UsageEntry } from './usageEntry';
@@ -167,7 +178,7 @@ export class UsageLedger {
    * Counts a finished job's usage, once: false when it does not count (see countsAsUsage) or the
    * ledger already holds it as well as `context` could tell it.
    */
-  record(job: JobRecord, context: UsageContext): Promise<boolean> {
+  record(job: UsageSource, context: UsageContext): Promise<boolean> {
     if (!countsAsUsage(job)) {
       return Promise.resolve(false);
     }
