@@ -555,6 +555,38 @@ describe('JobTracker: the façade, against the simulator', () => {
     });
   });
 
+  describe('a job this window sent', () => {
+    it('is never said to be sent by another window, even when a key change sends it once more after its POST', async () => {
+      let key: Promise<string | undefined> = Promise.resolve(undefined);
+      const w = await window({ apiKey: () => key });
+      const job = await w.t.submit({ request: request('Explain: k'), title: 'K', instruction: 'K' });
+      assert.equal(w.t.get(job.id)?.waiting, 'noKey');
+      // The key is set, and changed again before the first send has read it (Set API Key, then a
+      // settings change): the job goes once that send is done.
+      let give!: (value: string) => void;
+      key = new Promise((resolve) => (give = resolve));
+      await w.t.reconsider();
+      await w.t.reconsider();
+      give(sim.apiKey);
+      await until(w.t, job.id, 'the job to be accepted', (j) => j?.state === 'queued');
+      // The second send ends as soon as it finds the job accepted; the first gives its lease back before.
+      const lease = join(dir, `${job.id}.lease.json`);
+      await waitFor(() => !existsSync(lease), { timeoutMs: DEADLINE_MS, what: 'the send lease to be given back' });
+      await settle(w);
+      assert.equal(posts(), 1);
+      assert.deepEqual(
+        w.log.info.filter((m) => m.includes('another window')),
+        [],
+        'this window sent it: the output channel must not say another one did',
+      );
+      assert.deepEqual(
+        w.changes.filter((c) => c.job.id === job.id && c.previous === c.job.state && c.job.state === 'queued'),
+        [],
+        'no second "queued" for the views',
+      );
+    });
+  });
+
   describe('a job another window sent', () => {
     it('is announced here, followed here, and not sent a second time', async () => {
       const first = await window({ resendBaseMs: 1_000 });

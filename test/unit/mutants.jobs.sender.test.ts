@@ -833,6 +833,45 @@ describe('sender: what happens to a job that is sent', () => {
       await s.send('b');
       assert.equal(adopted.length, 1);
     });
+
+    it('a job the user sent again in another window is not handed on as sent there: it is not sent yet', async () => {
+      const s = sender();
+      await seed(job('a', { state: 'failed', error: { kind: 'network' } }));
+      const { ledger: theirs, store: theirStore } = await otherWindow();
+      theirStore.refresh();
+      // Send Again there: a new attempt, not answered yet (their POST is on the wire, under their lease).
+      const other = new SendLeases(new FileBlobStore(dir), 'the-other-window', () => clock.now());
+      assert.equal(await other.acquire('a'), true);
+      await theirs.update({ ...(theirStore.get('a') as JobRecord), state: 'submitting', error: undefined, attempt: 2 }, 'failed');
+      // This window still has the failed copy when a stale send of it runs.
+      assert.equal(stateOf('a'), 'failed');
+      await s.send('a');
+      assert.deepEqual(adopted, [], 'nothing to follow: no response id, and "submitting" is no news');
+      assert.equal(posts.length, 0, 'left to the window sending it');
+      assert.equal(stateOf('a'), 'submitting');
+    });
+
+    it('a lease given back just as this window reads whose it is: looked at again after the recheck, not at once', async () => {
+      const other = new SendLeases(new FileBlobStore(dir), 'the-other-window', () => clock.now());
+      assert.equal(await other.acquire('a'), true);
+      const s = sender();
+      await seed(job('a'));
+      // The other window's POST ends (unanswered: the job is still to send) between this window's
+      // failed acquire and its look at the lease's end.
+      const { leases } = store;
+      const whenHeld = leases.heldElsewhereUntil.bind(leases);
+      leases.heldElsewhereUntil = async (id) => {
+        await other.release(id);
+        return whenHeld(id);
+      };
+      await s.send('a');
+      assert.equal(posts.length, 0);
+      assert.ok(log.debug.includes('Job a is being sent by another window; looking again shortly'), log.debug.join('\n'));
+      await advance(s, 14_999, 'a');
+      assert.equal(posts.length, 0, 'not at once: by the recheck the other window has usually had it accepted');
+      await advance(s, 1, 'a');
+      assert.equal(posts.length, 1, 'sent here once the recheck finds it still unsent and free');
+    });
   });
 });
 
