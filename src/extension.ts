@@ -26,6 +26,7 @@ import { ClientProvider } from './ui/clientProvider';
 import { ConfigWatcher } from './ui/configWatcher';
 import { installSalt } from './ui/installSalt';
 import { notifyOnFinish } from './ui/notifier';
+import { registerSendAgain } from './ui/sendAgain';
 import { ResultPanels } from './ui/resultPanel';
 import { ProposalDocuments, reviewChanges, type ReviewItem, type ReviewStep, type ReviewChoice, type ReviewSummary } from './ui/reviewChanges';
 import { JobsView } from './ui/jobsView';
@@ -122,6 +123,7 @@ class Session implements vscode.Disposable {
       this.panels,
       new JobStatusBar(this.tracker, this.account),
       notifyOnFinish(this.tracker, this.panels, configs),
+      registerSendAgain({ tracker: this.tracker, configs, prompts }),
       keepHistory(this.tracker, configs, log),
       recordUsage(this.tracker, this.usage, log, (job) => jobCost(priceCatalog(configs.config.modelCatalog), job) ?? {}),
       vscode.window.onDidChangeWindowState((state) => this.tracker.setFocused(state.focused)),

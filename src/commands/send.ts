@@ -101,7 +101,7 @@ async function submit(deps: SendDeps, args: SendArgs, sendable: Sendable): Promi
   try {
     job = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Sending to Sail…') }, () =>
       // A prompt file's job keeps its template: filled in, `${selection}` would copy the code into the job list.
-      deps.tracker.submit({ request, title, instruction: prompt ? chosen.instruction : instruction, source }),
+      deps.tracker.submit({ request, title, instruction: prompt ? chosen.instruction : instruction, source, prompt: prompt?.uri }),
     );
   } catch (error) {
     // The job could not be written down (a full disk, a newer version's job list): nothing was sent.

@@ -213,7 +213,7 @@ export async function sendFiles(deps: SendDeps, uris: readonly vscode.Uri[], arg
       const request = buildRequest(config, inputs[0], { ...overrides, model, completionWindow: window, cacheKey: cacheKeyFor(uris[0].toString()), user });
       const title = `${firstLine} · ${vscode.l10n.t('{0} files', plan.send.length)}`;
       const job = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Sending to Sail…') }, () =>
-        deps.tracker.submit({ request, title, instruction: prompt ? chosen.instruction : instruction }),
+        deps.tracker.submit({ request, title, instruction: prompt ? chosen.instruction : instruction, prompt: prompt?.uri }),
       );
       reportSkipped(plan.skipped, expansion.unreadable, expansion.capped);
       return job.id;
@@ -243,7 +243,7 @@ export async function sendFiles(deps: SendDeps, uris: readonly vscode.Uri[], arg
     const request = built.request;
     const submit = (kind: 'batch' | 'files') =>
       vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Sending to Sail…') }, () =>
-        deps.tracker.submitBatch({ request, manifest, title, instruction: prompt ? chosen.instruction : instruction, kind }),
+        deps.tracker.submitBatch({ request, manifest, title, instruction: prompt ? chosen.instruction : instruction, kind, prompt: prompt?.uri }),
       );
     let job = await submit(takesBatches(config.baseUrl) ? 'batch' : 'files');
     if (refusedBatches(job)) {

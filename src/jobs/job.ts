@@ -345,6 +345,8 @@ const JobRecordObject = z.object({
   window: z.enum(COMPLETION_WINDOWS).optional(),
   background: z.boolean(),
   source: JobSourceSchema.optional(),
+  /** The prompt file it was made from (its URI): Send with Current Settings reads it again. */
+  prompt: z.string().optional(),
   createdAt: z.number(),
   submittedAt: z.number().optional(),
   finishedAt: z.number().optional(),

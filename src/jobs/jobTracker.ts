@@ -73,6 +73,8 @@ export interface SubmitInput {
   readonly title: string;
   readonly instruction: string;
   readonly source?: JobSource;
+  /** The prompt file's URI, when the instruction came from one. */
+  readonly prompt?: string;
 }
 
 export interface SubmitBatchInput {
@@ -84,6 +86,8 @@ export interface SubmitBatchInput {
   readonly instruction: string;
   /** `files`: one background response per file, where the endpoint takes no batches. */
   readonly kind?: 'batch' | 'files';
+  /** The prompt file's URI, when the instruction came from one. */
+  readonly prompt?: string;
 }
 
 export class JobTracker {
@@ -194,6 +198,7 @@ export class JobTracker {
       window: request.metadata?.completion_window,
       background: request.background ?? false,
       source: input.source,
+      ...(input.prompt !== undefined && { prompt: input.prompt }),
     });
   }
 
@@ -214,6 +219,7 @@ export class JobTracker {
         window: params.metadata?.completion_window,
         background: true,
         progress: { total, done: 0, failed: 0, answered: 0 },
+        ...(input.prompt !== undefined && { prompt: input.prompt }),
       },
       input.manifest,
     );
@@ -222,7 +228,7 @@ export class JobTracker {
   private async create(
     kind: JobKindName,
     request: unknown,
-    fields: Pick<JobRecord, 'title' | 'instruction' | 'model' | 'background' | 'source' | 'progress'> & { window?: CompletionWindow | string },
+    fields: Pick<JobRecord, 'title' | 'instruction' | 'model' | 'background' | 'source' | 'progress' | 'prompt'> & { window?: CompletionWindow | string },
     manifest?: BatchManifest,
   ): Promise<JobRecord> {
     await this.ready();
@@ -314,17 +320,34 @@ export class JobTracker {
 
   /**
    * Sends a job's request again as a *new* job (a new idempotency key), rebuilt by `rebuild` — e.g.
-   * with the settings the user has just fixed. The old job stays as it was. Undefined when its
-   * request is not stored here.
+   * with the settings the user has just fixed; a batch's items are rebuilt one by one, and it goes
+   * as a batch again with the same files. The old job stays as it was. Undefined when its request
+   * (or a batch's manifest) is not stored here.
    */
   async sendAsNew(id: string, rebuild: (request: CreateResponseRequest) => CreateResponseRequest): Promise<JobRecord | undefined> {
     await this.ready();
     const job = await this.ledger.find(id);
-    const request = (await this.options.store.readPayload(id, 'request')) as CreateResponseRequest | undefined;
-    if (!job || !request) {
+    const stored = await this.options.store.readPayload(id, 'request');
+    if (!job || !stored) {
       return undefined;
     }
-    return this.submit({ request: rebuild(request), title: job.title, instruction: job.instruction, source: job.source });
+    const { title, instruction, prompt } = job;
+    if (!isBatch(job)) {
+      return this.submit({ request: rebuild(stored as CreateResponseRequest), title, instruction, source: job.source, prompt });
+    }
+    const request = stored as CreateBatchRequest;
+    const manifest = await this.batchManifest(id);
+    if (!manifest) {
+      return undefined;
+    }
+    return this.submitBatch({
+      request: { ...request, requests: request.requests.map((item) => ({ ...item, params: rebuild(item.params) })) },
+      manifest,
+      title,
+      instruction,
+      kind: job.kind === 'files' ? 'files' : 'batch',
+      prompt,
+    });
   }
 
   /**
@@ -467,6 +490,7 @@ export class JobTracker {
       title: job.title,
       instruction: job.instruction,
       kind: job.kind === 'files' ? 'files' : 'batch',
+      prompt: job.prompt,
     });
   }
 

@@ -78,13 +78,25 @@ export function endUserId(mode: SailConfig['endUserId'], salt: string): string |
 }
 
 /**
- * The same input, with the request settings as they are now (model, window, limits, instructions):
- * for sending a refused request again after the user fixed a setting.
+ * The same input, with the request settings as they are now (model, window, limits, instructions)
+ * and, for a prompt file's job, what that file sets now (`prompt`): for sending a refused request
+ * again after the user fixed a setting or the prompt file.
  */
-export function rebuildRequest(config: SailConfig, previous: CreateResponseRequest): CreateResponseRequest {
+export function rebuildRequest(
+  config: SailConfig,
+  previous: CreateResponseRequest,
+  options: {
+    readonly prompt?: RequestOverrides;
+    /** A batch item: its window stays as sent (a batch runs only in some windows). */
+    readonly keepWindow?: boolean;
+  } = {},
+): CreateResponseRequest {
+  const { prompt } = options;
   const input = typeof previous.input === 'string' ? previous.input : JSON.stringify(previous.input);
-  // The output format is no setting: it stays as it was sent.
-  return buildRequest(config, input, { cacheKey: previous.prompt_cache_key, user: previous.user, format: previous.text?.format });
+  // The output format is no setting: it stays as it was sent, unless the prompt file read again says.
+  const format = prompt ? prompt.format : previous.text?.format;
+  const completionWindow = options.keepWindow ? (parseWindow(previous.metadata?.completion_window) ?? 'auto') : prompt?.completionWindow;
+  return buildRequest(config, input, { ...prompt, completionWindow, cacheKey: previous.prompt_cache_key, user: previous.user, format });
 }
 
 /** Foreground or background for a window: Sail refuses asap in the background (unsupported_asap_request) and flex in the foreground. */

@@ -255,6 +255,8 @@ export class JobsView implements vscode.TreeDataProvider<JobsNode>, vscode.Dispo
       isPinned(job) ? 'pinned' : 'unpinned',
       job.responseId !== undefined && (job.state === 'completed' || job.state === 'incomplete') ? 'answered' : 'unanswered',
       ...(batch && !isLive(job.state) && job.progress?.failed ? ['failedItems'] : []),
+      // Never accepted by Sail: Send Again applies (with the same key, or rebuilt when it was refused).
+      ...(job.state === 'failed' && job.responseId === undefined ? ['unsent'] : []),
     ].join('.');
     item.accessibilityInformation = { label: `${job.title}, ${jobDescription(job, vscode.l10n.t('{0} ago', age))}` };
     return item;

@@ -5,7 +5,6 @@ import { jobErrorText } from '../render/jobErrors';
 import { pollTroubleText, stateLabel } from '../render/jobView';
 import type { ConfigWatcher } from './configWatcher';
 import type { ResultPanels } from './resultPanel';
-import { sendAgain } from './sendAgain';
 import { notify, t, type UiText } from './uiText';
 
 /** Tells the user when a job finishes: the result view at once (sail.openResult = open) or a notification. */
@@ -63,7 +62,7 @@ export function notifyOnFinish(tracker: JobTracker, panels: ResultPanels, config
       } else if (choice === rerun) {
         await vscode.commands.executeCommand('sail.rerun', job.id);
       } else if (choice === retry) {
-        await sendAgain(tracker, configs, job.id);
+        await vscode.commands.executeCommand('sail.sendAgain', job.id);
       } else if (choice === setKey) {
         await vscode.commands.executeCommand('sail.setApiKey');
       }

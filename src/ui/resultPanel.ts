@@ -14,7 +14,6 @@ import { outputText } from '../sail/output';
 import type { CreateResponseRequest, SailResponse, TextFormat } from '../sail/schemas';
 import { checkStructured } from '../sail/structured';
 import type { ConfigWatcher } from './configWatcher';
-import { sendAgain } from './sendAgain';
 import { icon, join, notify, plain, statusMessage, t } from './uiText';
 
 export const RESULT_VIEW_TYPE = 'sail.result';
@@ -174,7 +173,8 @@ export class ResultPanels implements vscode.Disposable {
       case 'stopTracking':
         return this.stopTracking(job);
       case 'retry':
-        return sendAgain(this.tracker, this.configs, job.id);
+        await vscode.commands.executeCommand('sail.sendAgain', job.id);
+        return;
       case 'ready':
         return;
     }

@@ -1,15 +1,36 @@
-import { mayHaveReachedSail, refusedAsSent } from '../jobs/job';
+import * as vscode from 'vscode';
+import { isBatch, mayHaveReachedSail, refusedAsSent } from '../jobs/job';
 import type { JobTracker } from '../jobs/jobTracker';
-import { rebuildRequest } from '../jobs/prompt';
+import { rebuildRequest, type RequestOverrides } from '../jobs/prompt';
+import { firstProblem, problemText, type LoadedPrompt } from '../prompts/library';
 import type { ConfigWatcher } from './configWatcher';
+import { jobIdOf } from './jobsView';
+import type { PromptLibrary } from './promptLibrary';
 import { icon, join, notify, statusMessage, t } from './uiText';
+
+export interface SendAgainDeps {
+  readonly tracker: JobTracker;
+  readonly configs: ConfigWatcher;
+  readonly prompts: PromptLibrary;
+}
+
+/** `sail.sendAgain` (a job id, or a row of the Sail view): from the view, a notification, a result view. */
+export function registerSendAgain(deps: SendAgainDeps): vscode.Disposable {
+  return vscode.commands.registerCommand('sail.sendAgain', async (arg?: unknown) => {
+    const id = jobIdOf(arg);
+    if (id) {
+      await sendAgain(deps, id);
+    }
+  });
+}
 
 /**
  * Send Again, from the result view or a notification. Asks first when an earlier attempt may have
  * reached Sail (it could run, and bill, twice); offers the current settings when Sail refused the
  * request as it was (the stored body would be refused again); says why when it cannot be done here.
  */
-export async function sendAgain(tracker: JobTracker, configs: ConfigWatcher, jobId: string): Promise<void> {
+export async function sendAgain(deps: SendAgainDeps, jobId: string): Promise<void> {
+  const { tracker, configs } = deps;
   const job = await tracker.find(jobId);
   if (!job) {
     return;
@@ -32,17 +53,29 @@ export async function sendAgain(tracker: JobTracker, configs: ConfigWatcher, job
   } else if (refusedAsSent(job)) {
     const current = t('Send with Current Settings');
     const asBefore = t('Send as Before');
+    // A prompt file's job is rebuilt with the prompt file as it is now (the user may have fixed it).
+    const prompt = job.prompt === undefined ? undefined : (await deps.prompts.load()).find((p) => p.uri === job.prompt);
     const choice = await notify.warning(
       t('Sail refused "{0}" as it was sent. Send it with the current settings instead?', job.title),
       {
         modal: true,
-        detail: t('With the current settings (model, completion window, limits) it goes as a new request. As before, it is the same request again.'),
+        detail: prompt
+          ? t(
+              'With the current settings and the prompt file {0} as it is now (model, completion window, limits) it goes as a new request. As before, it is the same request again.',
+              `${prompt.file.name}.md`,
+            )
+          : t('With the current settings (model, completion window, limits) it goes as a new request. As before, it is the same request again.'),
       },
       current,
       asBefore,
     );
     if (choice === current) {
-      const sent = await tracker.sendAsNew(job.id, (request) => rebuildRequest(configs.config, request));
+      const overrides = prompt && (await promptOverrides(deps.prompts, prompt));
+      if (prompt && !overrides) {
+        return;
+      }
+      const keepWindow = isBatch(job);
+      const sent = await tracker.sendAsNew(job.id, (request) => rebuildRequest(configs.config, request, { prompt: overrides, keepWindow }));
       if (!sent) {
         void notify.warning(t('This request is stored on another machine (a VS Code Remote window wrote it down). Send it again from that window.'));
       } else if (sent.state !== 'failed') {
@@ -60,4 +93,23 @@ export async function sendAgain(tracker: JobTracker, configs: ConfigWatcher, job
   } else if (result === 'busy') {
     statusMessage(join([icon('sync~spin'), t('Sail is sending this request already')]), 3000);
   }
+}
+
+/**
+ * What a prompt file sets for a request now, over the settings; undefined, after saying why, when
+ * it cannot be used as it is (a problem in it, a schema that cannot be read).
+ */
+async function promptOverrides(prompts: PromptLibrary, prompt: LoadedPrompt): Promise<RequestOverrides | undefined> {
+  const problem = prompt.file.valid ? undefined : firstProblem(prompt);
+  if (problem) {
+    void notify.error(t('Nothing was sent: the prompt file has a problem ({0}). Fix it, then Send Again.', problemText(prompt, problem)));
+    return undefined;
+  }
+  const format = await prompts.format(prompt);
+  if ('error' in format) {
+    void notify.error(t('Nothing was sent: {0}', format.error));
+    return undefined;
+  }
+  const { model, window, reasoningEffort, maxOutputTokens, temperature } = prompt.file.options;
+  return { model, completionWindow: window, reasoningEffort, maxOutputTokens, temperature, format: format.format };
 }

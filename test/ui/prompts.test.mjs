@@ -4,7 +4,8 @@
 // (from the default keybinding) puts text.format on the wire; the result view shows the answer as
 // pretty JSON, says it is valid, and opens it as a JSON document.
 import assert from 'node:assert/strict';
-import { basename } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { startSimulator } from '../host/simulator.mjs';
 import { openWorkbench } from './workbench.mjs';
@@ -57,6 +58,21 @@ describe('Prompt files: a structured answer in the real workbench (packaged .vsi
     await workbench?.close();
     await sim?.close();
   });
+
+  /**
+   * Waits, bounded, until `probe` holds.
+   * @param {() => boolean} probe
+   * @param {string} what
+   */
+  async function waitUntil(probe, what, timeoutMs = 30_000) {
+    const end = Date.now() + timeoutMs;
+    while (!probe()) {
+      if (Date.now() > end) {
+        throw new Error(`Timed out waiting for ${what}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
 
   /** The POST /v1/responses bodies the simulator received, oldest first. */
   function responsePosts() {
@@ -123,6 +139,62 @@ describe('Prompt files: a structured answer in the real workbench (packaged .vsi
       .waitFor({ timeout: 15_000 });
     const text = await page.locator('.editor-group-container.active .monaco-editor .view-lines').first().innerText();
     assert.match(text, /"summary"/);
+  });
+
+  it('Send Again with current settings, after Sail refused a prompt file’s model, uses the prompt file as fixed', async () => {
+    const { page } = workbench;
+    const promptPath = join(workbench.state.workspace, '.sail/prompts/deep.md');
+    /** @param {string} model */
+    const deep = (model) =>
+      [
+        '---',
+        'label: Deep review',
+        `model: ${model}`,
+        'window: asap',
+        'reasoningEffort: high',
+        'temperature: 0.3',
+        '---',
+        'Review ${fileBasename} in depth.',
+        '',
+      ].join('\n');
+    writeFileSync(promptPath, deep('no-such/model'));
+    const before = responsePosts().length;
+    await workbench.openFile('divide.ts');
+    await workbench.selectAll();
+    await page.keyboard.press('Control+Shift+Alt+S');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Deep review' }).first().click({ timeout: 15_000 });
+    // The key was set by the test before; on its own this test sets it here.
+    const keyBox = page.locator('.quick-input-widget input[type="password"]');
+    if (
+      await keyBox.waitFor({ timeout: 3_000 }).then(
+        () => true,
+        () => false,
+      )
+    ) {
+      await keyBox.fill(sim.apiKey);
+      await page.keyboard.press('Enter');
+    }
+    const failed = page.locator('.notification-toast', { hasText: 'Deep review' });
+    await failed.waitFor({ timeout: 30_000 });
+    assert.match(await failed.innerText(), /failed/);
+    assert.equal(responsePosts().at(-1)?.model, 'no-such/model');
+
+    // The user fixes the prompt file, then sends the job again from the notification.
+    writeFileSync(promptPath, deep('openai/gpt-oss-120b'));
+    await failed.getByRole('button', { name: 'Send Again' }).click();
+    const dialog = page.locator('.monaco-dialog-box');
+    await dialog.waitFor({ timeout: 15_000 });
+    assert.match(await dialog.innerText(), /the prompt file deep\.md as it is now/);
+    await dialog.getByRole('button', { name: 'Send with Current Settings' }).click();
+    await waitUntil(() => responsePosts().length === before + 2, 'the request sent again');
+    const again = responsePosts().at(-1);
+    assert.deepEqual(
+      { model: again.model, window: again.metadata?.completion_window, effort: again.reasoning?.effort, temperature: again.temperature },
+      { model: 'openai/gpt-oss-120b', window: 'asap', effort: 'high', temperature: 0.3 },
+      "the prompt file's options as they are now, not the settings'",
+    );
+    assert.match(again.input, /Review divide\.ts in depth\.\s*$/);
+    await page.locator('.notification-toast', { hasText: 'Sail finished' }).first().waitFor({ timeout: 60_000 });
   });
 });
 

@@ -145,6 +145,31 @@ describe('batch jobs', () => {
     assert.equal(await t.resendFailedItems(again.id), undefined, 'nothing failed: nothing to send');
   });
 
+  it('a batch Sail refused as sent goes again, rebuilt item by item, as a batch of the same files (Send with Current Settings)', async () => {
+    const t = tracker();
+    const input = batch();
+    input.request.requests[1].params.model = 'no-such/model';
+    const refused = await t.submitBatch({ ...input, title: 'Review', instruction: 'Review', prompt: 'file:///w/.sail/prompts/review.md' });
+    assert.equal(refused.state, 'failed');
+    assert.equal(refused.error?.kind, 'invalid_request');
+    const again = await t.sendAsNew(refused.id, (params) => ({ ...params, model: 'moonshotai/Kimi-K2.5' }));
+    assert.ok(again && again.id !== refused.id && again.idempotencyKey !== refused.idempotencyKey, 'a new job with a new key');
+    assert.equal(again.kind, 'batch');
+    assert.equal(again.progress?.total, 3);
+    assert.equal(again.prompt, 'file:///w/.sail/prompts/review.md', 'still made from its prompt file');
+    const posted = sim.requests.entries().filter((r) => r.method === 'POST' && r.url === '/v1/batches');
+    assert.equal(posted.length, 2, 'sent as a batch again, not as one response');
+    const body = JSON.parse(posted[1].body ?? '') as CreateBatchRequest;
+    assert.deepEqual(
+      body.requests.map((r) => [r.custom_id, r.params.model, r.params.input]),
+      input.request.requests.map((r) => [r.custom_id, 'moonshotai/Kimi-K2.5', r.params.input]),
+    );
+    assert.deepEqual(await t.batchManifest(again.id), input.manifest, 'the same files, and the same left out');
+    const done = await until(t, again.id, 'the new batch done', isOver, 10_000);
+    assert.equal(done?.state, 'completed');
+    assert.equal(t.get(refused.id)?.state, 'failed', 'the refused batch stays as it was');
+  });
+
   it('a reload with the POST unanswered re-sends the batch under the same key: Sail runs it once', async () => {
     sim.faults.inject({ route: 'createBatch', fault: 'reset_after_record' });
     const first = tracker({ resendBaseMs: 60_000 });

@@ -214,7 +214,13 @@ describe('job core: reliability', () => {
 
   it('a request Sail refused as sent goes again with the current settings as a new job', async () => {
     const t = tracker();
-    const refused = await t.submit({ request: { ...request('Explain: const s = 10;'), model: 'no-such/model' }, title: 'S', instruction: 'S' });
+    const refused = await t.submit({
+      request: { ...request('Explain: const s = 10;'), model: 'no-such/model' },
+      title: 'S',
+      instruction: 'S',
+      prompt: 'file:///w/.sail/prompts/s.md',
+    });
+    assert.equal(refused.prompt, 'file:///w/.sail/prompts/s.md', 'the prompt file it came from is written down');
     assert.equal(refused.state, 'failed');
     assert.ok(refusedAsSent(refused), 'offered with the current settings');
     assert.ok(!mayHaveReachedSail(refused), 'nothing reached Sail: no double-billing warning');
@@ -225,6 +231,7 @@ describe('job core: reliability', () => {
     const sent = await t.sendAsNew(refused.id, (previous) => rebuildRequest({ ...config, baseUrl: sim.baseUrl }, previous));
     assert.ok(sent && sent.id !== refused.id && sent.idempotencyKey !== refused.idempotencyKey, 'a new job with a new key');
     assert.equal(sent.model, 'moonshotai/Kimi-K2.5');
+    assert.equal(sent.prompt, refused.prompt, 'still made from that prompt file');
     const done = await until(t, sent.id, 'the new job to end', isOver);
     assert.equal(done?.state, 'completed');
     assert.equal(t.get(refused.id)?.state, 'failed', 'the refused job stays as it was');

@@ -111,6 +111,45 @@ describe('rebuildRequest (Send Again with the settings as they are now)', () => 
     });
   });
 
+  it("a prompt file's job takes what the prompt file sets now over the settings, its format included (or none)", () => {
+    const previous: CreateResponseRequest = {
+      model: 'no-such/model',
+      input: 'the code',
+      background: false,
+      text: { format: { type: 'json_schema', name: 'old', schema: { type: 'object' } } },
+      metadata: { completion_window: 'asap' },
+    };
+    const format = { type: 'json_schema' as const, name: 'findings', schema: { type: 'object' } };
+    const prompt = {
+      model: 'fixed/model',
+      completionWindow: 'priority' as const,
+      reasoningEffort: 'high' as const,
+      maxOutputTokens: 900,
+      temperature: 0.3,
+      format,
+    };
+    const rebuilt = rebuildRequest(config({ model: 'setting/model', completionWindow: 'flex', temperature: 1 }), previous, { prompt });
+    assert.deepEqual(
+      { model: rebuilt.model, window: rebuilt.metadata?.completion_window, effort: rebuilt.reasoning?.effort, limit: rebuilt.max_output_tokens },
+      { model: 'fixed/model', window: 'priority', effort: 'high', limit: 900 },
+    );
+    assert.equal(rebuilt.temperature, 0.3);
+    assert.deepEqual(rebuilt.text?.format, format);
+    // The prompt file no longer asks for JSON: the rebuilt request does not either.
+    assert.equal(rebuildRequest(config(), previous, { prompt: { model: 'fixed/model' } }).text, undefined);
+    // What the prompt file leaves out comes from the settings.
+    const sparse = rebuildRequest(config({ model: 'setting/model', completionWindow: 'flex' }), previous, { prompt: {} });
+    assert.deepEqual([sparse.model, sparse.metadata?.completion_window], ['setting/model', 'flex']);
+  });
+
+  it('a batch item keeps the window it was sent in (a batch runs only in some), whatever the settings or prompt say', () => {
+    const item: CreateResponseRequest = { model: 'm', input: 'x', background: true, metadata: { completion_window: 'standard' } };
+    const rebuilt = rebuildRequest(config({ completionWindow: 'asap' }), item, { prompt: { completionWindow: 'priority' }, keepWindow: true });
+    assert.equal(rebuilt.metadata?.completion_window, 'standard');
+    assert.equal(rebuilt.background, true);
+    assert.equal(rebuildRequest(config({ completionWindow: 'asap' }), { model: 'm', input: 'x' }, { keepWindow: true }).metadata, undefined, 'none sent: auto');
+  });
+
   it('sends a structured input as its JSON text', () => {
     const items = [{ role: 'user', content: 'hi' }] as unknown as CreateResponseRequest['input'];
     assert.equal(rebuildRequest(config(), { model: 'm', input: items }).input, '[{"role":"user","content":"hi"}]');
