@@ -8,6 +8,9 @@
 //     own certificate for the requested host, signed by the "corporate" CA, and forwards the
 //     decrypted requests to the simulator.
 //   - `startSocks5Proxy`: a SOCKS5 proxy (no auth, or user/password) that maps `sail.test` likewise.
+//   - `startLoopbackFront`: the same front as `startSailFront`, for the name 127.0.0.1 (a loopback
+//     base URL is always reached directly, so this is how a test makes a direct https connection).
+//   `startConnectProxy({ tls })` is the CONNECT proxy spoken to over TLS (an `https://` proxy URL).
 // The client never resolves a proxied host name itself, so `sail.test` needs no DNS entry.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -34,15 +37,22 @@ export interface TestPki {
   sail: Certificate;
   /** `sail.test`, issued by the corporate CA: what the inspecting proxy presents instead. */
   sailInspected: Certificate;
+  /** 127.0.0.1 and localhost, issued by the public CA: Sail on this machine, reached directly over https. */
+  loopback: Certificate;
+  /** 127.0.0.1, issued by the corporate CA: a corporate proxy spoken to over TLS (`https://` proxy URL). */
+  loopbackCorporate: Certificate;
 }
 
-/** Two CAs and two leaf certificates for `sail.test`, valid for two days, made with openssl. */
+/** Two CAs and four leaf certificates (two for `sail.test`, two for 127.0.0.1), valid for two days, made with openssl. */
 export function makeTestPki(): TestPki {
   const dir = mkdtempSync(join(tmpdir(), 'sail-pki-'));
   const openssl = (...args: string[]): void => void execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
   const read = (name: string): string => readFileSync(join(dir, name), 'utf8');
   try {
-    writeFileSync(join(dir, 'leaf.ext'), `subjectAltName=DNS:${SAIL_HOST}\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n`);
+    const extensions = (name: string, subjectAltName: string): void =>
+      writeFileSync(join(dir, `${name}.ext`), `subjectAltName=${subjectAltName}\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n`);
+    extensions('named', `DNS:${SAIL_HOST}`);
+    extensions('loopback', 'IP:127.0.0.1,DNS:localhost');
     const ca = (name: string, subject: string): void =>
       openssl(
         'req',
@@ -65,7 +75,8 @@ export function makeTestPki(): TestPki {
         '-addext',
         'keyUsage=critical,keyCertSign,cRLSign',
       );
-    const leaf = (name: string, issuer: string): Certificate => {
+    let serial = 0;
+    const leaf = (name: string, issuer: string, kind: 'named' | 'loopback' = 'named'): Certificate => {
       openssl(
         'req',
         '-newkey',
@@ -78,7 +89,7 @@ export function makeTestPki(): TestPki {
         '-out',
         `${name}.csr`,
         '-subj',
-        `/CN=${SAIL_HOST}`,
+        `/CN=${kind === 'named' ? SAIL_HOST : '127.0.0.1'}`,
       );
       openssl(
         'x509',
@@ -90,11 +101,12 @@ export function makeTestPki(): TestPki {
         '-CAkey',
         `${issuer}.key`,
         '-set_serial',
-        String(Date.now()),
+        // Unique per leaf, even for two made within the same millisecond.
+        `${Date.now()}${serial++}`,
         '-days',
         '2',
         '-extfile',
-        'leaf.ext',
+        `${kind}.ext`,
         '-out',
         `${name}.pem`,
       );
@@ -102,7 +114,14 @@ export function makeTestPki(): TestPki {
     };
     ca('public', 'Sail Test Public Root');
     ca('corporate', 'Sail Test Corporate Inspection CA');
-    return { publicCa: read('public.pem'), corporateCa: read('corporate.pem'), sail: leaf('sail', 'public'), sailInspected: leaf('inspected', 'corporate') };
+    return {
+      publicCa: read('public.pem'),
+      corporateCa: read('corporate.pem'),
+      sail: leaf('sail', 'public'),
+      sailInspected: leaf('inspected', 'corporate'),
+      loopback: leaf('loopback', 'public', 'loopback'),
+      loopbackCorporate: leaf('loopback-corporate', 'corporate', 'loopback'),
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -159,7 +178,7 @@ function forward(upstream: URL, req: IncomingMessage, res: ServerResponse): void
 }
 
 export interface SailFront {
-  /** `https://sail.test:<port>/v1`: reachable only through a proxy that maps `sail.test`. */
+  /** `https://sail.test:<port>/v1`: reachable only through a proxy that maps `sail.test` (or `https://127.0.0.1:<port>/v1`). */
   baseUrl: string;
   port: number;
   /** Requests received, with the Authorization header each carried. */
@@ -169,6 +188,15 @@ export interface SailFront {
 
 /** An https server for `sail.test` in front of a simulator (its base URL, http on 127.0.0.1). */
 export async function startSailFront(simBaseUrl: string, certificate: Certificate): Promise<SailFront> {
+  return startFront(simBaseUrl, certificate, SAIL_HOST);
+}
+
+/** The same front, named by its address: a client reaches `https://127.0.0.1:<port>/v1` directly. */
+export async function startLoopbackFront(simBaseUrl: string, certificate: Certificate): Promise<SailFront> {
+  return startFront(simBaseUrl, certificate, '127.0.0.1');
+}
+
+async function startFront(simBaseUrl: string, certificate: Certificate, name: string): Promise<SailFront> {
   const upstream = new URL(simBaseUrl);
   const seen: SailFront['seen'] = [];
   const server = createHttpsServer(certificate, (req, res) => {
@@ -177,7 +205,7 @@ export async function startSailFront(simBaseUrl: string, certificate: Certificat
   });
   const sockets = track(server);
   const port = await listen(server);
-  return { baseUrl: `https://${SAIL_HOST}:${port}/v1`, port, seen, close: () => close(server, sockets) };
+  return { baseUrl: `https://${name}:${port}/v1`, port, seen, close: () => close(server, sockets) };
 }
 
 export interface ProxyLog {
@@ -187,7 +215,7 @@ export interface ProxyLog {
   requests: string[];
   /** Authorization headers the proxy could read in forwarded requests. */
   authorizations: string[];
-  /** Proxy-Authorization headers received, on CONNECT or forwarded requests. */
+  /** Proxy-Authorization headers received, on CONNECT or forwarded requests (an empty one too). */
   proxyAuthorizations: string[];
 }
 
@@ -196,7 +224,7 @@ function emptyLog(): ProxyLog {
 }
 
 export interface TestProxy {
-  /** e.g. `http://127.0.0.1:40123` */
+  /** e.g. `http://127.0.0.1:40123` (`https://` for a proxy spoken to over TLS) */
   url: string;
   log: ProxyLog;
   /** Credentials the proxy demands (407 without them), or undefined for an open proxy. */
@@ -220,17 +248,20 @@ function record(log: ProxyLog, req: IncomingMessage): void {
     }
   }
   const proxyAuthorization = req.headers['proxy-authorization'];
-  if (proxyAuthorization) {
+  if (proxyAuthorization !== undefined) {
     log.proxyAuthorizations.push(proxyAuthorization);
   }
 }
 
-/** An HTTP proxy (CONNECT tunnels and plain forwarding) that reaches `sail.test` at 127.0.0.1. */
-export async function startConnectProxy(): Promise<TestProxy> {
+/**
+ * An HTTP proxy (CONNECT tunnels and plain forwarding) that reaches `sail.test` at 127.0.0.1. With
+ * `tls`, the client speaks TLS to the proxy itself (an `https://` proxy URL), with that certificate.
+ */
+export async function startConnectProxy(options: { tls?: Certificate } = {}): Promise<TestProxy> {
   // `proxy` is an ES module and the tests are CommonJS, hence the dynamic import.
   const { createProxy } = await import('proxy');
   const log = emptyLog();
-  const raw = createServer();
+  const raw = options.tls ? createHttpsServer(options.tls) : createServer();
   // Runs before the proxy's own handler: log, then point `sail.test` at this machine.
   raw.prependListener('connect', (req: IncomingMessage) => {
     record(log, req);
@@ -243,7 +274,7 @@ export async function startConnectProxy(): Promise<TestProxy> {
   const sockets = track(server);
   const port = await listen(server);
   const proxy: TestProxy = {
-    url: `http://127.0.0.1:${port}`,
+    url: `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     log,
     credentials: undefined,
     reset() {
