@@ -11,7 +11,8 @@
  *   finish  → store the response as a file (Sail deletes it), the usage in the record.
  *
  * Which base URL and key a job may use is destination.ts; states and their groupings are job.ts;
- * every change of a job goes through the ledger (ledger.ts).
+ * every change of a job goes through the ledger (ledger.ts); what is particular to a batch (sent
+ * again, its items kept) is batchJobs.ts.
  */
 import { randomUUID } from 'node:crypto';
 import { SailResponseSchema, type SailResponse, type CreateBatchRequest, type CreateResponseRequest } from '../sail/schemas';
@@ -19,8 +20,9 @@ import { parseWindow } from '../sail/windows';
 import type { Clock } from './clock';
 import type { CompletionWindow } from '../sail/windows';
 import { BatchItems } from './batchItems';
+import { BatchJobs, filesKindStore, type SubmitBatchInput } from './batchJobs';
 import { batchKind, type BatchAnswer, type BatchesApi } from './batchKind';
-import { filesKind, type FilesKindStore } from './filesKind';
+import { filesKind } from './filesKind';
 import type { BatchManifest } from './batchManifest';
 import { isBatch, isFinished, isTroubled, isWaiting, type JobKindName, type JobRecord, type JobSource } from './job';
 import { JobLedger, type JobChange, type TrackerLogger } from './ledger';
@@ -35,6 +37,7 @@ import { JobSender } from './sender';
 export type { JobChange, TrackerLogger } from './ledger';
 export type { ResponsesApi, JobKind, JobKinds } from './kinds';
 export type { Retention } from './history';
+export type { SubmitBatchInput } from './batchJobs';
 
 export interface JobTrackerOptions {
   readonly store: JobStore;
@@ -77,24 +80,11 @@ export interface SubmitInput {
   readonly prompt?: string;
 }
 
-export interface SubmitBatchInput {
-  /** Every item's params carry the same model and window. */
-  readonly request: CreateBatchRequest;
-  /** Which file each item is about, and what was left out. */
-  readonly manifest: BatchManifest;
-  readonly title: string;
-  readonly instruction: string;
-  /** `files`: one background response per file, where the endpoint takes no batches. */
-  readonly kind?: 'batch' | 'files';
-  /** The prompt file's URI, when the instruction came from one. */
-  readonly prompt?: string;
-}
-
 export class JobTracker {
   private readonly ledger: JobLedger;
   private readonly sender: JobSender;
   private readonly poller: JobPoller;
-  private readonly batchItems: BatchItems | undefined;
+  private readonly batches: BatchJobs;
   private readonly newId: () => string;
 
   constructor(private readonly options: JobTrackerOptions) {
@@ -103,12 +93,11 @@ export class JobTracker {
     const { batches } = options;
     const kinds: JobKinds = options.kinds ?? {
       response: responseKind(options.api),
-      ...(batches && { batch: batchKind(batches), files: filesKind(options.api, this.filesStore()) }),
+      ...(batches && { batch: batchKind(batches), files: filesKind(options.api, filesKindStore(options.store)) }),
     };
     const parts = { ...options, kinds };
-    this.batchItems = batches && new BatchItems(this.ledger, { ...options, batches, responses: options.api });
-    // A batch's answers are fetched once it is done (the poll only counts its items).
-    this.ledger.onDidChange(({ job }) => this.fetchBatchAnswers(job));
+    const items = batches && new BatchItems(this.ledger, { ...options, batches, responses: options.api });
+    this.batches = new BatchJobs(this.ledger, items, options.log, (input) => this.submitBatch(input));
     this.poller = new JobPoller(this.ledger, parts);
     this.sender = new JobSender(
       this.ledger,
@@ -205,7 +194,7 @@ export class JobTracker {
   /** Writes a batch down (its request and manifest first), then sends it, like submit. */
   async submitBatch(input: SubmitBatchInput): Promise<JobRecord> {
     const params = input.request.requests[0]?.params;
-    if (!params || !this.batchItems) {
+    if (!params || !this.batches.canSend) {
       throw new Error(params ? 'This tracker cannot send batches' : 'A batch needs at least one request');
     }
     const total = input.request.requests.length;
@@ -274,7 +263,7 @@ export class JobTracker {
       this.options.log.info(`Resuming ${this.poller.size} running job(s); re-sending ${toSend.length} unanswered request(s)`);
     }
     for (const job of this.ledger.current()) {
-      this.fetchBatchAnswers(job);
+      this.batches.fetchAnswers(job);
     }
     const [newest] = this.ledger.current();
     if (newest) {
@@ -335,19 +324,7 @@ export class JobTracker {
     if (!isBatch(job)) {
       return this.submit({ request: rebuild(stored as CreateResponseRequest), title, instruction, source: job.source, prompt });
     }
-    const request = stored as CreateBatchRequest;
-    const manifest = await this.batchManifest(id);
-    if (!manifest) {
-      return undefined;
-    }
-    return this.submitBatch({
-      request: { ...request, requests: request.requests.map((item) => ({ ...item, params: rebuild(item.params) })) },
-      manifest,
-      title,
-      instruction,
-      kind: job.kind === 'files' ? 'files' : 'batch',
-      prompt,
-    });
+    return this.batches.sendRebuilt(job, stored as CreateBatchRequest, rebuild);
   }
 
   /**
@@ -448,74 +425,29 @@ export class JobTracker {
   }
 
   /** A batch's manifest: which file each item is about, and the files left out. */
-  async batchManifest(id: string): Promise<BatchManifest | undefined> {
-    return this.batchItems?.manifest(id);
+  batchManifest(id: string): Promise<BatchManifest | undefined> {
+    return this.batches.manifest(id);
   }
 
   /** A batch's items as Sail last reported them (kept while it runs). */
-  async batchStatus(id: string): Promise<BatchAnswer | undefined> {
-    const stored = (await this.options.store.readPayload(id, 'response')) as BatchAnswer | undefined;
-    return stored && typeof stored.items === 'object' && stored.items !== null ? stored : undefined;
+  batchStatus(id: string): Promise<BatchAnswer | undefined> {
+    return this.batches.status(id);
   }
 
   /** One item's answer: kept here, or fetched from Sail now (while Sail has it). */
-  async batchItem(id: string, customId: string): Promise<SailResponse | undefined> {
-    return this.batchItems?.item(id, customId);
-  }
-
-  /**
-   * Sends a finished batch's failed items again as a new batch (new idempotency key), with the same
-   * params; the old batch stays as it was. Undefined when nothing failed or its request is not here.
-   */
-  async resendFailedItems(id: string): Promise<JobRecord | undefined> {
-    await this.ready();
-    const job = await this.ledger.find(id);
-    const [request, manifest, status] = await Promise.all([
-      this.options.store.readPayload(id, 'request') as Promise<CreateBatchRequest | undefined>,
-      this.batchManifest(id),
-      this.batchStatus(id),
-    ]);
-    if (!job || !isBatch(job) || !request || !manifest || !status) {
-      return undefined;
-    }
-    const failed = new Set(
-      Object.entries(status.items).flatMap(([customId, item]) => (item.state === 'failed' || item.state === 'cancelled' ? [customId] : [])),
-    );
-    if (failed.size === 0) {
-      return undefined;
-    }
-    return this.submitBatch({
-      request: { ...request, requests: request.requests.filter((r) => failed.has(r.custom_id)) },
-      manifest: { items: manifest.items.filter((i) => failed.has(i.customId)), skipped: [] },
-      title: job.title,
-      instruction: job.instruction,
-      kind: job.kind === 'files' ? 'files' : 'batch',
-      prompt: job.prompt,
-    });
+  batchItem(id: string, customId: string): Promise<SailResponse | undefined> {
+    return this.batches.item(id, customId);
   }
 
   /** One item's answer if it is kept here; never asks Sail (for views drawing many items). */
-  async storedBatchItem(id: string, customId: string): Promise<SailResponse | undefined> {
-    return this.batchItems?.stored(id, customId);
+  storedBatchItem(id: string, customId: string): Promise<SailResponse | undefined> {
+    return this.batches.stored(id, customId);
   }
 
-  /** Where the files kind keeps each item's response id, and finds the last statuses. */
-  private filesStore(): FilesKindStore {
-    const { store } = this.options;
-    return {
-      readRemote: async (jobId) => (await store.readPayload(jobId, 'remote')) as Record<string, string> | undefined,
-      writeRemote: (jobId, remote) => store.writePayload(jobId, 'remote', remote),
-      readStatus: (jobId) => this.batchStatus(jobId),
-      writeItem: (jobId, customId, response) => store.writePayload(jobId, `item.${customId}`, response),
-    };
-  }
-
-  private fetchBatchAnswers(job: JobRecord): void {
-    if (this.batchItems && BatchItems.needsAnswers(job)) {
-      this.batchItems.fetchAll(job.id).catch((error: unknown) => {
-        this.options.log.warn(`Could not fetch the answers of batch job ${job.id}: ${error instanceof Error ? error.message : String(error)}`);
-      });
-    }
+  /** A finished batch's failed items, sent again as a new batch (see BatchJobs.resendFailed). */
+  async resendFailedItems(id: string): Promise<JobRecord | undefined> {
+    await this.ready();
+    return this.batches.resendFailed(id);
   }
 
   setFocused(focused: boolean): void {
@@ -532,7 +464,7 @@ export class JobTracker {
 
   dispose(): void {
     this.ledger.dispose();
-    this.batchItems?.dispose();
+    this.batches.dispose();
     this.poller.dispose();
     this.sender.dispose();
   }

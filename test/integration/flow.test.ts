@@ -163,6 +163,19 @@ suite('Send → background job → result', () => {
     assert.equal((await sim.counters()).totalInferences, 0);
   });
 
+  test('Send Again (sail.sendAgain, as in the Sail view) sends a job refused for its key again with the key set since: it runs once', async () => {
+    const api = await testApi();
+    await api.apiKey.set('sk_wrong_key');
+    const jobId = await sendSelection('again.ts', 'const c = 3;\n', 'const c = 3;', { instruction: 'Explain' });
+    assert.equal(api.tracker.get(jobId)?.state, 'failed');
+    await api.apiKey.set(sim.key);
+    await vscode.commands.executeCommand('sail.sendAgain', jobId);
+    const job = await finished(api.tracker, jobId);
+    assert.equal(job.state, 'completed');
+    assert.equal(job.attempt, 2, 'the same job, a second attempt');
+    assert.equal((await sim.counters()).inferencesByIdempotencyKey[job.idempotencyKey], 1);
+  });
+
   test('an empty selection sends nothing', async () => {
     const api = await testApi();
     const before = api.tracker.jobs().length;

@@ -168,6 +168,10 @@ describe('batch jobs', () => {
     const done = await until(t, again.id, 'the new batch done', isOver, 10_000);
     assert.equal(done?.state, 'completed');
     assert.equal(t.get(refused.id)?.state, 'failed', 'the refused batch stays as it was');
+    // Without its manifest a batch cannot say which answer is which file: it is not sent again.
+    rmSync(join(dir, `${refused.id}.items.json`));
+    assert.equal(await t.sendAsNew(refused.id, (params) => params), undefined);
+    assert.equal(sim.requests.entries().filter((r) => r.method === 'POST' && r.url === '/v1/batches').length, 2, 'nothing sent');
   });
 
   it('a reload with the POST unanswered re-sends the batch under the same key: Sail runs it once', async () => {
