@@ -20,8 +20,25 @@ import { connect, createServer as createTcpServer, type AddressInfo, type Server
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TLSSocket } from 'node:tls';
+import * as assert from 'node:assert/strict';
+import { SailError } from '../../src/sail/errors';
 
 export const SAIL_HOST = 'sail.test';
+
+/** The credentials the proxy tests demand, and the Basic header that carries them. */
+export const PROXY_CREDENTIALS = { user: 'proxy-user', password: 'proxy-secret-pw' };
+export const PROXY_BASIC = `Basic ${Buffer.from(`${PROXY_CREDENTIALS.user}:${PROXY_CREDENTIALS.password}`).toString('base64')}`;
+
+/** The SailError a call ends with (a call that succeeds fails the test). */
+export async function sailFailure(promise: Promise<unknown>): Promise<SailError> {
+  return promise.then(
+    () => assert.fail('expected a SailError'),
+    (e: unknown) => {
+      assert.ok(e instanceof SailError, String(e));
+      return e;
+    },
+  );
+}
 
 export interface Certificate {
   key: string;

@@ -11,10 +11,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { SailClient, type SailClientOptions, type SailLogger } from '../../src/sail/client';
-import { SailError } from '../../src/sail/errors';
 import { startSimulator, type Simulator } from '../sim/index';
 import {
   makeTestPki,
+  PROXY_BASIC,
+  PROXY_CREDENTIALS,
+  sailFailure,
   SAIL_HOST,
   startConnectProxy,
   startLoopbackFront,
@@ -26,19 +28,7 @@ import {
   type TestProxy,
 } from '../proxies/index';
 
-const CREDENTIALS = { user: 'proxy-user', password: 'proxy-secret-pw' };
-const BASIC = `Basic ${Buffer.from(`${CREDENTIALS.user}:${CREDENTIALS.password}`).toString('base64')}`;
 const CERTIFICATE_REFUSED = 'UNABLE_TO_VERIFY_LEAF_SIGNATURE';
-
-async function failure(promise: Promise<unknown>): Promise<SailError> {
-  return promise.then(
-    () => assert.fail('expected a SailError'),
-    (e: unknown) => {
-      assert.ok(e instanceof SailError, String(e));
-      return e;
-    },
-  );
-}
 
 /** One PKI, simulator and set of clients for a describe block; every client is closed after it. */
 function setUp(): {
@@ -111,7 +101,7 @@ describe('SailClient direct to an https Sail on 127.0.0.1 (its own transport, no
     assert.ok((await t.client(front.baseUrl, { trustedCertificates: [t.pki().publicCa] }).listModels()).length > 0);
     assert.deepEqual(t.lines.slice(0, 1), [`Sail client for ${front.baseUrl}, direct (loopback: never through a proxy)`]);
 
-    const refused = await failure(t.client(front.baseUrl).listModels());
+    const refused = await sailFailure(t.client(front.baseUrl).listModels());
     assert.deepEqual([refused.kind, refused.code], ['network', CERTIFICATE_REFUSED]);
     assert.match(refused.userMessage, new RegExp(`^The TLS certificate of 127\\.0\\.0\\.1:${front.port} was not accepted \\(${CERTIFICATE_REFUSED}\\)`));
     assert.deepEqual(t.slept, [], 'certificate errors are not retried');
@@ -133,7 +123,7 @@ describe('SailClient direct to an https Sail on 127.0.0.1 (its own transport, no
     try {
       const started = Date.now();
       const c = t.client(`https://127.0.0.1:${port}/v1`, { timeouts: { connectMs: 200 }, retry: { maxAttemptsGet: 1 } });
-      const error = await failure(c.listModels());
+      const error = await sailFailure(c.listModels());
       const waited = Date.now() - started;
       assert.deepEqual([error.kind, error.code], ['timeout', 'UND_ERR_CONNECT_TIMEOUT']);
       assert.match(error.userMessage, new RegExp(`^Timed out connecting to Sail at 127\\.0\\.0\\.1:${port}\\.`));
@@ -238,7 +228,7 @@ describe('SailClient through an https:// proxy (TLS to the proxy itself)', () =>
 
   it("is refused clearly while the proxy's own certificate is not trusted, before any CONNECT", async () => {
     // Sail's CA is trusted, the proxy's is not.
-    const refused = await failure(t.client(front.baseUrl, { proxy: { url: tlsProxy.url }, trustedCertificates: [t.pki().publicCa] }).listModels());
+    const refused = await sailFailure(t.client(front.baseUrl, { proxy: { url: tlsProxy.url }, trustedCertificates: [t.pki().publicCa] }).listModels());
     assert.deepEqual([refused.kind, refused.code], ['network', CERTIFICATE_REFUSED]);
     assert.match(refused.userMessage, /^The TLS certificate of .* was not accepted .*certificate store/);
     assert.deepEqual(t.slept, [], 'certificate errors are not retried');
@@ -283,14 +273,14 @@ describe('http.proxyAuthorization: blank, padded, or beside a SOCKS5 proxy', () 
   const trustedCertificates = (): string[] => [t.pki().publicCa];
   const withCredentials = (url: string): string => {
     const parsed = new URL(url);
-    return `${parsed.protocol}//${CREDENTIALS.user}:${CREDENTIALS.password}@${parsed.host}`;
+    return `${parsed.protocol}//${PROXY_CREDENTIALS.user}:${PROXY_CREDENTIALS.password}@${parsed.host}`;
   };
 
   it('a blank one leaves the credentials in the proxy URL in force, and alone sends no Proxy-Authorization header', async () => {
-    proxy.credentials = CREDENTIALS;
+    proxy.credentials = PROXY_CREDENTIALS;
     const c = t.client(front.baseUrl, { proxy: { url: withCredentials(proxy.url), authorization: ' \t ' }, trustedCertificates: trustedCertificates() });
     assert.ok((await c.listModels()).length > 0, 'not refused with 407');
-    assert.deepEqual(proxy.log.proxyAuthorizations, [BASIC]);
+    assert.deepEqual(proxy.log.proxyAuthorizations, [PROXY_BASIC]);
 
     proxy.reset();
     const open = t.client(front.baseUrl, { proxy: { url: proxy.url, authorization: '   ' }, trustedCertificates: trustedCertificates() });
@@ -299,25 +289,25 @@ describe('http.proxyAuthorization: blank, padded, or beside a SOCKS5 proxy', () 
   });
 
   it('one with spaces around it is sent without them, and a proxy demanding it lets the client in', async () => {
-    proxy.credentials = CREDENTIALS;
-    const c = t.client(front.baseUrl, { proxy: { url: proxy.url, authorization: `  ${BASIC}\t ` }, trustedCertificates: trustedCertificates() });
+    proxy.credentials = PROXY_CREDENTIALS;
+    const c = t.client(front.baseUrl, { proxy: { url: proxy.url, authorization: `  ${PROXY_BASIC}\t ` }, trustedCertificates: trustedCertificates() });
     assert.ok((await c.listModels()).length > 0);
-    assert.deepEqual(proxy.log.proxyAuthorizations, [BASIC]);
+    assert.deepEqual(proxy.log.proxyAuthorizations, [PROXY_BASIC]);
   });
 
   it('a SOCKS5 proxy takes its credentials from its URL only: http.proxyAuthorization (an HTTP header) changes nothing', async () => {
-    const authorization = BASIC;
+    const authorization = PROXY_BASIC;
     assert.ok(
       (await t.client(front.baseUrl, { proxy: { url: socks.url, authorization }, trustedCertificates: trustedCertificates() }).listModels()).length > 0,
     );
 
-    socks.credentials = CREDENTIALS;
+    socks.credentials = PROXY_CREDENTIALS;
     const right = t.client(front.baseUrl, {
       proxy: { url: withCredentials(socks.url), authorization: 'Basic bm90OnRoZXNl' },
       trustedCertificates: trustedCertificates(),
     });
     assert.ok((await right.listModels()).length > 0);
-    const refused = await failure(
+    const refused = await sailFailure(
       t.client(front.baseUrl, { proxy: { url: socks.url, authorization }, trustedCertificates: trustedCertificates() }).listModels(),
     );
     assert.deepEqual([refused.kind, refused.code], ['network', 'proxy_refused']);

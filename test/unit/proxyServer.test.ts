@@ -13,6 +13,9 @@ import { SailError } from '../../src/sail/errors';
 import { startSimulator, type Simulator } from '../sim/index';
 import {
   makeTestPki,
+  PROXY_BASIC,
+  PROXY_CREDENTIALS,
+  sailFailure,
   SAIL_HOST,
   startConnectProxy,
   startInspectingProxy,
@@ -23,19 +26,6 @@ import {
   type TestPki,
   type TestProxy,
 } from '../proxies/index';
-
-const CREDENTIALS = { user: 'proxy-user', password: 'proxy-secret-pw' };
-const BASIC = `Basic ${Buffer.from(`${CREDENTIALS.user}:${CREDENTIALS.password}`).toString('base64')}`;
-
-async function failure(promise: Promise<unknown>): Promise<SailError> {
-  return promise.then(
-    () => assert.fail('expected a SailError'),
-    (e: unknown) => {
-      assert.ok(e instanceof SailError, String(e));
-      return e;
-    },
-  );
-}
 
 describe('SailClient through real proxies (its own transport)', () => {
   let sim: Simulator;
@@ -162,23 +152,23 @@ describe('SailClient through real proxies (its own transport)', () => {
   });
 
   it('a proxy that demands credentials: 407 without them (not retried), works with http.proxyAuthorization or credentials in the URL', async () => {
-    proxy.credentials = CREDENTIALS;
-    const refused = await failure(client(front.baseUrl, { proxy: { url: proxy.url } }).listModels());
+    proxy.credentials = PROXY_CREDENTIALS;
+    const refused = await sailFailure(client(front.baseUrl, { proxy: { url: proxy.url } }).listModels());
     assert.deepEqual([refused.kind, refused.code, refused.status], ['network', 'proxy_refused', 407]);
     assert.deepEqual(slept, [], 'a refusal is not retried');
     assert.match(refused.userMessage, /http\.proxyAuthorization/);
     assert.match(refused.userMessage, /http\.proxy\b/);
 
-    assert.ok((await client(front.baseUrl, { proxy: { url: proxy.url, authorization: BASIC } }).listModels()).length > 0);
-    const withCredentials = `http://${CREDENTIALS.user}:${CREDENTIALS.password}@${new URL(proxy.url).host}`;
+    assert.ok((await client(front.baseUrl, { proxy: { url: proxy.url, authorization: PROXY_BASIC } }).listModels()).length > 0);
+    const withCredentials = `http://${PROXY_CREDENTIALS.user}:${PROXY_CREDENTIALS.password}@${new URL(proxy.url).host}`;
     assert.ok((await client(front.baseUrl, { proxy: { url: withCredentials } }).listModels()).length > 0);
     assert.equal(sim.counters.requests('GET', 'listModels'), 2);
-    assert.deepEqual(proxy.log.proxyAuthorizations, [BASIC, BASIC]);
-    assert.ok(!lines.some((l) => l.includes(CREDENTIALS.password) || l.includes(BASIC)), 'proxy credentials are never logged');
+    assert.deepEqual(proxy.log.proxyAuthorizations, [PROXY_BASIC, PROXY_BASIC]);
+    assert.ok(!lines.some((l) => l.includes(PROXY_CREDENTIALS.password) || l.includes(PROXY_BASIC)), 'proxy credentials are never logged');
   });
 
   it('a TLS-inspecting proxy with a private CA works with certificate checks on once its CA is trusted, and is refused clearly until then', async () => {
-    const untrusted = await failure(client(front.baseUrl, { proxy: { url: inspecting.url } }).listModels());
+    const untrusted = await sailFailure(client(front.baseUrl, { proxy: { url: inspecting.url } }).listModels());
     assert.equal(untrusted.kind, 'network');
     assert.equal(untrusted.code, 'UNABLE_TO_VERIFY_LEAF_SIGNATURE');
     assert.match(untrusted.userMessage, /certificate store/);
@@ -192,11 +182,11 @@ describe('SailClient through real proxies (its own transport)', () => {
   });
 
   it('the inspecting proxy demanding credentials works with http.proxyAuthorization', async () => {
-    inspecting.credentials = CREDENTIALS;
+    inspecting.credentials = PROXY_CREDENTIALS;
     const trustedCertificates = [pki.publicCa, pki.corporateCa];
-    const refused = await failure(client(front.baseUrl, { proxy: { url: inspecting.url }, trustedCertificates }).listModels());
+    const refused = await sailFailure(client(front.baseUrl, { proxy: { url: inspecting.url }, trustedCertificates }).listModels());
     assert.equal(refused.status, 407);
-    const c = client(front.baseUrl, { proxy: { url: inspecting.url, authorization: BASIC }, trustedCertificates });
+    const c = client(front.baseUrl, { proxy: { url: inspecting.url, authorization: PROXY_BASIC }, trustedCertificates });
     assert.ok((await c.listModels()).length > 0);
   });
 
@@ -206,7 +196,7 @@ describe('SailClient through real proxies (its own transport)', () => {
   });
 
   it('Sail itself must present a certificate from a trusted CA', async () => {
-    const error = await failure(client(front.baseUrl, { proxy: { url: proxy.url }, trustedCertificates: [] }).listModels());
+    const error = await sailFailure(client(front.baseUrl, { proxy: { url: proxy.url }, trustedCertificates: [] }).listModels());
     assert.equal(error.code, 'UNABLE_TO_VERIFY_LEAF_SIGNATURE');
   });
 
@@ -215,13 +205,13 @@ describe('SailClient through real proxies (its own transport)', () => {
     assert.ok((await client(front.baseUrl, { proxy: { url: socks.url.replace('socks5:', 'socks:') } }).listModels()).length > 0);
     assert.deepEqual(socks.connects, [`${SAIL_HOST}:${front.port}`, `${SAIL_HOST}:${front.port}`]);
 
-    socks.credentials = CREDENTIALS;
-    const wrong = `socks5://${CREDENTIALS.user}:nope@${new URL(socks.url).host}`;
-    const refused = await failure(client(front.baseUrl, { proxy: { url: wrong } }).listModels());
+    socks.credentials = PROXY_CREDENTIALS;
+    const wrong = `socks5://${PROXY_CREDENTIALS.user}:nope@${new URL(socks.url).host}`;
+    const refused = await sailFailure(client(front.baseUrl, { proxy: { url: wrong } }).listModels());
     assert.deepEqual([refused.kind, refused.code], ['network', 'proxy_refused']);
     assert.match(refused.userMessage, /SOCKS5.*http\.proxy/);
     assert.deepEqual(slept, []);
-    const right = `socks5://${CREDENTIALS.user}:${CREDENTIALS.password}@${new URL(socks.url).host}`;
+    const right = `socks5://${PROXY_CREDENTIALS.user}:${PROXY_CREDENTIALS.password}@${new URL(socks.url).host}`;
     assert.ok((await client(front.baseUrl, { proxy: { url: right } }).listModels()).length > 0);
     assert.equal(sim.counters.requests('GET', 'listModels'), 3);
   });
@@ -240,7 +230,7 @@ describe('SailClient through real proxies (its own transport)', () => {
   });
 
   it('reports an unreachable proxy as a network error after retrying', async () => {
-    const error = await failure(client(front.baseUrl, { proxy: { url: deadProxyUrl } }).listModels());
+    const error = await sailFailure(client(front.baseUrl, { proxy: { url: deadProxyUrl } }).listModels());
     assert.deepEqual([error.kind, error.code, error.attempts], ['network', 'ECONNREFUSED', 3]);
     assert.deepEqual(slept, [250, 500]);
   });
