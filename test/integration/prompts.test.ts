@@ -191,6 +191,25 @@ suite('Prompt files and request options', () => {
     assert.equal(variable.range.start.line, 4, 'the unknown variable is on line 5');
   });
 
+  test('saving a prompt file shows its problems at once, before any send reads it, and saving it fixed clears them', async () => {
+    const uri = await write('.sail/prompts/edited.md', ['---', 'label: Edited', '---', 'Explain ${selection}.', ''].join('\n'));
+    const document = await vscode.workspace.openTextDocument(uri);
+    const editor = await vscode.window.showTextDocument(document);
+    const whole = () => new vscode.Range(0, 0, document.lineCount, 0);
+    await editor.edit((edit) => edit.replace(whole(), ['---', 'label: Edited', 'temperature: hot', '---', 'Explain ${selection}.', ''].join('\n')));
+    await document.save();
+    const problems = await waitFor('the problem of edited.md after the save', () => {
+      const found = vscode.languages.getDiagnostics(uri);
+      return found.length > 0 ? found : undefined;
+    });
+    assert.equal(problems[0].range.start.line, 2, 'on the line of temperature');
+    assert.match(problems[0].message, /temperature/);
+    await editor.edit((edit) => edit.replace(whole(), ['---', 'label: Edited', 'temperature: 0.5', '---', 'Explain ${selection}.', ''].join('\n')));
+    await document.save();
+    await waitFor('the problems of edited.md to clear', () => (vscode.languages.getDiagnostics(uri).length === 0 ? true : undefined));
+    assert.equal((await sim.counters()).requests['POST createResponse'] ?? 0, 0, 'nothing was sent');
+  });
+
   test('a schema outside the workspace folder is never read, and nothing is sent', async () => {
     await write('.sail/prompts/escape.md', ['---', 'format: ../../../../../../../../etc/hostname', '---', 'Explain.', ''].join('\n'));
     await openEditor('escape-target.ts', 'const c = 3;\n', 'const c = 3;');
