@@ -141,7 +141,7 @@ describe('Prompt files: a structured answer in the real workbench (packaged .vsi
     assert.match(text, /"summary"/);
   });
 
-  it('Send Again with current settings, after Sail refused a prompt file’s model, uses the prompt file as fixed', async () => {
+  it('Send Again (Sail view) with current settings, after Sail refused a prompt file’s model, uses the prompt file as fixed', async () => {
     const { page } = workbench;
     const promptPath = join(workbench.state.workspace, '.sail/prompts/deep.md');
     /** @param {string} model */
@@ -179,9 +179,14 @@ describe('Prompt files: a structured answer in the real workbench (packaged .vsi
     assert.match(await failed.innerText(), /failed/);
     assert.equal(responsePosts().at(-1)?.model, 'no-such/model');
 
-    // The user fixes the prompt file, then sends the job again from the notification.
+    await failed.getByRole('button', { name: 'Send Again' }).waitFor();
+
+    // The user fixes the prompt file, then sends the job again from its row in the Sail view.
     writeFileSync(promptPath, deep('openai/gpt-oss-120b'));
-    await failed.getByRole('button', { name: 'Send Again' }).click();
+    await workbench.showSailView();
+    const row = workbench.viewRow('Deep review');
+    await row.waitFor({ timeout: 15_000 });
+    await workbench.chooseMenuItem(await workbench.contextMenuItem(row, 'Send Again'));
     const dialog = page.locator('.monaco-dialog-box');
     await dialog.waitFor({ timeout: 15_000 });
     assert.match(await dialog.innerText(), /the prompt file deep\.md as it is now/);

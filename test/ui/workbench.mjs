@@ -174,7 +174,11 @@ export async function openWorkbench(options = {}) {
       const tab = page.locator('.activitybar .action-item a.action-label[aria-label^="Sail"]').first();
       await tab.waitFor({ timeout: 30_000 });
       if ((await page.locator('.part.sidebar .composite.title', { hasText: /^Sail/i }).count()) === 0) {
-        await tab.click();
+        // The item, not its link: the count badge of unseen results lies over the icon.
+        await page
+          .locator('.activitybar .action-item', { has: page.locator('a.action-label[aria-label^="Sail"]') })
+          .first()
+          .click();
       }
       await page.locator('.part.sidebar .composite.title', { hasText: /Sail/i }).first().waitFor();
     },
