@@ -141,6 +141,44 @@ describe('Prompt files: a structured answer in the real workbench (packaged .vsi
     assert.match(text, /"summary"/);
   });
 
+  it('an answer that is not JSON says where it stops being JSON, and Open as JSON opens it as it came, for the JSON editor to point at', async () => {
+    const { page } = workbench;
+    writeFileSync(
+      join(workbench.state.workspace, '.sail/prompts/chatty.md'),
+      ['---', 'label: Chatty risks', 'format: ../schemas/risks.json', 'window: asap', '---', 'List the risks of ${fileBasename}; answer broken json.', ''].join(
+        '\n',
+      ),
+    );
+    await workbench.openFile('divide.ts');
+    await workbench.selectAll();
+    await page.keyboard.press('Control+Shift+Alt+S');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Chatty risks' }).first().click({ timeout: 15_000 });
+    const keyBox = page.locator('.quick-input-widget input[type="password"]');
+    if (
+      await keyBox.waitFor({ timeout: 3_000 }).then(
+        () => true,
+        () => false,
+      )
+    ) {
+      await keyBox.fill(sim.apiKey);
+      await page.keyboard.press('Enter');
+    }
+    const notification = page.locator('.notification-toast', { hasText: 'Chatty risks' });
+    await notification.waitFor({ timeout: 60_000 });
+    await notification.getByRole('button', { name: 'Open' }).click();
+    const view = workbench.webview();
+    const verdict = view.locator('.structured .verdict');
+    await verdict.waitFor({ timeout: 30_000 });
+    assert.match(await verdict.innerText(), /^Not JSON: line 1, column 1: /);
+    await view.getByRole('button', { name: 'Open as JSON' }).click();
+    await page.locator('.tab.active', { hasText: 'Untitled' }).waitFor({ timeout: 15_000 });
+    // The editor draws spaces as no-break spaces.
+    const text = (await page.locator('.editor-group-container.active .monaco-editor .view-lines').first().innerText()).replace(/\u00a0/g, ' ');
+    assert.match(text, /^Here is the JSON you asked for:/, 'as it came, not re-formatted or cut');
+    // VS Code's JSON language service marks where it stops being JSON.
+    await page.locator('.editor-group-container.active .monaco-editor .squiggly-error').first().waitFor({ timeout: 15_000 });
+  });
+
   it('Send Again (Sail view) with current settings, after Sail refused a prompt file’s model, uses the prompt file as fixed', async () => {
     const { page } = workbench;
     const promptPath = join(workbench.state.workspace, '.sail/prompts/deep.md');
