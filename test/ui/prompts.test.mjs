@@ -141,8 +141,9 @@ describe('Prompt files: a structured answer in the real workbench (packaged .vsi
     assert.match(text, /"summary"/);
   });
 
-  it('an answer that is not JSON says where it stops being JSON, and Open as JSON opens it as it came, for the JSON editor to point at', async () => {
+  it('the pencil opens a prompt file; an answer that is not JSON says where it stops, and Open as JSON opens it as it came', async () => {
     const { page } = workbench;
+    const postsBefore = responsePosts().length;
     writeFileSync(
       join(workbench.state.workspace, '.sail/prompts/chatty.md'),
       ['---', 'label: Chatty risks', 'format: ../schemas/risks.json', 'window: asap', '---', 'List the risks of ${fileBasename}; answer broken json.', ''].join(
@@ -152,7 +153,17 @@ describe('Prompt files: a structured answer in the real workbench (packaged .vsi
     await workbench.openFile('divide.ts');
     await workbench.selectAll();
     await page.keyboard.press('Control+Shift+Alt+S');
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Chatty risks' }).first().click({ timeout: 15_000 });
+    // The pencil on a prompt file's row opens the file, and sends nothing.
+    const chattyRow = page.locator('.quick-input-list .monaco-list-row', { hasText: 'Chatty risks' }).first();
+    await chattyRow.hover({ timeout: 15_000 });
+    await chattyRow.getByRole('button', { name: 'Edit Prompt File' }).click();
+    await page.locator('.tab.active', { hasText: 'chatty.md' }).waitFor({ timeout: 15_000 });
+    assert.equal(responsePosts().length, postsBefore, 'editing sends nothing');
+    await page.locator('.tab', { hasText: 'divide.ts' }).first().click();
+    await page.locator('.tab.active', { hasText: 'divide.ts' }).waitFor();
+    await workbench.selectAll();
+    await page.keyboard.press('Control+Shift+Alt+S');
+    await chattyRow.click({ timeout: 15_000 });
     const keyBox = page.locator('.quick-input-widget input[type="password"]');
     if (
       await keyBox.waitFor({ timeout: 3_000 }).then(
