@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { isBatch } from '../jobs/job';
 import type { JobTracker } from '../jobs/jobTracker';
 import { requestText, withModelAndWindow } from '../jobs/prompt';
 import { SailError } from '../sail/errors';
@@ -49,6 +50,11 @@ export function registerRerun(tracker: JobTracker, configs: ConfigWatcher, clien
           ? t('This request is stored on another machine (a VS Code Remote window wrote it down). Re-run it from that window.')
           : t('That Sail job is no longer in the list.'),
       );
+      return undefined;
+    }
+    if (isBatch(job)) {
+      // A batch runs only in some windows, and its failed files have their own command.
+      void notify.info(t('Re-run is for a single request. Use Re-run Failed Files, or send the files again.'));
       return undefined;
     }
     const config = configs.config;

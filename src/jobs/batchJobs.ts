@@ -107,7 +107,9 @@ export class BatchJobs {
 
   /**
    * Sends a batch again as a new batch of the same files, each item's params rebuilt by `rebuild`
-   * (Send with Current Settings). Undefined when its manifest is not stored here.
+   * (Send with Current Settings). A files job leaves out the items Sail accepted already: under a
+   * new key they would run, and be billed, a second time. Undefined when its manifest is not stored
+   * here, or when nothing is left to send.
    */
   async sendRebuilt(
     job: JobRecord,
@@ -118,10 +120,15 @@ export class BatchJobs {
     if (!manifest) {
       return undefined;
     }
+    const accepted = new Set(job.kind === 'files' ? Object.keys((await filesKindStore(this.ledger.store).readRemote(job.id)) ?? {}) : []);
+    const requests = request.requests.filter((item) => !accepted.has(item.custom_id));
+    if (requests.length === 0) {
+      return undefined;
+    }
     return this.submit({
       ...again(job),
-      request: { ...request, requests: request.requests.map((item) => ({ ...item, params: rebuild(item.params) })) },
-      manifest,
+      request: { ...request, requests: requests.map((item) => ({ ...item, params: rebuild(item.params) })) },
+      manifest: accepted.size ? { items: manifest.items.filter((i) => !accepted.has(i.customId)), skipped: [] } : manifest,
     });
   }
 

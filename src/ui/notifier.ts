@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { isFinished, isTroubled, refusedTheWindow } from '../jobs/job';
+import { isBatch, isFinished, isTroubled, refusedTheWindow } from '../jobs/job';
 import type { JobTracker } from '../jobs/jobTracker';
 import { jobErrorText } from '../render/jobErrors';
 import { pollTroubleText, stateLabel } from '../render/jobView';
@@ -47,7 +47,7 @@ export function notifyOnFinish(tracker: JobTracker, panels: ResultPanels, config
       shown = notify.info(t('Sail finished "{0}".', job.title), open, copy);
     } else if (job.state === 'failed') {
       // A window the model does not run in: Sail's message lists the ones it does, and Re-run offers them.
-      const wrongWindow = refusedTheWindow(job);
+      const wrongWindow = refusedTheWindow(job) && !isBatch(job);
       const actions = [open, ...(wrongWindow ? [rerun] : job.responseId ? [] : [retry]), ...(job.error?.kind === 'auth' ? [setKey] : [])];
       shown = notify.error(t('Sail job "{0}" failed: {1}', job.title, jobErrorText(job.error, job.baseUrl)), ...actions);
     } else {

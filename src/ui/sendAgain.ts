@@ -53,19 +53,30 @@ export async function sendAgain(deps: SendAgainDeps, jobId: string): Promise<voi
   } else if (refusedAsSent(job)) {
     const current = t('Send with Current Settings');
     const asBefore = t('Send as Before');
-    // A prompt file's job is rebuilt with the prompt file as it is now (the user may have fixed it).
+    // A prompt file's job takes the prompt file's options and format as they are now (the user may
+    // have fixed it); its instruction was filled in when it was sent and stays as sent.
     const prompt = job.prompt === undefined ? undefined : (await deps.prompts.load()).find((p) => p.uri === job.prompt);
+    const batch = isBatch(job);
+    const what = batch ? t('(model, limits; each file keeps its completion window)') : t('(model, completion window, limits)');
+    const detail = join(
+      [
+        prompt
+          ? t('With the current settings and the options of the prompt file {0} as it is now {1}, it goes as a new request.', `${prompt.file.name}.md`, what)
+          : t('With the current settings {0}, it goes as a new request.', what),
+        ...(job.prompt !== undefined && !prompt
+          ? [
+              t(
+                'The prompt file it came from is not read in this window (moved, deleted, in a folder not open here, or in Restricted Mode): the settings alone apply.',
+              ),
+            ]
+          : []),
+        t('As before, it is the same request again.'),
+      ],
+      ' ',
+    );
     const choice = await notify.warning(
       t('Sail refused "{0}" as it was sent. Send it with the current settings instead?', job.title),
-      {
-        modal: true,
-        detail: prompt
-          ? t(
-              'With the current settings and the prompt file {0} as it is now (model, completion window, limits) it goes as a new request. As before, it is the same request again.',
-              `${prompt.file.name}.md`,
-            )
-          : t('With the current settings (model, completion window, limits) it goes as a new request. As before, it is the same request again.'),
-      },
+      { modal: true, detail },
       current,
       asBefore,
     );
@@ -74,8 +85,7 @@ export async function sendAgain(deps: SendAgainDeps, jobId: string): Promise<voi
       if (prompt && !overrides) {
         return;
       }
-      const keepWindow = isBatch(job);
-      const sent = await tracker.sendAsNew(job.id, (request) => rebuildRequest(configs.config, request, { prompt: overrides, keepWindow }));
+      const sent = await tracker.sendAsNew(job.id, (request) => rebuildRequest(configs.config, request, { prompt: overrides, keepWindow: batch }));
       if (!sent) {
         void notify.warning(t('This request is stored on another machine (a VS Code Remote window wrote it down). Send it again from that window.'));
       } else if (sent.state !== 'failed') {

@@ -174,6 +174,30 @@ describe('batch jobs', () => {
     assert.equal(sim.requests.entries().filter((r) => r.method === 'POST' && r.url === '/v1/batches').length, 2, 'nothing sent');
   });
 
+  it('a files job Sail refused one file of: Send with Current Settings sends that file alone, never again the files Sail took', async () => {
+    const t = tracker();
+    const input = batch();
+    input.request.requests[2].params.model = 'no-such/model';
+    const refused = await t.submitBatch({ ...input, title: 'Review', instruction: 'Review', kind: 'files' });
+    assert.equal(refused.state, 'failed');
+    assert.equal(refused.error?.kind, 'invalid_request');
+    const inputs = () =>
+      sim.requests
+        .entries()
+        .filter((r) => r.method === 'POST' && r.url === '/v1/responses')
+        .map((r) => (JSON.parse(r.body ?? '{}') as { input: string }).input);
+    assert.equal(inputs().length, 3);
+    const again = await t.sendAsNew(refused.id, (params) => ({ ...params, model: 'moonshotai/Kimi-K2.5' }));
+    assert.ok(again);
+    assert.equal(again.kind, 'files');
+    assert.deepEqual(
+      (await t.batchManifest(again.id))?.items.map((i) => i.path),
+      [FILES[2]],
+    );
+    assert.deepEqual(inputs().slice(3), [input.request.requests[2].params.input], 'only the refused file goes again');
+    assert.equal((await until(t, again.id, 'the file sent again done', isOver, 10_000))?.state, 'completed');
+  });
+
   it('a reload with the POST unanswered re-sends the batch under the same key: Sail runs it once', async () => {
     sim.faults.inject({ route: 'createBatch', fault: 'reset_after_record' });
     const first = tracker({ resendBaseMs: 60_000 });
