@@ -107,9 +107,9 @@ export class BatchJobs {
 
   /**
    * Sends a batch again as a new batch of the same files, each item's params rebuilt by `rebuild`
-   * (Send with Current Settings). A files job leaves out the items Sail accepted already: under a
-   * new key they would run, and be billed, a second time. Undefined when its manifest is not stored
-   * here, or when nothing is left to send.
+   * (Send with Current Settings). A files job Sail never accepted as a whole (one of its files was
+   * refused) leaves out the files Sail took: under a new key they would run, and be billed, a second
+   * time. Undefined when its manifest is not stored here, or when nothing is left to send.
    */
   async sendRebuilt(
     job: JobRecord,
@@ -120,7 +120,8 @@ export class BatchJobs {
     if (!manifest) {
       return undefined;
     }
-    const accepted = new Set(job.kind === 'files' ? Object.keys((await filesKindStore(this.ledger.store).readRemote(job.id)) ?? {}) : []);
+    const refusedPart = job.kind === 'files' && job.responseId === undefined;
+    const accepted = new Set(refusedPart ? Object.keys((await filesKindStore(this.ledger.store).readRemote(job.id)) ?? {}) : []);
     const requests = request.requests.filter((item) => !accepted.has(item.custom_id));
     if (requests.length === 0) {
       return undefined;
