@@ -2,7 +2,7 @@
 // resumed after a reload, polled until every item is done, and its answers fetched and kept — each
 // against the real simulator over HTTP, with waits bounded by the behaviour's own deadline.
 import * as assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
@@ -196,6 +196,12 @@ describe('batch jobs', () => {
     );
     assert.deepEqual(inputs().slice(3), [input.request.requests[2].params.input], 'only the refused file goes again');
     assert.equal((await until(t, again.id, 'the file sent again done', isOver, 10_000))?.state, 'completed');
+    // Had Sail taken every file, there would be nothing to send again.
+    const remote = join(dir, `${refused.id}.remote.json`);
+    const taken = JSON.parse(readFileSync(remote, 'utf8')) as Record<string, string>;
+    writeFileSync(remote, JSON.stringify({ ...taken, [input.manifest.items[2].customId]: 'resp_taken' }));
+    assert.equal(await t.sendAsNew(refused.id, (params) => params), undefined);
+    assert.equal(inputs().length, 4, 'nothing sent');
   });
 
   it('a reload with the POST unanswered re-sends the batch under the same key: Sail runs it once', async () => {
