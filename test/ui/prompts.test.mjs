@@ -74,6 +74,20 @@ describe('Prompt files: a structured answer in the real workbench (packaged .vsi
     }
   }
 
+  /** Types the key when VS Code asks for it: the first test sets it; a test run on its own sets it here. */
+  async function giveKeyIfAsked() {
+    const keyBox = workbench.page.locator('.quick-input-widget input[type="password"]');
+    if (
+      await keyBox.waitFor({ timeout: 3_000 }).then(
+        () => true,
+        () => false,
+      )
+    ) {
+      await keyBox.fill(sim.apiKey);
+      await workbench.page.keyboard.press('Enter');
+    }
+  }
+
   /** The POST /v1/responses bodies the simulator received, oldest first. */
   function responsePosts() {
     return sim.requests
@@ -164,16 +178,7 @@ describe('Prompt files: a structured answer in the real workbench (packaged .vsi
     await workbench.selectAll();
     await page.keyboard.press('Control+Shift+Alt+S');
     await chattyRow.click({ timeout: 15_000 });
-    const keyBox = page.locator('.quick-input-widget input[type="password"]');
-    if (
-      await keyBox.waitFor({ timeout: 3_000 }).then(
-        () => true,
-        () => false,
-      )
-    ) {
-      await keyBox.fill(sim.apiKey);
-      await page.keyboard.press('Enter');
-    }
+    await giveKeyIfAsked();
     const notification = page.locator('.notification-toast', { hasText: 'Chatty risks' });
     await notification.waitFor({ timeout: 60_000 });
     await notification.getByRole('button', { name: 'Open' }).click();
@@ -212,17 +217,7 @@ describe('Prompt files: a structured answer in the real workbench (packaged .vsi
     await workbench.selectAll();
     await page.keyboard.press('Control+Shift+Alt+S');
     await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Deep review' }).first().click({ timeout: 15_000 });
-    // The key was set by the test before; on its own this test sets it here.
-    const keyBox = page.locator('.quick-input-widget input[type="password"]');
-    if (
-      await keyBox.waitFor({ timeout: 3_000 }).then(
-        () => true,
-        () => false,
-      )
-    ) {
-      await keyBox.fill(sim.apiKey);
-      await page.keyboard.press('Enter');
-    }
+    await giveKeyIfAsked();
     const failed = page.locator('.notification-toast', { hasText: 'Deep review' });
     await failed.waitFor({ timeout: 30_000 });
     assert.match(await failed.innerText(), /failed/);
