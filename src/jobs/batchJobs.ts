@@ -98,11 +98,7 @@ export class BatchJobs {
     if (failed.size === 0) {
       return undefined;
     }
-    return this.submit({
-      ...again(job),
-      request: { ...request, requests: request.requests.filter((r) => failed.has(r.custom_id)) },
-      manifest: { items: manifest.items.filter((i) => failed.has(i.customId)), skipped: [] },
-    });
+    return this.submit({ ...again(job), ...only(request, manifest, (customId) => failed.has(customId)) });
   }
 
   /**
@@ -122,15 +118,12 @@ export class BatchJobs {
     }
     const refusedPart = job.kind === 'files' && job.responseId === undefined;
     const accepted = new Set(refusedPart ? Object.keys((await filesKindStore(this.ledger.store).readRemote(job.id)) ?? {}) : []);
-    const requests = request.requests.filter((item) => !accepted.has(item.custom_id));
-    if (requests.length === 0) {
+    const left = accepted.size ? only(request, manifest, (customId) => !accepted.has(customId)) : { request, manifest };
+    if (left.request.requests.length === 0) {
       return undefined;
     }
-    return this.submit({
-      ...again(job),
-      request: { ...request, requests: requests.map((item) => ({ ...item, params: rebuild(item.params) })) },
-      manifest: accepted.size ? { items: manifest.items.filter((i) => !accepted.has(i.customId)), skipped: [] } : manifest,
-    });
+    const requests = left.request.requests.map((item) => ({ ...item, params: rebuild(item.params) }));
+    return this.submit({ ...again(job), request: { ...left.request, requests }, manifest: left.manifest });
   }
 
   dispose(): void {
@@ -145,6 +138,18 @@ export class BatchJobs {
       });
     }
   }
+}
+
+/** The items `keep` names, in the request and in the manifest (a part sent again lists no skipped files). */
+function only(
+  request: CreateBatchRequest,
+  manifest: BatchManifest,
+  keep: (customId: string) => boolean,
+): { request: CreateBatchRequest; manifest: BatchManifest } {
+  return {
+    request: { ...request, requests: request.requests.filter((r) => keep(r.custom_id)) },
+    manifest: { items: manifest.items.filter((i) => keep(i.customId)), skipped: [] },
+  };
 }
 
 /** What a batch sent again keeps of the one before: its title, instruction, kind and prompt file. */
