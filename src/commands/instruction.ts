@@ -223,14 +223,14 @@ export async function prepareInstruction(
   if (!chosen) {
     return undefined;
   }
-  const format = chosen.prompt ? await deps.prompts.format(chosen.prompt) : {};
-  if ('error' in format) {
-    void notify.error(t('Nothing was sent: {0}', format.error));
+  const read = chosen.prompt ? await deps.prompts.requestOptions(chosen.prompt) : { overrides: {} };
+  if ('error' in read) {
+    void notify.error(t('Nothing was sent: {0}', read.error));
     return undefined;
   }
-  const options = chosen.prompt?.file.options ?? {};
-  const { reasoningEffort, maxOutputTokens, temperature } = options;
-  return { chosen, options, overrides: { reasoningEffort, maxOutputTokens, temperature, format: format.format } };
+  // The model and window come with the options: a command's own argument wins over them (see send).
+  const { reasoningEffort, maxOutputTokens, temperature, format } = read.overrides;
+  return { chosen, options: chosen.prompt?.file.options ?? {}, overrides: { reasoningEffort, maxOutputTokens, temperature, format } };
 }
 
 /** What to send: the argument's instruction or prompt file, or the user's pick. */

@@ -11,6 +11,7 @@ import { parsePromptFile, type PromptFile } from '../prompts/promptFile';
 import { schemaPath, WORKSPACE_PROMPTS_FOLDER, type LoadedPrompt } from '../prompts/library';
 import { jsonSchemaFormat, schemaProblem } from '../sail/structured';
 import type { TextFormat } from '../sail/schemas';
+import type { RequestOverrides } from '../jobs/prompt';
 
 /** Bigger than any sensible prompt: a stray file is skipped instead of read whole. */
 const MAX_PROMPT_BYTES = 256 * 1024;
@@ -105,6 +106,19 @@ export class PromptLibrary implements vscode.Disposable {
     }
     const record = schema as Record<string, unknown>;
     return { format: jsonSchemaFormat(format.name ?? prompt.file.name, record, format.strict), schema: record };
+  }
+
+  /**
+   * What a prompt sets for a request, over the sail.* settings: its options and its output format;
+   * or why its format cannot be sent (see `format`).
+   */
+  async requestOptions(prompt: LoadedPrompt): Promise<{ overrides: RequestOverrides } | { error: string }> {
+    const format = await this.format(prompt);
+    if ('error' in format) {
+      return format;
+    }
+    const { model, window, reasoningEffort, maxOutputTokens, temperature } = prompt.file.options;
+    return { overrides: { model, completionWindow: window, reasoningEffort, maxOutputTokens, temperature, format: format.format } };
   }
 
   /** The folder a prompt's schema must stay in: its workspace folder, or the user's prompts folder. */

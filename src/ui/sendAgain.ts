@@ -115,11 +115,10 @@ async function promptOverrides(prompts: PromptLibrary, prompt: LoadedPrompt): Pr
     void notify.error(t('Nothing was sent: the prompt file has a problem ({0}). Fix it, then Send Again.', problemText(prompt, problem)));
     return undefined;
   }
-  const format = await prompts.format(prompt);
-  if ('error' in format) {
-    void notify.error(t('Nothing was sent: {0}', format.error));
+  const read = await prompts.requestOptions(prompt);
+  if ('error' in read) {
+    void notify.error(t('Nothing was sent: {0}', read.error));
     return undefined;
   }
-  const { model, window, reasoningEffort, maxOutputTokens, temperature } = prompt.file.options;
-  return { model, completionWindow: window, reasoningEffort, maxOutputTokens, temperature, format: format.format };
+  return read.overrides;
 }
