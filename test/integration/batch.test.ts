@@ -164,6 +164,23 @@ suite('Many files at once', () => {
     assert.equal(answer.status, 'completed');
   });
 
+  test('Re-run refuses a batch (it runs in balanced or flex only) and sends nothing', async () => {
+    const api = await testApi();
+    const a = await write('rerun/r.ts', 'r();\n');
+    const b = await write('rerun/s.ts', 's();\n');
+    const jobId = await vscode.commands.executeCommand<string>('sail.sendFile', a, [a, b], {
+      mode: 'each',
+      instruction: 'Rerun check',
+      completionWindow: 'standard',
+    });
+    assert.ok(jobId);
+    await finished(api.tracker, jobId, 60_000);
+    const before = (await sim.counters()).requests;
+    const rerun = await vscode.commands.executeCommand<string | undefined>('sail.rerun', jobId, { model: 'moonshotai/Kimi-K2.5', completionWindow: 'asap' });
+    assert.equal(rerun, undefined);
+    assert.deepEqual((await sim.counters()).requests, before, 'nothing sent');
+  });
+
   test('Send Files with a glob sends what it matches; from Source Control, the changed files passed', async () => {
     const api = await testApi();
     await write('globbed/one.ts', 'one();\n');
